@@ -1,0 +1,58 @@
+"""Parse a connection URL (postgresql://user:pass@host:5432/db, sqlite:///path, ...) into fields."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+SCHEME_KINDS = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "clickhouse": "clickhouse",
+    "sqlite": "sqlite",
+}
+
+
+class ConnectionURLError(ValueError):
+    pass
+
+
+def parse_connection_url(url: str) -> dict:
+    """Return {kind, host, port, database, username, password, options} for a URL.
+
+    The error messages never echo the URL itself, since it may hold a password.
+    """
+    url = (url or "").strip()
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    scheme = scheme.split("+", 1)[0]  # postgresql+psycopg:// and the like
+    kind = SCHEME_KINDS.get(scheme)
+    if not kind:
+        raise ConnectionURLError(
+            "Unsupported connection URL scheme; use postgresql://, mysql://, clickhouse:// or sqlite:///."
+        )
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    if kind == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc:  # sqlite://relative/path is ambiguous; accept it as a path anyway
+            path = parts.netloc + path
+        if not path:
+            raise ConnectionURLError("A sqlite URL needs a file path, e.g. sqlite:///data/demo.db.")
+        return {"kind": kind, "host": "", "port": None, "database": path, "username": "",
+                "password": "", "options": options}
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConnectionURLError("The port in the connection URL is not a number.") from None
+    if not parts.hostname:
+        raise ConnectionURLError("The connection URL has no host.")
+    return {
+        "kind": kind,
+        "host": parts.hostname,
+        "port": port,
+        "database": unquote(parts.path.lstrip("/")),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "options": options,
+    }

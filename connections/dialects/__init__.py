@@ -1,0 +1,94 @@
+"""Explicit registry of engines, imported lazily so each driver loads only when used.
+
+`engine_for(connection)` returns a cached Dialect instance keyed on the full credential
+set: changing host, user, password or options yields a new key, and the old instance (and
+its pool) is closed and retired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import import_module
+
+from .base import ConnectionParams, ConnectorError, Dialect, QueryResult, TestResult
+
+__all__ = [
+    "DIALECTS",
+    "ConnectionParams",
+    "ConnectorError",
+    "Dialect",
+    "QueryResult",
+    "TestResult",
+    "dialect_class",
+    "engine_for_params",
+    "close_all_engines",
+]
+
+DIALECTS: dict[str, str] = {
+    "postgresql": "connections.dialects.postgresql.PostgreSQL",
+    "mysql": "connections.dialects.mysql.MySQL",
+    "clickhouse": "connections.dialects.clickhouse.ClickHouse",
+    "sqlite": "connections.dialects.sqlite.SQLite",
+}
+
+DEFAULT_PORTS: dict[str, int | None] = {
+    "postgresql": 5432,
+    "mysql": 3306,
+    "clickhouse": 9000,
+    "sqlite": None,
+}
+
+SQLGLOT_DIALECTS: dict[str, str] = {
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "clickhouse": "clickhouse",
+    "sqlite": "sqlite",
+}
+
+
+def dialect_class(kind: str) -> type[Dialect]:
+    try:
+        dotted = DIALECTS[kind]
+    except KeyError:
+        raise ConnectorError(f"Unknown database kind {kind!r}.") from None
+    module_name, class_name = dotted.rsplit(".", 1)
+    return getattr(import_module(module_name), class_name)
+
+
+_engines: dict[str, tuple[str, Dialect]] = {}  # owner key -> (credential key, engine)
+_lock = threading.Lock()
+
+
+def _credential_key(params: ConnectionParams, pool_max_size: int) -> str:
+    raw = repr((params, params.password, pool_max_size)).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def engine_for_params(owner: str, params: ConnectionParams, *, pool_max_size: int = 20) -> Dialect:
+    """The pooled engine for `owner` (a connection id); retires it when credentials change."""
+    key = _credential_key(params, pool_max_size)
+    with _lock:
+        current = _engines.get(owner)
+        if current and current[0] == key:
+            return current[1]
+        engine = dialect_class(params.kind)(params, pool_max_size=pool_max_size)
+        _engines[owner] = (key, engine)
+    if current:
+        current[1].close()
+    return engine
+
+
+def retire_engine(owner: str) -> None:
+    with _lock:
+        current = _engines.pop(owner, None)
+    if current:
+        current[1].close()
+
+
+def close_all_engines() -> None:
+    with _lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for _, engine in engines:
+        engine.close()

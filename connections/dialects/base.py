@@ -1,0 +1,102 @@
+"""The one interface every database engine implements.
+
+Driver imports live only in each dialect's own module; this module and the registry never
+import a driver, so a missing optional driver only breaks its own engine.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConnectorError(Exception):
+    """Any driver failure, turned into a message fit for users (never holding a password).
+
+    `transient` tells callers whether retrying later could help (timeouts, refused
+    connections) as opposed to permanent faults (bad password, unknown database).
+    """
+
+    def __init__(self, user_message: str, *, transient: bool = False):
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class ConnectionParams:
+    kind: str
+    host: str = ""
+    port: int | None = None
+    database: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return dict(self.options).get(name, default)
+
+
+@dataclass
+class TestResult:
+    ok: bool
+    message: str
+    server_version: str = ""
+    latency_ms: float = 0.0
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    column_types: list[str]
+    rows: list[tuple]
+    truncated: bool
+    duration_ms: float
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+
+class Dialect(ABC):
+    """One database engine. Instances are cached per credential set (see the registry)."""
+
+    name: str
+    default_port: int | None
+    sqlglot_dialect: str
+
+    def __init__(self, params: ConnectionParams, *, pool_max_size: int = 20):
+        self.params = params
+        self.pool_max_size = pool_max_size
+
+    @abstractmethod
+    def test_connection(self) -> TestResult: ...
+
+    @abstractmethod
+    def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
+        """Run one read-only statement; the session itself is read-only and time-limited."""
+
+    def close(self) -> None:
+        """Release pooled connections."""
+
+    def scrub(self, message: str) -> str:
+        """Remove the password from any driver text before it reaches a user or a log."""
+        password = self.params.password
+        if password:
+            message = message.replace(password, "***")
+        return message
+
+
+def timed_test(dialect: Dialect, probe) -> TestResult:
+    """Shared shape of test_connection(): run `probe()` -> server version, time it."""
+    started = time.perf_counter()
+    try:
+        version = probe()
+    except ConnectorError as exc:
+        return TestResult(ok=False, message=exc.user_message,
+                          latency_ms=(time.perf_counter() - started) * 1000)
+    latency = (time.perf_counter() - started) * 1000
+    return TestResult(ok=True, message=f"Connected ({version}).", server_version=version,
+                      latency_ms=latency)

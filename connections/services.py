@@ -1,0 +1,89 @@
+"""Registry services: what views, admin actions, commands and tasks call."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from .dialects import QueryResult, TestResult
+from .guard import guard_sql
+from .models import Connection, DatabaseSelection
+
+
+def visible_connections(user):
+    """Connections a user may see: active ones (staff also see inactive ones)."""
+    qs = Connection.objects.all()
+    if not user.is_staff:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def get_visible_connection(user, connection_id) -> Connection:
+    """A connection the user may see, else 404 (never reveals that a hidden one exists)."""
+    try:
+        return visible_connections(user).get(pk=connection_id)
+    except (Connection.DoesNotExist, ValidationError, ValueError) as exc:  # malformed UUIDs too
+        raise Http404("No such database.") from exc
+
+
+def selected_connection(user) -> Connection | None:
+    """The user's selected active database, else the active default, else None."""
+    selection = (
+        DatabaseSelection.objects.select_related("connection")
+        .filter(user=user, connection__is_active=True)
+        .first()
+    )
+    if selection:
+        return selection.connection
+    return Connection.objects.filter(is_default=True, is_active=True).first()
+
+
+def select_connection(user, connection: Connection) -> DatabaseSelection:
+    selection, _ = DatabaseSelection.objects.update_or_create(
+        user=user, defaults={"connection": connection}
+    )
+    return selection
+
+
+@transaction.atomic
+def set_default_connection(connection: Connection) -> None:
+    """Make `connection` the only default (the partial unique constraint backs this up)."""
+    Connection.objects.filter(is_default=True).exclude(pk=connection.pk).update(is_default=False)
+    Connection.objects.filter(pk=connection.pk).update(is_default=True)
+    connection.is_default = True
+
+
+def test_connection(connection: Connection, *, record: bool = True) -> TestResult:
+    """Try the connection for real; remember the outcome on the row when `record`."""
+    if connection.credentials_unreadable:
+        result = TestResult(
+            ok=False,
+            message="The stored password cannot be decrypted with the configured keys; "
+            "enter the password again.",
+        )
+    else:
+        result = connection.engine().test_connection()
+    if record and connection.pk and Connection.objects.filter(pk=connection.pk).exists():
+        Connection.objects.filter(pk=connection.pk).update(
+            last_test_ok=result.ok,
+            last_test_message=result.message[:500],
+            last_tested_at=timezone.now(),
+        )
+        connection.last_test_ok = result.ok
+        connection.last_test_message = result.message[:500]
+    return result
+
+
+def run_read_only_query(
+    connection: Connection, sql: str, *, max_rows: int | None = None, timeout: float | None = None
+) -> QueryResult:
+    """Guard the SQL (raises UnsafeSQLError with a reason), then execute it read-only."""
+    max_rows = max_rows or settings.QUERY_MAX_ROWS
+    engine = connection.engine()
+    safe_sql = guard_sql(sql, connection.kind, limit=max_rows)
+    return engine.execute(
+        safe_sql, max_rows=max_rows, timeout=timeout or settings.QUERY_TIMEOUT_SECONDS
+    )
