@@ -34,11 +34,13 @@ def parse_connection_url(url: str) -> dict:
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
     if kind == "sqlite":
+        # SQLAlchemy's convention: sqlite:///relative/path and sqlite:////absolute/path.
         path = unquote(parts.path)
+        path = path[1:] if path.startswith("/") else path
         if parts.netloc:  # sqlite://relative/path is ambiguous; accept it as a path anyway
-            path = parts.netloc + path
+            path = parts.netloc + "/" + path
         if not path:
-            raise ConnectionURLError("A sqlite URL needs a file path, e.g. sqlite:///data/demo.db.")
+            raise ConnectionURLError("A sqlite URL needs a file path, e.g. sqlite:///data/demo.db or sqlite:////abs/path.db.")
         return {"kind": kind, "host": "", "port": None, "database": path, "username": "",
                 "password": "", "options": options}
     try:

@@ -1,4 +1,27 @@
-"""SQL guard (placeholder: being written)."""
+"""The SQL guard: one read-only query per call, checked on sqlglot's AST for the target dialect.
+
+It is the first of two read-only barriers (the second is the database session, see
+DESIGN.md), so it rejects generously and explains every rejection in plain words: the
+reason goes back to the user and to the SQL generator's correction round.
+
+What is returned is the caller's own SQL rebuilt from the tokens sqlglot read, with comments
+dropped and a LIMIT appended when needed. We deliberately do not return
+`expression.sql(dialect=...)`: sqlglot 30 rewrites functions into forms our servers lack
+(ClickHouse `toStartOfMonth` -> `dateTrunc`, `dateDiff` -> `DATE_DIFF`, `SAMPLE` moved after
+`WHERE`, which 18.16 rejects; MySQL `REGEXP` -> `REGEXP_LIKE`, which MariaDB lacks; PostgreSQL
+`"pg_sleep"(1)` -> `"PG_SLEEP"(1)`). Rebuilding from tokens still means the server runs exactly
+the tokens that were checked, and dropping comments removes the place where parser
+differences hide (MySQL `/*! ... */` is executed by the server, so it is rejected outright).
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from .dialects import SQLGLOT_DIALECTS
 
 
 class UnsafeSQLError(ValueError):
@@ -7,5 +30,272 @@ class UnsafeSQLError(ValueError):
         self.reason = reason
 
 
+# Exact names and name prefixes (lower case) of functions that sleep, lock, read or write
+# files, reach other servers, change settings or sequences, or run SQL given as a string.
+DENIED_FUNCTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "postgresql": (
+        frozenset(
+            """
+            pg_read_file pg_read_binary_file pg_stat_file pg_terminate_backend
+            pg_cancel_backend pg_signal_backend pg_reload_conf pg_rotate_logfile pg_promote
+            pg_switch_wal pg_create_restore_point pg_notify pg_logical_emit_message
+            pg_file_write pg_file_unlink pg_file_rename set_config nextval setval
+            query_to_xml query_to_xml_and_xmlschema query_to_xmlschema cursor_to_xml
+            database_to_xml database_to_xml_and_xmlschema copy
+            """.split()
+        ),
+        tuple(
+            """
+            pg_sleep lo_ dblink pg_advisory pg_try_advisory pg_ls_ pg_stat_reset
+            pg_drop_replication pg_create_ pg_replication_origin pg_logical_slot pg_backup
+            pg_start_backup pg_stop_backup pg_wal_replay
+            """.split()
+        ),
+    ),
+    "mysql": (
+        frozenset(
+            """
+            load_file sleep benchmark get_lock release_lock release_all_locks is_free_lock
+            is_used_lock master_pos_wait source_pos_wait master_gtid_wait
+            wait_for_executed_gtid_set wait_until_sql_thread_after_gtids
+            """.split()
+        ),
+        ("sys_exec", "sys_eval", "sys_get", "sys_set"),  # lib_mysqludf_sys
+    ),
+    "clickhouse": (
+        frozenset(
+            """
+            file url remote remotesecure cluster clusterallreplicas s3 s3cluster hdfs
+            hdfscluster mysql postgresql jdbc odbc input executable executablepool sleep
+            sleepeachrow sqlite mongodb redis urlcluster filecluster azureblobstorage gcs
+            iceberg deltalake hudi
+            """.split()
+        ),
+        (),
+    ),
+    "sqlite": (
+        frozenset("load_extension readfile writefile edit fts3_tokenizer fsdir zipfile".split()),
+        (),
+    ),
+}
+
+# Node types that write, change the session, or are statements rather than queries. Found
+# anywhere in the tree, not only at the top (PostgreSQL allows writes inside CTEs).
+FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
+    getattr(exp, name)
+    for name in """
+    Insert Update Delete Merge Create Drop Alter TruncateTable Copy Set Pragma Grant Revoke
+    Attach Detach Use Kill Transaction Commit Rollback Comment Analyze LoadData Declare
+    Execute Refresh Describe Show
+    """.split()
+)
+NODE_LABELS = {exp.TruncateTable: "TRUNCATE", exp.Transaction: "BEGIN", exp.LoadData: "LOAD DATA"}
+
+# sqlglot parses EXPLAIN as an opaque Command on PostgreSQL and SQLite, so EXPLAIN is
+# handled on tokens: these option words may follow it, and the rest must be a query.
+EXPLAIN_OPTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset(
+        "ANALYZE VERBOSE COSTS BUFFERS TIMING SUMMARY SETTINGS WAL FORMAT TEXT JSON XML YAML "
+        "TRUE FALSE ON OFF ( ) ,".split()
+    ),
+    "mysql": frozenset("EXTENDED PARTITIONS ANALYZE FORMAT = JSON TREE TRADITIONAL".split()),
+    "sqlite": frozenset({"QUERY", "PLAN"}),
+}
+
+QUERY_STARTS = {"SELECT", "WITH", "("}
+READ_ONLY = "Only read-only queries (SELECT, UNION, WITH ... SELECT) are allowed"
+
+
 def guard_sql(sql: str, kind: str, *, limit: int | None = None) -> str:
-    raise NotImplementedError
+    """Return `sql` as the one query to run, or raise UnsafeSQLError with the reason."""
+    if kind not in SQLGLOT_DIALECTS:
+        raise UnsafeSQLError(f"Unknown database kind {kind!r}.")
+    guarded = _guard(sql or "", kind, limit, allow_explain=True)
+    # What runs is text we produced, so check that text too: a rebuild that read differently
+    # from the original (tokens glued after removing a comment, say) must not slip through.
+    if _guard(guarded, kind, None, allow_explain=True) != guarded:
+        raise UnsafeSQLError("The query could not be checked reliably; please simplify it.")
+    return guarded
+
+
+def _guard(sql: str, kind: str, limit: int | None, *, allow_explain: bool) -> str:
+    dialect = SQLGLOT_DIALECTS[kind]
+    if not sql.strip():
+        raise UnsafeSQLError("The SQL is empty.")
+    if kind == "mysql" and ("/*!" in sql or "/*m!" in sql.lower()):
+        # MySQL and MariaDB execute these "comments"; sqlglot treats them as comments.
+        raise UnsafeSQLError("MySQL executable comments (/*! ... */) are not allowed.")
+
+    try:
+        tokens = sqlglot.tokenize(sql, read=dialect)
+    except SqlglotError as error:
+        raise UnsafeSQLError(f"The SQL could not be parsed: {_short(error)}") from None
+    statements = _split_statements(tokens)
+    if not statements:
+        raise UnsafeSQLError("The SQL contains no statement, only comments.")
+    if len(statements) > 1:
+        raise UnsafeSQLError(f"Only one statement is allowed; found {len(statements)}.")
+    tokens = statements[0]
+
+    first = tokens[0].text.upper()
+    if first == "EXPLAIN" and allow_explain:
+        return _guard_explain(sql, tokens[0], kind)
+    if first not in QUERY_STARTS:
+        raise UnsafeSQLError(f"{READ_ONLY}; found {first}.")
+
+    try:
+        trees = [
+            t
+            for t in sqlglot.parse(sql, read=dialect)
+            if t is not None and not isinstance(t, exp.Semicolon)
+        ]
+    except SqlglotError as error:
+        # Some writes are beyond sqlglot's grammar (MySQL INTO OUTFILE); name them if we can.
+        _check_tokens(tokens, kind)
+        raise UnsafeSQLError(f"The SQL could not be parsed: {_short(error)}") from None
+    if len(trees) != 1:
+        raise UnsafeSQLError(f"Only one statement is allowed; found {len(trees)}.")
+    tree = trees[0]
+    query = tree.unnest() if isinstance(tree, exp.Subquery) else tree
+    if not isinstance(query, (exp.Select, exp.SetOperation)):
+        raise UnsafeSQLError(f"{READ_ONLY}; found {first}.")
+    _check_tree(tree, kind)
+    _check_tokens(tokens, kind)
+
+    text = _rebuild(sql, tokens)
+    return _with_limit(text, query, kind, limit)
+
+
+def _split_statements(tokens: list[Token]) -> list[list[Token]]:
+    statements, current = [], []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if current:
+                statements.append(current)
+            current = []
+        else:
+            current.append(token)
+    if current:
+        statements.append(current)
+    return statements
+
+
+def _guard_explain(sql: str, explain: Token, kind: str) -> str:
+    if kind not in EXPLAIN_OPTIONS:
+        raise UnsafeSQLError("EXPLAIN is not available on ClickHouse 18.16; send the query itself.")
+    # sqlglot tokenizes everything after EXPLAIN as one opaque string, so read it afresh.
+    rest = sql[explain.end + 1 :]
+    try:
+        tokens = sqlglot.tokenize(rest, read=SQLGLOT_DIALECTS[kind])
+    except SqlglotError as error:
+        raise UnsafeSQLError(f"The SQL could not be parsed: {_short(error)}") from None
+    options = []
+    for token in tokens:
+        if token.text.upper() not in EXPLAIN_OPTIONS[kind]:
+            break
+        options.append(token.text.upper())
+    if len(options) == len(tokens):
+        raise UnsafeSQLError("EXPLAIN needs a query to explain.")
+    inner = _guard(rest[tokens[len(options)].start :], kind, None, allow_explain=False)
+    return " ".join(["EXPLAIN", *options, inner])
+
+
+def _check_tokens(tokens: list[Token], kind: str) -> None:
+    """Token-level backstop for what the tree may hide or not model."""
+    for token, following in zip(tokens, [*tokens[1:], None], strict=True):
+        # A name followed by "(" is a call whatever sqlglot turns it into (Anonymous, a typed
+        # function, a table function in FROM); quoting or a schema prefix does not hide it.
+        if following is not None and following.token_type == TokenType.L_PAREN:
+            _check_function_name(token.text, kind)
+        if (
+            kind == "postgresql"
+            and token.text.upper() == "U"
+            and following is not None
+            and following.token_type == TokenType.AMP
+            and following.start == token.end + 1
+        ):
+            # U&"\0070g_sleep" spells pg_sleep in a way no name check can see.
+            raise UnsafeSQLError('PostgreSQL Unicode-escaped names (U&"...") are not allowed.')
+        if token.token_type == TokenType.INTO:
+            # SELECT ... INTO table / @var / OUTFILE / DUMPFILE all write somewhere.
+            raise UnsafeSQLError("SELECT ... INTO is not allowed: it writes data or variables.")
+
+
+def _check_function_name(name: str, kind: str) -> None:
+    exact, prefixes = DENIED_FUNCTIONS[kind]
+    lowered = name.lower()
+    if lowered in exact or lowered.startswith(prefixes):
+        raise UnsafeSQLError(f"Function {name} is not allowed.")
+
+
+def _check_tree(tree: exp.Expression, kind: str) -> None:
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN_NODES):
+            label = NODE_LABELS.get(type(node), type(node).__name__.upper())
+            raise UnsafeSQLError(f"{READ_ONLY}: found {label}{_where(node)}.")
+        if isinstance(node, exp.Command):
+            # sqlglot's fallback for statements it does not model (CALL, VACUUM, LOCK...).
+            raise UnsafeSQLError(f"{READ_ONLY}: found {str(node.this).upper()}{_where(node)}.")
+        if isinstance(node, exp.Into):
+            raise UnsafeSQLError("SELECT ... INTO is not allowed: it writes data or variables.")
+        if isinstance(node, exp.Lock):
+            raise UnsafeSQLError(
+                "Row locks (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE) are "
+                "not allowed in read-only queries."
+            )
+        if isinstance(node, exp.Select) and node.args.get("settings"):
+            # SETTINGS could lift our limits (readonly=0, max_execution_time=0).
+            raise UnsafeSQLError("ClickHouse SETTINGS clauses are not allowed.")
+        if isinstance(node, exp.Select) and node.args.get("format"):
+            raise UnsafeSQLError(
+                "ClickHouse FORMAT clauses are not allowed; results are read in the native format."
+            )
+        if isinstance(node, exp.Anonymous):
+            _check_function_name(node.name, kind)
+        elif isinstance(node, exp.Func):
+            for name in (node.key, *getattr(type(node), "_sql_names", ())):
+                _check_function_name(name, kind)
+
+
+def _where(node: exp.Expression) -> str:
+    if node.find_ancestor(exp.CTE):
+        return " inside a CTE"
+    return " inside the query"
+
+
+def _rebuild(sql: str, tokens: list[Token]) -> str:
+    """The original text of `tokens`, each gap that held a comment turned into one space."""
+    parts = [sql[tokens[0].start : tokens[0].end + 1]]
+    for previous, token in zip(tokens, tokens[1:], strict=False):
+        gap = sql[previous.end + 1 : token.start]
+        parts.append(gap if gap.isspace() or not gap else " ")
+        parts.append(sql[token.start : token.end + 1])
+    return "".join(parts)
+
+
+def _with_limit(text: str, query: exp.Expression, kind: str, limit: int | None) -> str:
+    """Append a row LIMIT to the outermost query unless it has one; an existing one is kept.
+
+    A larger existing LIMIT is left alone on purpose: execute() caps rows with max_rows
+    anyway, and rewriting the author's LIMIT/OFFSET pair would change which rows come back.
+    """
+    if limit is None:
+        return text
+    existing = query.args.get("limit")
+    # ClickHouse reads LIMIT after a UNION as the last SELECT's own, and `LIMIT n BY x` is
+    # a per-group cap, so those get wrapped to limit the whole result.
+    if kind == "clickhouse" and (
+        isinstance(query, exp.SetOperation)
+        or (isinstance(existing, exp.Limit) and existing.expressions)
+    ):
+        return f"SELECT * FROM ({text}) LIMIT {int(limit)}"
+    if existing is not None:
+        return text
+    return f"{text} LIMIT {int(limit)}"
+
+
+def _short(error: SqlglotError) -> str:
+    if isinstance(error, ParseError) and error.errors:
+        first = error.errors[0]
+        return f"{first.get('description')} (line {first.get('line')}, column {first.get('col')})."
+    return str(error).splitlines()[0]

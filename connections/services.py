@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .dialects import QueryResult, TestResult
+from .dialects import ConnectorError, QueryResult, TestResult
 from .guard import guard_sql
 from .models import Connection, DatabaseSelection
 
@@ -65,7 +65,10 @@ def test_connection(connection: Connection, *, record: bool = True) -> TestResul
             "enter the password again.",
         )
     else:
-        result = connection.engine().test_connection()
+        try:
+            result = connection.engine().test_connection()
+        except ConnectorError as exc:  # e.g. an engine that cannot even be built
+            result = TestResult(ok=False, message=exc.user_message)
     if record and connection.pk and Connection.objects.filter(pk=connection.pk).exists():
         Connection.objects.filter(pk=connection.pk).update(
             last_test_ok=result.ok,

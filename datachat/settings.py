@@ -13,6 +13,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 DATA_DIR = Path(env.str("DATACHAT_DATA_DIR", default=str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite system DB and local key live here
 
 INSECURE_DEFAULT_SECRET_KEY = "django-insecure-datachat-local-default"
 DEBUG = env.bool("DEBUG", default=True)
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files under gunicorn (docker-compose); no CDN, no extra server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,3 +119,17 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# Schema extraction (schemas_app).
+SCHEMA_EXTRACTION_TIME_LIMIT = env.int("SCHEMA_EXTRACTION_TIME_LIMIT", default=600)
+SCHEMA_SAMPLE_ROWS = env.int("SCHEMA_SAMPLE_ROWS", default=2)
+SCHEMA_SAMPLE_BUDGET_SECONDS = env.float("SCHEMA_SAMPLE_BUDGET_SECONDS", default=20.0)
+PROFILE_BUDGET_SECONDS = env.float("PROFILE_BUDGET_SECONDS", default=60.0)
+PROFILE_MAX_TABLES = env.int("PROFILE_MAX_TABLES", default=200)
+PROFILE_MAX_COLUMNS = env.int("PROFILE_MAX_COLUMNS", default=50)
+PROFILE_SAMPLE_ROWS = env.int("PROFILE_SAMPLE_ROWS", default=100_000)
+PROFILE_TOP_VALUES = env.int("PROFILE_TOP_VALUES", default=10)
+PROFILE_LOW_CARDINALITY = env.int("PROFILE_LOW_CARDINALITY", default=50)
+CELERY_BEAT_SCHEDULE = {
+    "refresh-due-schemas": {"task": "schemas_app.tasks.refresh_due_schemas", "schedule": 300.0},
+}

@@ -8,6 +8,9 @@ Database servers and sample datasets come from tests/servers.py (plugin below).
 
 import pytest
 
+# A fixed test key: the Celery worker that one test starts must decrypt what tests encrypt.
+TEST_CREDENTIALS_KEY = "yQ1n3k9o0Qd6b7QX2o8mJ1vYfYH6bN0w4bq5m3kqfXg="
+
 pytest_plugins = ["tests.servers"]
 
 
@@ -36,3 +39,24 @@ def admin_client(client, admin_user):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def credentials_key(settings):
+    """Every test runs with a known Fernet key (pytest-django turns DEBUG off, so the local
+    generated key is not used and a missing key would make every password save fail)."""
+    from connections import crypto
+
+    settings.DATABASE_CREDENTIALS_KEY = TEST_CREDENTIALS_KEY
+    crypto.reset_key_cache()
+    yield TEST_CREDENTIALS_KEY
+    crypto.reset_key_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_snapshot_caches():
+    """Snapshot ids can repeat across rolled-back tests; never serve a cached document."""
+    from schemas_app import services
+
+    services.snapshot_document.cache_clear()
+    services.snapshot_profiles.cache_clear()

@@ -78,7 +78,7 @@ class Dialect(ABC):
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         """Run one read-only statement; the session itself is read-only and time-limited."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (optional hook: engines without a pool keep it)
         """Release pooled connections."""
 
     def scrub(self, message: str) -> str:
@@ -100,3 +100,16 @@ def timed_test(dialect: Dialect, probe) -> TestResult:
     latency = (time.perf_counter() - started) * 1000
     return TestResult(ok=True, message=f"Connected ({version}).", server_version=version,
                       latency_ms=latency)
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a server to answer a new connection (settings, else 5 s).
+
+    Read lazily so engines also work outside a configured Django process (scripts, benchmarks).
+    """
+    try:
+        from django.conf import settings
+
+        return float(getattr(settings, "CONNECT_TIMEOUT_SECONDS", 5.0))
+    except Exception:  # settings not configured
+        return 5.0

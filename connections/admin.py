@@ -1,0 +1,130 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import services
+from .forms import ConnectionAdminForm
+from .models import Connection, DatabaseSelection
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionAdminForm
+    list_display = [
+        "name",
+        "kind",
+        "target",
+        "is_default",
+        "is_active",
+        "tag_list",
+        "last_test",
+        "credentials",
+    ]
+    list_filter = ["kind", "is_active", "is_default"]
+    search_fields = ["name", "host", "database"]
+    actions = ["test_selected", "make_default", "activate", "deactivate"]
+    readonly_fields = [
+        "last_test_ok",
+        "last_test_message",
+        "last_tested_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "tags", "color", "is_active", "make_default"]}),
+        (
+            "Where to connect",
+            {
+                "fields": [
+                    "connection_url",
+                    "kind",
+                    "host",
+                    "port",
+                    "database",
+                    "username",
+                    "password",
+                    "options",
+                ],
+            },
+        ),
+        ("Test", {"fields": ["skip_test", "last_test_ok", "last_test_message", "last_tested_at"]}),
+        ("History", {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Host / database")
+    def target(self, obj):
+        return obj.display_target
+
+    @admin.display(description="Tags")
+    def tag_list(self, obj):
+        return ", ".join(obj.tags or [])
+
+    @admin.display(description="Last test")
+    def last_test(self, obj):
+        if obj.last_test_ok is None:
+            return "never"
+        return format_html(
+            '<span class="{}">{}</span> {}<br><small>{}</small>',
+            "test-ok" if obj.last_test_ok else "test-failed",
+            "ok" if obj.last_test_ok else "failed",
+            obj.last_test_message,
+            obj.last_tested_at.strftime("%Y-%m-%d %H:%M") if obj.last_tested_at else "",
+        )
+
+    @admin.display(description="Credentials")
+    def credentials(self, obj):
+        # A row whose password no configured key decrypts still lists, flagged.
+        if obj.credentials_unreadable:
+            return format_html('<strong class="test-failed">{}</strong>', "credentials unreadable")
+        return ""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        result = form.test_result
+        if result is not None:
+            obj.last_test_ok, obj.last_test_message = result.ok, result.message[:500]
+            obj.last_tested_at = timezone.now()
+        make_default = form.cleaned_data.get("make_default")
+        if not make_default:
+            obj.is_default = False
+        super().save_model(request, obj, form, change)
+        if make_default:
+            services.set_default_connection(obj)
+
+    @admin.action(description="Test connection")
+    def test_selected(self, request, queryset):
+        for connection in queryset:
+            result = services.test_connection(connection)
+            level = messages.SUCCESS if result.ok else messages.ERROR
+            self.message_user(request, f"{connection.name}: {result.message}", level)
+
+    @admin.action(description="Set as default")
+    def make_default(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Select exactly one connection to make default.", messages.ERROR
+            )
+            return
+        connection = queryset.get()
+        services.set_default_connection(connection)
+        self.message_user(request, f"{connection.name} is now the default database.")
+
+    @admin.action(description="Activate")
+    def activate(self, request, queryset):
+        count = queryset.update(is_active=True)
+        self.message_user(request, f"Activated {count} connection(s).")
+
+    @admin.action(description="Deactivate")
+    def deactivate(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, f"Deactivated {count} connection(s).")
+
+
+@admin.register(DatabaseSelection)
+class DatabaseSelectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "connection", "updated_at"]
+    list_filter = ["connection"]
+    search_fields = ["user__username", "connection__name"]
+    list_select_related = ["user", "connection"]

@@ -1,0 +1,188 @@
+"""ClickHouse engine: clickhouse-driver (native protocol) clients under SQLAlchemy's QueuePool."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from clickhouse_driver import Client, errors
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import QueuePool
+
+from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+
+MAX_BLOCK_SIZE = 65536
+
+# ClickHouse error codes we turn into specific messages.
+AUTH_FAILED = {192, 193, 516}  # unknown user, wrong password, authentication failed (newer)
+UNKNOWN_DATABASE = 81
+TIMEOUT_EXCEEDED = {159, 209}  # server max_execution_time, driver socket timeout
+READONLY = 164
+
+READ_ONLY_PROFILE_NOTE = (
+    "user profile is read-only: per-query limits not applied; "
+    "server-side limits come from the profile"
+)
+
+
+class _PooledClient(Client):
+    """A Client the pool can close. The pool needs no ping of its own: the driver pings an
+    idle connection before each query and reconnects when the server dropped it."""
+
+    def close(self) -> None:
+        self.disconnect()
+
+
+class ClickHouse(Dialect):
+    name = "clickhouse"
+    default_port = 9000
+    sqlglot_dialect = "clickhouse"
+
+    def __init__(self, params, *, pool_max_size: int = 20):
+        super().__init__(params, pool_max_size=pool_max_size)
+        self._pool: QueuePool | None = None
+        self._profile_read_only: bool | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def _where(self) -> str:
+        return f"{self.params.host}:{self.params.port or self.default_port}"
+
+    def _client(self) -> _PooledClient:
+        p = self.params
+        kwargs = {
+            "host": p.host or "127.0.0.1",
+            "port": int(p.port or self.default_port),
+            "database": p.database or "default",
+            "user": p.username or "default",
+            "password": p.password,
+            "connect_timeout": connect_timeout(),
+        }
+        kwargs.update(dict(p.options))  # secure, verify, ca_certs, compression, ...
+        return _PooledClient(**kwargs)
+
+    def _get_pool(self) -> QueuePool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = QueuePool(
+                    self._client,
+                    pool_size=self.pool_max_size,
+                    max_overflow=0,
+                    timeout=connect_timeout(),
+                    # A Client has no transactions to roll back.
+                    reset_on_return=None,
+                )
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.dispose()
+
+    def _check_profile(self, client: Client) -> bool:
+        """True when the user's profile already has readonly=1. Such a user may not change
+        settings per query (18.16 silently ignores them, newer servers refuse), so we send
+        none and rely on the profile's own limits."""
+        if self._profile_read_only is None:
+            rows = client.execute("SELECT value FROM system.settings WHERE name = 'readonly'")
+            self._profile_read_only = bool(rows) and rows[0][0] == "1"
+        return self._profile_read_only
+
+    # -- the interface -----------------------------------------------------------------
+
+    def test_connection(self) -> TestResult:
+        def probe() -> str:
+            client = self._client()
+            try:
+                version = client.execute("SELECT version()")[0][0]
+                self._check_profile(client)
+            except (errors.Error, OSError) as exc:
+                raise self._error(exc) from None
+            finally:
+                client.disconnect()
+            return f"ClickHouse {version}"
+
+        result = timed_test(self, probe)
+        if result.ok and self._profile_read_only:
+            result.message = f"{result.message[:-1]}; {READ_ONLY_PROFILE_NOTE}."
+        return result
+
+    def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
+        started = time.perf_counter()
+        try:
+            fairy = self._get_pool().connect()
+        except PoolTimeoutError:
+            raise ConnectorError(
+                f"All {self.pool_max_size} connections are busy; try again shortly.", transient=True
+            ) from None
+        client = fairy.dbapi_connection
+        try:
+            if self._check_profile(client):
+                settings = {}
+            else:
+                settings = {
+                    # readonly=1 refuses every write and DDL; it also refuses table functions
+                    # (numbers(), url(), file(), ...): read system.numbers instead.
+                    "readonly": 1,
+                    "max_execution_time": max(1, round(timeout)),
+                    # The server stops after the block that passes max_rows + 1 rows.
+                    "max_result_rows": max_rows + 1,
+                    "result_overflow_mode": "break",
+                    "max_block_size": min(MAX_BLOCK_SIZE, max_rows + 1),
+                }
+            stream = client.execute_iter(sql, settings=settings, with_column_types=True)
+            columns_with_types = next(stream, [])
+            rows: list[tuple] = []
+            truncated = False
+            for row in stream:
+                if len(rows) >= max_rows:
+                    truncated = True
+                    # The rest of the stream is abandoned: drop the socket rather than
+                    # read it (the client reconnects on its next query).
+                    client.disconnect()
+                    break
+                rows.append(row)
+            return QueryResult(
+                [name for name, _ in columns_with_types],
+                [type_name for _, type_name in columns_with_types],
+                rows,
+                truncated,
+                (time.perf_counter() - started) * 1000,
+            )
+        except (errors.Error, OSError) as exc:
+            raise self._error(exc, timeout) from None
+        finally:
+            fairy.close()
+
+    def _error(self, exc: Exception, timeout: float | None = None) -> ConnectorError:
+        code = getattr(exc, "code", None)
+        # Server messages carry a C++ stack trace after the text; users need the text only.
+        text = self.scrub(getattr(exc, "message", None) or str(exc)).split("Stack trace")[0].strip()
+        low = text.lower()
+        p = self.params
+        if code in AUTH_FAILED:
+            return ConnectorError(f"Authentication failed for user {p.username or 'default'!r}.")
+        if code == UNKNOWN_DATABASE:
+            return ConnectorError(f"Unknown database {p.database!r} on {self._where}.")
+        if code in TIMEOUT_EXCEEDED or isinstance(exc, TimeoutError):
+            if timeout is None:
+                return ConnectorError(f"Timed out connecting to {self._where}.", transient=True)
+            return ConnectorError(f"Query timed out after {timeout:g} s.", transient=True)
+        if code == READONLY:
+            return ConnectorError(f"Refused: the session is read-only ({text}).")
+        if "name or service not known" in low or "name resolution" in low:
+            return ConnectorError(
+                f"Unknown host {p.host!r}: the name does not resolve.", transient=True
+            )
+        if "connection refused" in low:
+            return ConnectorError(
+                f"Connection refused on {self._where}: is the server running there?", transient=True
+            )
+        if "ssl" in low:
+            return ConnectorError(f"SSL problem with {self._where}: {text}")
+        if "timed out" in low:
+            return ConnectorError(f"Timed out talking to {self._where}.", transient=True)
+        if isinstance(exc, (errors.NetworkError, errors.UnexpectedPacketFromServerError, OSError)):
+            return ConnectorError(f"Could not reach {self._where}: {text}", transient=True)
+        return ConnectorError(text)

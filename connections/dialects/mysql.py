@@ -1,0 +1,199 @@
+"""MySQL / MariaDB engine: mysqlclient (MySQLdb) under SQLAlchemy's QueuePool."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import MySQLdb
+import MySQLdb.cursors
+from MySQLdb.constants import FIELD_TYPE
+from sqlalchemy.dialects.mysql.mysqldb import MySQLDialect_mysqldb
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import QueuePool
+
+from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+
+FETCH_BATCH = 2000
+MYSQL_OPTION_MULTI_STATEMENTS_OFF = 1  # enum_mysql_set_option; MySQLdb has no constant for it
+
+# MySQLdb error numbers we turn into specific messages.
+ACCESS_DENIED = {1044, 1045, 1698}
+UNKNOWN_DATABASE = 1049
+CANT_CONNECT = {2002, 2003}
+UNKNOWN_HOST = 2005
+LOST_CONNECTION = {2006, 2013, 2055}
+SSL_ERRORS = {2026, 3159}
+STATEMENT_TIMEOUT = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time
+READ_ONLY = {1792, 1290}  # read-only transaction, --read-only server
+
+_TYPE_NAMES = {
+    value: name
+    for name, value in vars(FIELD_TYPE).items()
+    if name.isupper() and isinstance(value, int)
+}
+
+
+class MySQL(Dialect):
+    name = "mysql"
+    default_port = 3306
+    sqlglot_dialect = "mysql"
+
+    def __init__(self, params, *, pool_max_size: int = 20):
+        super().__init__(params, pool_max_size=pool_max_size)
+        self._pool: QueuePool | None = None
+        self._is_mariadb: bool | None = None
+        self._lock = threading.Lock()
+
+    # -- connecting -------------------------------------------------------------------
+
+    @property
+    def _where(self) -> str:
+        return f"{self.params.host}:{self.params.port or self.default_port}"
+
+    def _connect(self) -> MySQLdb.Connection:
+        p = self.params
+        kwargs = {
+            "host": p.host or "127.0.0.1",
+            "port": int(p.port or self.default_port),
+            "user": p.username,
+            "password": p.password,
+            "connect_timeout": max(1, round(connect_timeout())),
+            "charset": "utf8mb4",
+        }
+        if p.database:
+            kwargs["database"] = p.database
+        # ssl_mode ("REQUIRED", ...) and ssl ({"ca": ...}) go to the driver untouched.
+        kwargs.update(dict(p.options))
+        try:
+            conn = MySQLdb.connect(**kwargs)
+            # mysqlclient always enables multi-statements; a stacked "...; SET SESSION
+            # TRANSACTION READ WRITE" must be a syntax error, not a second statement.
+            conn.set_server_option(MYSQL_OPTION_MULTI_STATEMENTS_OFF)
+            return conn
+        except MySQLdb.Error as exc:
+            raise self._error(exc) from None
+
+    def _get_pool(self) -> QueuePool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = QueuePool(
+                    self._connect,
+                    pool_size=self.pool_max_size,
+                    max_overflow=0,
+                    timeout=connect_timeout(),
+                    # The mysqldb dialect gives the pool its ping (conn.ping()), so a
+                    # connection killed on the server is replaced on checkout.
+                    dialect=MySQLDialect_mysqldb(dbapi=MySQLdb),
+                    pre_ping=True,
+                    reset_on_return="rollback",
+                )
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.dispose()
+
+    # -- the interface -----------------------------------------------------------------
+
+    def test_connection(self) -> TestResult:
+        def probe() -> str:
+            conn = self._connect()
+            try:
+                cur = conn.cursor()
+                cur.execute("SELECT VERSION()")
+                version = cur.fetchone()[0]
+            finally:
+                conn.close()
+            return f"{'MariaDB' if 'mariadb' in version.lower() else 'MySQL'} {version}"
+
+        return timed_test(self, probe)
+
+    def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
+        started = time.perf_counter()
+        try:
+            fairy = self._get_pool().connect()
+        except PoolTimeoutError:
+            raise ConnectorError(
+                f"All {self.pool_max_size} connections are busy; try again shortly.", transient=True
+            ) from None
+        keep = True
+        try:
+            conn = fairy.dbapi_connection
+            self._set_limits(conn, timeout)
+            cur = conn.cursor(MySQLdb.cursors.SSCursor)  # unbuffered: rows arrive as we read
+            cur.execute(sql)
+            rows: list[tuple] = []
+            truncated = False
+            while batch := cur.fetchmany(FETCH_BATCH):
+                room = max_rows - len(rows)
+                rows.extend(batch[:room])
+                if len(batch) > room:
+                    truncated = True
+                    # Closing an unbuffered cursor would read every remaining row; dropping
+                    # the connection ends the transfer at once.
+                    keep = False
+                    break
+            columns = [d[0] for d in cur.description or ()]
+            types = [_TYPE_NAMES.get(d[1], str(d[1])) for d in cur.description or ()]
+            if keep:
+                cur.close()
+            return QueryResult(
+                columns, types, rows, truncated, (time.perf_counter() - started) * 1000
+            )
+        except MySQLdb.Error as exc:
+            keep = keep and exc.args and exc.args[0] not in LOST_CONNECTION
+            raise self._error(exc, timeout) from None
+        finally:
+            if keep:
+                fairy.close()  # back to the pool, rolled back
+            else:
+                fairy.invalidate()
+
+    def _set_limits(self, conn, timeout: float) -> None:
+        cur = conn.cursor()
+        if self._is_mariadb is None:
+            cur.execute("SELECT VERSION()")
+            self._is_mariadb = "mariadb" in cur.fetchone()[0].lower()
+        if self._is_mariadb:
+            cur.execute(f"SET SESSION max_statement_time = {max(0.001, timeout):.3f}")
+        else:  # MySQL: milliseconds, SELECT only
+            cur.execute(f"SET SESSION max_execution_time = {max(1, int(timeout * 1000))}")
+        # START TRANSACTION READ ONLY alone is not enough on MariaDB: DDL commits the
+        # transaction implicitly and then runs outside it. Read-only as the session default
+        # covers that implicit transaction too; re-set on every call because a previous
+        # query may have run SET SESSION TRANSACTION READ WRITE.
+        cur.execute("SET SESSION TRANSACTION READ ONLY")
+        cur.execute("START TRANSACTION READ ONLY")
+        cur.close()
+
+    def _error(self, exc: MySQLdb.Error, timeout: float | None = None) -> ConnectorError:
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+        text = self.scrub(str(exc.args[1] if len(exc.args) > 1 else exc))
+        p = self.params
+        if code in ACCESS_DENIED:
+            return ConnectorError(f"Authentication failed for user {p.username!r}.")
+        if code == UNKNOWN_DATABASE:
+            return ConnectorError(f"Unknown database {p.database!r} on {self._where}.")
+        if code == UNKNOWN_HOST:
+            return ConnectorError(
+                f"Unknown host {p.host!r}: the name does not resolve.", transient=True
+            )
+        if code in CANT_CONNECT:
+            # libmariadb reports errno 110 for a timeout; anything else here is a refusal.
+            if "(110)" in text or "timed out" in text.lower():
+                return ConnectorError(f"Timed out connecting to {self._where}.", transient=True)
+            return ConnectorError(
+                f"Connection refused on {self._where}: is the server running there?", transient=True
+            )
+        if code in SSL_ERRORS:
+            return ConnectorError(f"SSL problem with {self._where}: {text}")
+        if code in STATEMENT_TIMEOUT:
+            return ConnectorError(f"Query timed out after {timeout:g} s.", transient=True)
+        if code in READ_ONLY:
+            return ConnectorError(f"Refused: the session is read-only ({text}).")
+        if code in LOST_CONNECTION:
+            return ConnectorError(f"Lost the connection to {self._where}: {text}", transient=True)
+        return ConnectorError(text)

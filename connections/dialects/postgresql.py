@@ -1,0 +1,198 @@
+"""PostgreSQL engine: psycopg 3 with a psycopg_pool pool, read-only transactions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import psycopg
+from psycopg import errors, pq
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+
+logger = logging.getLogger(__name__)
+
+# Rows asked from the server per round trip. Chunked streaming needs libpq 17+; older
+# libpq streams row by row, which is slower but still bounded in memory.
+STREAM_CHUNK = 2000 if pq.version() >= 170000 else 1
+
+
+def _read_only(conn: psycopg.Connection) -> None:
+    conn.read_only = True
+
+
+class PostgreSQL(Dialect):
+    name = "postgresql"
+    default_port = 5432
+    sqlglot_dialect = "postgres"
+
+    def __init__(self, params, *, pool_max_size: int = 20):
+        super().__init__(params, pool_max_size=pool_max_size)
+        self._pool: ConnectionPool | None = None
+        self._lock = threading.Lock()
+
+    # -- connecting -------------------------------------------------------------------
+
+    def _connect_kwargs(self) -> dict:
+        p = self.params
+        kwargs = {
+            "host": p.host or "127.0.0.1",
+            "port": p.port or self.default_port,
+            "dbname": p.database,
+            "user": p.username,
+            "password": p.password,
+            # libpq counts whole seconds and treats anything below 2 as 2.
+            "connect_timeout": max(2, round(connect_timeout())),
+            "application_name": "datachat",
+        }
+        # sslmode, sslrootcert, ... go to libpq untouched.
+        kwargs.update(dict(p.options))
+        return {k: v for k, v in kwargs.items() if v not in ("", None)}
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            return psycopg.connect(**self._connect_kwargs())
+        except psycopg.Error as exc:
+            raise self._connect_error(exc) from None
+
+    def _connect_error(self, exc: Exception) -> ConnectorError:
+        p = self.params
+        text = str(exc)
+        low = text.lower()
+        where = f"{p.host}:{p.port or self.default_port}"
+        if "password authentication failed" in low or "authentication failed" in low:
+            return ConnectorError(f"Authentication failed for user {p.username!r}.")
+        if "no password supplied" in low:
+            return ConnectorError(
+                f"Authentication failed for user {p.username!r}: a password is required."
+            )
+        if "does not exist" in low and "database" in low:
+            return ConnectorError(f"Unknown database {p.database!r} on {where}.")
+        if "failed to resolve host" in low or "could not translate host name" in low:
+            return ConnectorError(
+                f"Unknown host {p.host!r}: the name does not resolve.", transient=True
+            )
+        if "connection refused" in low:
+            return ConnectorError(
+                f"Connection refused on {where}: is the server running there?", transient=True
+            )
+        if "ssl was required" in low or "server does not support ssl" in low:
+            return ConnectorError(
+                f"SSL was required but the server on {where} does not support it."
+            )
+        if "ssl off" in low or "hostssl" in low or ("ssl" in low and "pg_hba.conf" in low):
+            return ConnectorError(
+                f"The server on {where} requires SSL: set the sslmode option (e.g. require)."
+            )
+        if "timeout" in low or "timed out" in low:
+            return ConnectorError(f"Timed out connecting to {where}.", transient=True)
+        if "pg_hba.conf" in low:
+            return ConnectorError(f"The server on {where} does not accept this user/database/host.")
+        # Keep the driver's own words (scrubbed) for anything we have no better phrase for.
+        return ConnectorError(f"Could not connect to {where}: {self.scrub(text)}", transient=True)
+
+    def _get_pool(self) -> ConnectionPool:
+        with self._lock:
+            if self._pool is not None:
+                return self._pool
+            # The pool retries failed connects in the background and only ever reports
+            # "timeout"; one direct attempt first fails fast with the real reason.
+            self._connect().close()
+            pool = ConnectionPool(
+                kwargs=self._connect_kwargs(),
+                min_size=1,
+                max_size=self.pool_max_size,
+                open=False,
+                # A connection killed on the server side is found and replaced on checkout.
+                check=ConnectionPool.check_connection,
+                # Every transaction on these connections starts as BEGIN READ ONLY.
+                configure=_read_only,
+                timeout=connect_timeout(),
+                name=f"datachat-{self.params.host}-{self.params.database}",
+            )
+            pool.open()
+            self._pool = pool
+            return pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    # -- the interface -----------------------------------------------------------------
+
+    def test_connection(self) -> TestResult:
+        def probe() -> str:
+            with self._connect() as conn:
+                version = conn.execute("SHOW server_version").fetchone()[0]
+            return f"PostgreSQL {version}"
+
+        return timed_test(self, probe)
+
+    def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
+        started = time.perf_counter()
+        pool = self._get_pool()
+        try:
+            with pool.connection() as conn:
+                try:
+                    return self._run(conn, sql, max_rows, timeout, started)
+                finally:
+                    if not conn.broken:
+                        conn.rollback()  # nothing a query did may outlive it
+        except PoolTimeout:
+            # Either every connection is busy or the server went away; find out which.
+            self._connect().close()
+            raise ConnectorError(
+                f"All {self.pool_max_size} connections are busy; try again shortly.", transient=True
+            ) from None
+        except psycopg.Error as exc:
+            raise self._query_error(exc, timeout) from None
+
+    def _run(self, conn, sql, max_rows, timeout, started) -> QueryResult:
+        cur = conn.cursor()
+        cur.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+        rows: list[tuple] = []
+        truncated = False
+        # stream() reads in chunks; closing it early cancels the rest on the server.
+        stream = cur.stream(sql, size=STREAM_CHUNK)
+        try:
+            for row in stream:
+                if len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(row)
+        finally:
+            stream.close()
+        columns, types = self._describe(conn, cur, sql)
+        return QueryResult(columns, types, rows, truncated, (time.perf_counter() - started) * 1000)
+
+    def _describe(self, conn, cur, sql) -> tuple[list[str], list[str]]:
+        fields = [(d.name, d.type_code) for d in cur.description or ()]
+        if not fields:
+            # stream() keeps no description for an empty result: ask the server to describe
+            # the statement without running it again.
+            pgconn = conn.pgconn
+            res = pgconn.prepare(b"", sql.encode())
+            if res.status == pq.ExecStatus.COMMAND_OK:
+                res = pgconn.describe_prepared(b"")
+                fields = [(res.fname(i).decode(), res.ftype(i)) for i in range(res.nfields)]
+        types = []
+        for _, oid in fields:
+            info = conn.adapters.types.get(oid)
+            types.append(info.name if info else f"oid {oid}")
+        return [name for name, _ in fields], types
+
+    def _query_error(self, exc: psycopg.Error, timeout: float) -> ConnectorError:
+        if isinstance(exc, errors.QueryCanceled):
+            return ConnectorError(f"Query timed out after {timeout:g} s.", transient=True)
+        if isinstance(exc, errors.ReadOnlySqlTransaction):
+            return ConnectorError(f"Refused: the session is read-only ({self.scrub(str(exc))}).")
+        if isinstance(exc, psycopg.OperationalError) and not exc.sqlstate:
+            # No SQLSTATE: the link itself broke (server restart, network).
+            return ConnectorError(
+                f"Lost the connection to the server: {self.scrub(str(exc))}", transient=True
+            )
+        return ConnectorError(self.scrub(str(exc)).strip())

@@ -1,0 +1,129 @@
+"""The admin's Connection form: URL shortcut, write-only password, test before save."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import services
+from .connection_url import ConnectionURLError, parse_connection_url
+from .dialects import retire_engine
+from .models import Connection
+
+# Fields that say where and how to connect; a URL fills these in.
+URL_FIELDS = ("kind", "host", "port", "database", "username", "password", "options")
+
+
+class WriteOnlyTextInput(forms.TextInput):
+    """A text box that never renders a value back: a URL may hold a password."""
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, None, attrs)
+
+
+class ConnectionAdminForm(forms.ModelForm):
+    connection_url = forms.CharField(
+        required=False,
+        label="Connection URL",
+        widget=WriteOnlyTextInput(attrs={"size": 80, "autocomplete": "off"}),
+        help_text="Optional, e.g. postgresql://user:pass@host:5432/db or sqlite:///path/to.db. "
+        "When given it fills in kind, host, port, database, user, password and options.",
+    )
+    # render_value=False: the stored secret never travels back to the browser.
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave blank to keep the stored password.",
+    )
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. sales, production.")
+    # Not the model's is_default (a different name keeps ModelForm from copying it onto the
+    # instance): the admin moves the default with services.set_default_connection, so
+    # ticking it on a second connection moves the default instead of tripping the
+    # one-default constraint.
+    make_default = forms.BooleanField(required=False, label="Default")
+    skip_test = forms.BooleanField(
+        required=False,
+        label="Save without testing",
+        help_text="Save even if the database cannot be reached right now.",
+    )
+
+    class Meta:
+        model = Connection
+        fields = [
+            "name",
+            "description",
+            "kind",
+            "host",
+            "port",
+            "database",
+            "username",
+            "password",
+            "options",
+            "tags",
+            "color",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Kind may come from the URL instead; clean() insists on one of the two.
+        self.fields["kind"].required = False
+        self.initial["tags"] = ", ".join(self.instance.tags or [])
+        self.initial["make_default"] = self.instance.is_default
+        self.test_result = None
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if not password and self.instance.pk:
+            return self.instance.password  # blank on edit keeps the stored secret
+        return password
+
+    def clean_tags(self):
+        raw = self.cleaned_data.get("tags", "")
+        tags = [tag.strip() for tag in raw.split(",") if tag.strip()]
+        return list(dict.fromkeys(tags))  # drop duplicates, keep order
+
+    def clean_options(self):
+        options = self.cleaned_data.get("options")
+        if options in (None, ""):
+            return {}
+        if not isinstance(options, dict):
+            raise ValidationError('Options must be a JSON object, e.g. {"sslmode": "require"}.')
+        return options
+
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("connection_url", "").strip()
+        if url:
+            try:
+                parsed = parse_connection_url(url)
+            except ConnectionURLError as exc:
+                # The parser's messages never echo the URL, which may hold a password.
+                self.add_error("connection_url", str(exc))
+                return cleaned
+            if not parsed["password"]:
+                parsed.pop("password")  # keep a typed or stored password
+            parsed["options"] = {**(cleaned.get("options") or {}), **parsed["options"]}
+            cleaned.update(parsed)
+        if not cleaned.get("kind"):
+            self.add_error("kind", "Choose a kind, or give a connection URL.")
+        if self.errors or cleaned.get("skip_test"):
+            return cleaned
+        self.test_result = self._test(cleaned)
+        if not self.test_result.ok:
+            raise ValidationError(
+                "Connection test failed: %(message)s Fix the settings, or tick "
+                '"Save without testing".',
+                params={"message": self.test_result.message},
+            )
+        return cleaned
+
+    def _test(self, cleaned):
+        # An unsaved copy with its own id, so a failed attempt never replaces the pooled
+        # engine of the saved connection; its engine is thrown away right after.
+        probe = Connection(**{field: cleaned.get(field) for field in URL_FIELDS})
+        try:
+            return services.test_connection(probe, record=False)
+        finally:
+            retire_engine(str(probe.id))

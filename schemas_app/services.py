@@ -1,0 +1,285 @@
+"""Schema extraction, status and diffs. Tasks, commands and views call these functions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from connections.dialects import ConnectorError
+from connections.dialects.schema import SchemaDocument
+from connections.models import Connection
+
+from .models import SchemaSnapshot
+from .sampling import sample_tables
+
+logger = logging.getLogger(__name__)
+
+Status = SchemaSnapshot.Status
+
+
+HEAVY_FIELDS = ("document", "profiles")
+
+
+def latest_snapshot(connection: Connection) -> SchemaSnapshot | None:
+    """The last good snapshot (without its heavy JSON; read that with snapshot_document)."""
+    return (
+        connection.snapshots.filter(status=Status.SUCCEEDED)
+        .defer(*HEAVY_FIELDS)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@lru_cache(maxsize=16)
+def snapshot_document(snapshot_id: int) -> SchemaDocument | None:
+    """The parsed document of a snapshot, cached per process: snapshots never change once
+    succeeded, and parsing a 2,000-table document on every request would be the slow part."""
+    data = SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("document", flat=True).first()
+    return SchemaDocument.from_dict(data) if data else None
+
+
+@lru_cache(maxsize=16)
+def snapshot_profiles(snapshot_id: int) -> dict:
+    return SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("profiles", flat=True).first() or {}
+
+
+def active_snapshot(connection: Connection) -> SchemaSnapshot | None:
+    return connection.snapshots.filter(status__in=SchemaSnapshot.ACTIVE_STATUSES).defer(*HEAVY_FIELDS).first()
+
+
+@dataclass
+class SchemaStatus:
+    state: str  # ready | extracting | failed | never
+    label: str
+    percent: int = 0
+    extracted_at: object = None
+    snapshot_id: int | None = None
+
+
+def schema_status(connection: Connection) -> SchemaStatus:
+    """One line a user can read: schema ready / extracting N% / failed: reason / never extracted."""
+    last = connection.snapshots.defer(*HEAVY_FIELDS).order_by("-created_at").first()
+    good = latest_snapshot(connection) if last and last.status != Status.SUCCEEDED else last
+    extracted_at = good.finished_at if good else None
+    if last is None:
+        return SchemaStatus("never", "never extracted")
+    if last.is_active:
+        return SchemaStatus("extracting", f"extracting {last.percent}%", last.percent,
+                            extracted_at, last.pk)
+    if last.status == Status.FAILED:
+        return SchemaStatus("failed", f"failed: {last.error}", 0, extracted_at, last.pk)
+    return SchemaStatus("ready", "schema ready", 100, extracted_at, last.pk)
+
+
+def _expire_stale(connection: Connection) -> None:
+    """A worker that died leaves a row 'running' forever; free the slot after the hard limit."""
+    limit = timezone.now() - timedelta(seconds=settings.SCHEMA_EXTRACTION_TIME_LIMIT * 2)
+    connection.snapshots.filter(
+        status__in=SchemaSnapshot.ACTIVE_STATUSES, created_at__lt=limit
+    ).update(status=Status.FAILED, error="abandoned: the worker stopped", finished_at=timezone.now())
+
+
+def request_extraction(connection: Connection, *, with_profile: bool = False) -> tuple[SchemaSnapshot, bool]:
+    """Queue an extraction unless one is already pending/running; returns (snapshot, created)."""
+    from .tasks import extract_schema_task  # tasks import services; keep the cycle lazy
+
+    _expire_stale(connection)
+    existing = active_snapshot(connection)
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            snapshot = SchemaSnapshot.objects.create(connection=connection, with_profile=with_profile)
+            extract_schema_task.delay_on_commit(snapshot.pk)
+    except IntegrityError:  # another request won the race (one_active_extraction_per_connection)
+        return active_snapshot(connection), False
+    return snapshot, True
+
+
+def claim(snapshot_id: int) -> bool:
+    """Conditional UPDATE so that two workers never run the same extraction."""
+    return bool(
+        SchemaSnapshot.objects.filter(pk=snapshot_id, status=Status.PENDING).update(
+            status=Status.RUNNING, started_at=timezone.now(), phase="connecting"
+        )
+    )
+
+
+def fingerprint(document: dict) -> str:
+    """Hash of the structure only (no row counts or samples), so equal schemas compare equal."""
+    structural = [
+        [t["schema"], t["name"], t["kind"], [[c["name"], c["type"], c["nullable"]] for c in t["columns"]],
+         t["primary_key"], [[fk["columns"], fk["referred_table"]] for fk in t["foreign_keys"]]]
+        for t in document.get("tables", [])
+    ]
+    return hashlib.sha256(json.dumps(structural, sort_keys=True).encode()).hexdigest()
+
+
+class _Progress:
+    """Writes progress to the row at most a few times per second."""
+
+    def __init__(self, snapshot_id: int, phase: str):
+        self.snapshot_id, self.phase, self.last = snapshot_id, phase, 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.3:
+            return
+        self.last = now
+        SchemaSnapshot.objects.filter(pk=self.snapshot_id).update(
+            phase=self.phase, tables_done=done, tables_total=total
+        )
+
+
+def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> SchemaSnapshot:
+    """Extract (introspect, sample, optionally profile) and store; errors are stored, not lost.
+
+    With `retry_transient`, a transient ConnectorError puts the row back to pending and is
+    raised so the caller (the task) can retry with backoff; anything else is recorded at once.
+    """
+    snapshot = SchemaSnapshot.objects.select_related("connection").get(pk=snapshot_id)
+    connection = snapshot.connection
+    started = time.monotonic()
+    try:
+        engine = connection.engine()
+        document: SchemaDocument = engine.introspect()
+        _Progress(snapshot_id, "sampling")(0, len(document.tables))
+        sample_tables(
+            engine,
+            document,
+            rows_per_table=settings.SCHEMA_SAMPLE_ROWS,
+            budget_seconds=settings.SCHEMA_SAMPLE_BUDGET_SECONDS,
+            on_progress=_Progress(snapshot_id, "sampling"),
+        )
+        profiles = None
+        if snapshot.with_profile:
+            from .profiling import profile_document
+
+            profiles = profile_document(engine, document, on_progress=_Progress(snapshot_id, "profiling"))
+    except ConnectorError as exc:
+        if exc.transient and retry_transient:
+            SchemaSnapshot.objects.filter(pk=snapshot_id).update(
+                status=Status.PENDING, phase="waiting to retry", error=exc.user_message
+            )
+            raise
+        return fail(snapshot_id, exc.user_message, started)
+    except SoftTimeLimitExceeded:
+        return fail(snapshot_id, "timed out: the extraction took longer than its time limit", started)
+    except Exception as exc:  # never leave a row running because of an unexpected bug
+        logger.exception("Schema extraction %s failed", snapshot_id)
+        return fail(snapshot_id, f"unexpected error: {exc.__class__.__name__}", started)
+
+    data = document.to_dict()
+    SchemaSnapshot.objects.filter(pk=snapshot_id).update(
+        status=Status.SUCCEEDED,
+        phase="done",
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        table_count=len(document.tables),
+        column_count=sum(len(t.columns) for t in document.tables),
+        tables_done=len(document.tables),
+        tables_total=len(document.tables),
+        document=data,
+        fingerprint=fingerprint(data),
+        profiles=profiles,
+        profiled_at=timezone.now() if profiles is not None else None,
+        error="",
+    )
+    return SchemaSnapshot.objects.get(pk=snapshot_id)
+
+
+def fail(snapshot_id: int, message: str, started: float | None = None) -> SchemaSnapshot:
+    SchemaSnapshot.objects.filter(pk=snapshot_id).update(
+        status=Status.FAILED,
+        phase="failed",
+        error=message[:2000],
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - started) * 1000) if started else None,
+    )
+    return SchemaSnapshot.objects.get(pk=snapshot_id)
+
+
+def extract_now(connection: Connection, *, with_profile: bool = False) -> SchemaSnapshot:
+    """Extraction in this process (management command, tests), still claimed like a task.
+
+    Raises ExtractionBusy when another extraction of the connection is pending or running.
+    """
+    _expire_stale(connection)
+    try:
+        with transaction.atomic():
+            snapshot = SchemaSnapshot.objects.create(connection=connection, with_profile=with_profile)
+    except IntegrityError:
+        raise ExtractionBusy(f"{connection.name}: an extraction is already pending or running.") from None
+    claim(snapshot.pk)
+    return run_extraction(snapshot.pk)
+
+
+class ExtractionBusy(Exception):
+    pass
+
+
+# --- diffs -------------------------------------------------------------------------------
+
+
+@dataclass
+class SchemaDiff:
+    tables_added: list[str] = field(default_factory=list)
+    tables_removed: list[str] = field(default_factory=list)
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
+    types_changed: list[tuple[str, str, str]] = field(default_factory=list)  # column, old, new
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(vars(self).values())
+
+    def as_dict(self) -> dict:
+        return {k: list(v) for k, v in vars(self).items()}
+
+
+def diff_documents(old: SchemaDocument, new: SchemaDocument) -> SchemaDiff:
+    old_tables = {t.qualified_name: t for t in old.tables}
+    new_tables = {t.qualified_name: t for t in new.tables}
+    diff = SchemaDiff(
+        tables_added=sorted(new_tables.keys() - old_tables.keys()),
+        tables_removed=sorted(old_tables.keys() - new_tables.keys()),
+    )
+    for name in sorted(old_tables.keys() & new_tables.keys()):
+        old_cols = {c.name: c.type for c in old_tables[name].columns}
+        new_cols = {c.name: c.type for c in new_tables[name].columns}
+        diff.columns_added += [f"{name}.{c}" for c in sorted(new_cols.keys() - old_cols.keys())]
+        diff.columns_removed += [f"{name}.{c}" for c in sorted(old_cols.keys() - new_cols.keys())]
+        diff.types_changed += [
+            (f"{name}.{c}", old_cols[c], new_cols[c])
+            for c in sorted(old_cols.keys() & new_cols.keys())
+            if old_cols[c] != new_cols[c]
+        ]
+    return diff
+
+
+def previous_good(snapshot: SchemaSnapshot) -> SchemaSnapshot | None:
+    return (
+        SchemaSnapshot.objects.filter(
+            connection_id=snapshot.connection_id, status=Status.SUCCEEDED, created_at__lt=snapshot.created_at
+        )
+        .defer(*HEAVY_FIELDS)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def diff_with_previous(snapshot: SchemaSnapshot) -> SchemaDiff | None:
+    previous = previous_good(snapshot)
+    if not previous or snapshot.status != Status.SUCCEEDED:
+        return None
+    return diff_documents(snapshot_document(previous.pk), snapshot_document(snapshot.pk))

@@ -1,0 +1,47 @@
+"""Thin Celery tasks: claim the row, call the service, retry transient faults with backoff."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from connections.dialects import ConnectorError
+from connections.models import Connection
+
+from . import services
+from .models import ExtractionSchedule
+
+
+@shared_task(
+    bind=True,
+    max_retries=3,
+    soft_time_limit=settings.SCHEMA_EXTRACTION_TIME_LIMIT,
+    time_limit=settings.SCHEMA_EXTRACTION_TIME_LIMIT + 30,
+)
+def extract_schema_task(self, snapshot_id: int) -> None:
+    if not services.claim(snapshot_id):
+        return  # another worker has it, or it is finished
+    eager = self.request.is_eager
+    try:
+        services.run_extraction(snapshot_id, retry_transient=not eager)
+    except ConnectorError as exc:
+        if self.request.retries >= self.max_retries:
+            services.fail(snapshot_id, exc.user_message)
+            return
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from None
+
+
+@shared_task
+def refresh_due_schemas() -> int:
+    """Celery beat entry: queue an extraction for every connection whose interval has passed."""
+    queued = 0
+    now = timezone.now()
+    for schedule in ExtractionSchedule.objects.filter(interval_minutes__gt=0).select_related("connection"):
+        connection: Connection = schedule.connection
+        if not connection.is_active:
+            continue
+        last = connection.snapshots.order_by("-created_at").first()
+        if last and (now - last.created_at).total_seconds() < schedule.interval_minutes * 60:
+            continue
+        _, created = services.request_extraction(connection, with_profile=schedule.with_profile)
+        queued += created
+    return queued

@@ -1,0 +1,137 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from connections.services import get_visible_connection
+
+from . import browser, dashboard, services
+from .models import SchemaSnapshot
+
+# HTMX stops polling when a response has status 286.
+HTMX_STOP_POLLING = 286
+
+
+def _document_or_none(connection):
+    snapshot = services.latest_snapshot(connection)
+    return snapshot, (services.snapshot_document(snapshot.pk) if snapshot else None)
+
+
+@login_required
+def schema_page(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot, document = _document_or_none(connection)
+    context = {
+        "connection": connection,
+        "snapshot": snapshot,
+        "status": services.schema_status(connection),
+        "schemas": browser.schema_names(document) if document else [],
+        "diff": services.diff_with_previous(snapshot) if snapshot else None,
+    }
+    return render(request, "schemas_app/schema_page.html", context)
+
+
+@login_required
+@require_POST
+def extract(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    if not connection.is_active:
+        raise Http404("No such database.")
+    services.request_extraction(connection, with_profile=request.POST.get("profile") == "1")
+    if request.htmx:
+        return _status_response(request, connection)
+    return redirect("schema_page", connection_id=connection.pk)
+
+
+@login_required
+def status(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    return _status_response(request, connection)
+
+
+def _status_response(request, connection):
+    status = services.schema_status(connection)
+    response = render(
+        request, "schemas_app/schema_page.html#status", {"connection": connection, "status": status}
+    )
+    if status.state != "extracting" and request.GET.get("poll"):
+        response.status_code = HTMX_STOP_POLLING
+        response["HX-Refresh"] = "true"  # reload the page once so the tree shows the new snapshot
+    return response
+
+
+@login_required
+def tree_tables(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot, document = _document_or_none(connection)
+    if not document:
+        raise Http404("This database has no schema yet.")
+    schema = request.GET.get("schema", "")
+    return render(
+        request,
+        "schemas_app/schema_page.html#tables",
+        {"connection": connection, "tables": browser.tables_in(document, schema)},
+    )
+
+
+@login_required
+def table_detail(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot, document = _document_or_none(connection)
+    table = document.table(request.GET.get("table", "")) if document else None
+    if table is None:
+        raise Http404("No such table in the latest schema.")
+    profiles = services.snapshot_profiles(snapshot.pk).get(table.qualified_name, {})
+    context = {
+        "connection": connection,
+        "table": table,
+        "fk_links": browser.foreign_key_columns(table),
+        "profiles": profiles,
+        "column_profiles": [(c, profiles.get(c.name)) for c in table.columns],
+    }
+    part = "columns" if request.GET.get("part") == "columns" else "table_detail"
+    return render(request, f"schemas_app/schema_page.html#{part}", context)
+
+
+@login_required
+def search(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot, document = _document_or_none(connection)
+    query = request.GET.get("q", "")[:200]
+    hits = browser.search(document, query) if document else []
+    return render(
+        request,
+        "schemas_app/schema_page.html#search_results",
+        {"connection": connection, "hits": hits, "query": query},
+    )
+
+
+@login_required
+def download(request, connection_id):
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot_id = request.GET.get("snapshot")
+    snapshots = connection.snapshots.filter(status=SchemaSnapshot.Status.SUCCEEDED)
+    snapshot = snapshots.filter(pk=snapshot_id).first() if snapshot_id else snapshots.first()
+    if snapshot is None:
+        raise Http404("No schema snapshot to download.")
+    response = JsonResponse(
+        {
+            "connection": connection.name,
+            "snapshot_id": snapshot.pk,
+            "extracted_at": snapshot.finished_at.isoformat() if snapshot.finished_at else None,
+            "fingerprint": snapshot.fingerprint,
+            "schema": snapshot.document,
+            "profiles": snapshot.profiles,
+        },
+        json_dumps_params={"indent": 2},
+    )
+    filename = f"schema-{connection.name}-{snapshot.pk}.json".replace(" ", "_")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def dashboard_page(request):
+    return render(request, "schemas_app/dashboard.html", dashboard.dashboard_context(request.user))
+
+

@@ -1,0 +1,89 @@
+"""SQLite engine on files in a temporary folder."""
+
+import sqlite3
+import time
+
+import pytest
+
+from connections.dialects import ConnectionParams, ConnectorError
+from connections.dialects.sqlite import SQLite
+
+COUNT_TO_A_BILLION = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
+)
+
+
+@pytest.fixture
+def engine(sqlite_params):
+    return SQLite(sqlite_params())
+
+
+def test_good_connection(engine):
+    result = engine.test_connection()
+    assert result.ok and result.server_version.startswith("SQLite 3.")
+
+
+def test_missing_file_is_named_and_not_created(tmp_path):
+    path = tmp_path / "nope.sqlite3"
+    result = SQLite(ConnectionParams(kind="sqlite", database=str(path))).test_connection()
+    assert not result.ok and result.message == f"Database file not found: {path}"
+    assert not path.exists()
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, this is not SQLite " * 100)
+    result = SQLite(ConnectionParams(kind="sqlite", database=str(path))).test_connection()
+    assert not result.ok and "not a database" in result.message
+
+
+def test_typed_results(engine):
+    result = engine.execute("SELECT id, name, price FROM items ORDER BY id", max_rows=10, timeout=5)
+    assert result.columns == ["id", "name", "price"]
+    assert result.column_types == ["INTEGER", "TEXT", "REAL"]
+    assert result.rows == [(1, "tea", 2.5), (2, "Ünïcødé 北京", None)]
+
+
+def test_truncates_large_result_quickly(engine):
+    started = time.monotonic()
+    result = engine.execute(COUNT_TO_A_BILLION + "SELECT i FROM n", max_rows=1000, timeout=30)
+    assert result.truncated and len(result.rows) == 1000 and result.rows[-1] == (1000,)
+    assert time.monotonic() - started < 2
+
+
+def test_timeout_interrupts(engine):
+    started = time.monotonic()
+    with pytest.raises(ConnectorError, match="timed out") as info:
+        engine.execute(COUNT_TO_A_BILLION + "SELECT count(*) FROM n", max_rows=1, timeout=0.5)
+    assert info.value.transient and time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO items VALUES (3, 'new', 1)",
+        "DELETE FROM items",
+        "CREATE TABLE hijack (a)",
+        "PRAGMA query_only = OFF",  # even when it "succeeds", the file stays mode=ro
+    ],
+)
+def test_writes_refused(engine, sqlite_database, sql):
+    try:
+        engine.execute(sql, max_rows=1, timeout=5)
+        engine.execute("DELETE FROM items", max_rows=1, timeout=5)
+    except ConnectorError as exc:
+        assert "read-only" in exc.user_message
+    else:
+        pytest.fail("a write went through")
+    with sqlite3.connect(sqlite_database) as check:
+        assert check.execute("SELECT count(*) FROM items").fetchone() == (2,)
+        assert check.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'hijack'"
+        ).fetchone() == (0,)
+
+
+def test_chinook_loaded(chinook_sqlite):
+    result = SQLite(chinook_sqlite.params).execute(
+        "SELECT count(*) FROM Track", max_rows=1, timeout=5
+    )
+    assert result.rows == [(3503,)]

@@ -1,0 +1,161 @@
+"""Schema browser, extraction buttons and dashboard, as admin, a user and a visitor."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from schemas_app import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chinook(make_connection, chinook_sqlite):
+    return make_connection(chinook_sqlite.params, name="chinook")
+
+
+@pytest.fixture
+def extracted(chinook):
+    snapshot = services.extract_now(chinook, with_profile=True)
+    assert snapshot.status == "succeeded", snapshot.error
+    return chinook
+
+
+def url(name, connection, query=""):
+    return reverse(name, args=[connection.pk]) + query
+
+
+@pytest.mark.parametrize(
+    "name,query",
+    [
+        ("schema_page", ""),
+        ("schema_status", ""),
+        ("schema_tables", "?schema=main"),
+        ("schema_table", "?table=main.Track"),
+        ("schema_search", "?q=track"),
+        ("schema_download", ""),
+    ],
+)
+def test_visitors_are_sent_to_login(extracted, name, query):
+    response = Client().get(url(name, extracted, query))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_schema_page_for_a_user(alice_client, extracted):
+    response = alice_client.get(url("schema_page", extracted))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "schema ready" in body and "11 tables" in body and "Download JSON" in body
+
+
+def test_table_name_is_the_qualified_one(extracted):
+    document = services.snapshot_document(services.latest_snapshot(extracted).pk)
+    assert document.table("main.Track") is not None, [t.qualified_name for t in document.tables][:3]
+
+
+def test_lazy_tree_levels_and_table_detail(alice_client, extracted):
+    tables = alice_client.get(url("schema_tables", extracted, "?schema=main"))
+    assert tables.status_code == 200 and "InvoiceLine" in tables.content.decode()
+    assert "<html" not in tables.content.decode()  # a partial, not a page
+
+    columns = alice_client.get(url("schema_table", extracted, "?part=columns&table=main.Track"))
+    assert "AlbumId" in columns.content.decode() and "FK" in columns.content.decode()
+
+    detail = alice_client.get(url("schema_table", extracted, "?table=main.Track")).content.decode()
+    assert "PK" in detail and "FK → main.Album" in detail
+    assert "Sample rows" in detail and "Column profiles" in detail
+    assert "For Those About To Rock" in detail  # a sample value
+
+
+def test_search_filters_tables_and_columns(alice_client, extracted):
+    body = alice_client.get(url("schema_search", extracted, "?q=billing")).content.decode()
+    assert "BillingCountry" in body and "main.Invoice" in body
+    nothing = alice_client.get(url("schema_search", extracted, "?q=zzzz")).content.decode()
+    assert "Nothing matches" in nothing
+
+
+def test_search_escapes_html(alice_client, extracted):
+    body = alice_client.get(url("schema_search", extracted, "?q=<script>")).content.decode()
+    assert "<script>" not in body and "&lt;script&gt;" in body
+
+
+def test_unknown_table_and_connection_are_404(alice_client, extracted):
+    assert alice_client.get(url("schema_table", extracted, "?table=main.Nope")).status_code == 404
+    assert alice_client.get("/databases/not-a-uuid/schema/").status_code == 404
+
+
+def test_inactive_connection_is_404_for_users(alice_client, extracted):
+    extracted.is_active = False
+    extracted.save()
+    assert alice_client.get(url("schema_page", extracted)).status_code == 404
+
+
+def test_download_is_the_snapshot_json(alice_client, extracted):
+    response = alice_client.get(url("schema_download", extracted))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert len(data["schema"]["tables"]) == 11 and data["fingerprint"]
+
+
+def test_download_without_snapshot_is_404(alice_client, chinook):
+    assert alice_client.get(url("schema_download", chinook)).status_code == 404
+
+
+def test_extract_button_runs_and_status_stops_polling(alice_client, chinook):
+    response = alice_client.post(url("schema_extract", chinook), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "schema ready" in response.content.decode()  # eager without REDIS_URL
+    polled = alice_client.get(url("schema_status", chinook, "?poll=1"), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 286  # htmx stops polling
+
+
+def test_extract_needs_post(alice_client, chinook):
+    assert alice_client.get(url("schema_extract", chinook)).status_code == 405
+
+
+def test_status_keeps_polling_while_extracting(alice_client, chinook):
+    from schemas_app.models import SchemaSnapshot
+
+    SchemaSnapshot.objects.create(connection=chinook, status="running", tables_done=3, tables_total=10)
+    response = alice_client.get(url("schema_status", chinook, "?poll=1"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "extracting 30%" in body and 'hx-trigger="every 1s"' in body
+
+
+def test_database_list_shows_schema_status(alice_client, extracted):
+    assert "schema ready" in alice_client.get(reverse("databases")).content.decode()
+
+
+def test_dashboard(alice_client, admin_client, extracted, make_connection, tmp_path):
+    from connections.dialects import ConnectionParams
+
+    make_connection(ConnectionParams(kind="sqlite", database=str(tmp_path / "missing.db")), name="gone")
+    response = alice_client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "schema ready" in body and "never extracted" in body and "SQLite" in body
+    assert Client().get(reverse("dashboard")).status_code == 302
+
+
+def test_dashboard_query_count_does_not_grow(alice_client, extracted, make_connection, tmp_path, django_assert_max_num_queries):
+    from connections.dialects import ConnectionParams
+
+    for i in range(15):
+        make_connection(ConnectionParams(kind="sqlite", database=str(tmp_path / f"{i}.db")), name=f"db{i}")
+    with django_assert_max_num_queries(8):
+        alice_client.get(reverse("dashboard"))
+
+
+def test_admin_action_extracts(admin_client, chinook):
+    response = admin_client.post(
+        reverse("admin:connections_connection_changelist"),
+        {"action": "extract_schema", "_selected_action": [str(chinook.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "extraction succeeded" in response.content.decode()
+    assert services.latest_snapshot(chinook) is not None
