@@ -87,6 +87,7 @@ def table_detail(request, connection_id):
         "table": table,
         "fk_links": browser.foreign_key_columns(table),
         "profiles": profiles,
+        "profile_error": profiles.get("_error", ""),  # set when profiling this table failed
         "column_profiles": [(c, profiles.get(c.name)) for c in table.columns],
     }
     part = "columns" if request.GET.get("part") == "columns" else "table_detail"

@@ -9,7 +9,10 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .schema import SchemaDocument
 
 
 class ConnectorError(Exception):
@@ -78,6 +81,10 @@ class Dialect(ABC):
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         """Run one read-only statement; the session itself is read-only and time-limited."""
 
+    @abstractmethod
+    def introspect(self) -> SchemaDocument:
+        """Tables, columns, keys and indexes in a fixed number of catalog queries."""
+
     def close(self) -> None:  # noqa: B027  (optional hook: engines without a pool keep it)
         """Release pooled connections."""
 
@@ -95,11 +102,13 @@ def timed_test(dialect: Dialect, probe) -> TestResult:
     try:
         version = probe()
     except ConnectorError as exc:
-        return TestResult(ok=False, message=exc.user_message,
-                          latency_ms=(time.perf_counter() - started) * 1000)
+        return TestResult(
+            ok=False, message=exc.user_message, latency_ms=(time.perf_counter() - started) * 1000
+        )
     latency = (time.perf_counter() - started) * 1000
-    return TestResult(ok=True, message=f"Connected ({version}).", server_version=version,
-                      latency_ms=latency)
+    return TestResult(
+        ok=True, message=f"Connected ({version}).", server_version=version, latency_ms=latency
+    )
 
 
 def connect_timeout() -> float:

@@ -10,6 +10,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import QueuePool
 
 from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .introspection import clickhouse as introspection
+from .schema import SchemaDocument
 
 MAX_BLOCK_SIZE = 65536
 
@@ -152,6 +154,22 @@ class ClickHouse(Dialect):
             )
         except (errors.Error, OSError) as exc:
             raise self._error(exc, timeout) from None
+        finally:
+            fairy.close()
+
+    def introspect(self) -> SchemaDocument:
+        """The catalog of the connection's database (every visible one when none is set)."""
+        try:
+            fairy = self._get_pool().connect()
+        except PoolTimeoutError:
+            raise ConnectorError(
+                "All connections are busy; try again shortly.", transient=True
+            ) from None
+        try:
+            schemas = [self.params.database] if self.params.database else None
+            return introspection.introspect(fairy.dbapi_connection, schemas=schemas)
+        except (errors.Error, OSError) as exc:
+            raise self._error(exc) from None
         finally:
             fairy.close()
 

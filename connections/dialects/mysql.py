@@ -13,6 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import QueuePool
 
 from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .introspection import mysql as introspection
+from .schema import SchemaDocument
 
 FETCH_BATCH = 2000
 MYSQL_OPTION_MULTI_STATEMENTS_OFF = 1  # enum_mysql_set_option; MySQLdb has no constant for it
@@ -151,6 +153,22 @@ class MySQL(Dialect):
                 fairy.close()  # back to the pool, rolled back
             else:
                 fairy.invalidate()
+
+    def introspect(self) -> SchemaDocument:
+        """The catalog of the connection's database (every visible one when none is set)."""
+        try:
+            fairy = self._get_pool().connect()
+        except PoolTimeoutError:
+            raise ConnectorError(
+                "All connections are busy; try again shortly.", transient=True
+            ) from None
+        try:
+            schemas = [self.params.database] if self.params.database else None
+            return introspection.introspect(fairy.dbapi_connection, schemas=schemas)
+        except MySQLdb.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            fairy.close()
 
     def _set_limits(self, conn, timeout: float) -> None:
         cur = conn.cursor()

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
 import psycopg
-from psycopg import errors, pq
+from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .introspection import postgresql as introspection
+from .schema import SchemaDocument
 
 logger = logging.getLogger(__name__)
 
-# Rows asked from the server per round trip. Chunked streaming needs libpq 17+; older
-# libpq streams row by row, which is slower but still bounded in memory.
-STREAM_CHUNK = 2000 if pq.version() >= 170000 else 1
+FETCH_BATCH = 2000  # rows per FETCH round trip
+# Statements a server-side cursor can DECLARE (the guard has already stripped comments).
+QUERY_START = re.compile(r"\s*(\(|select\b|with\b|values\b|table\b)", re.IGNORECASE)
 
 
 def _read_only(conn: psycopg.Connection) -> None:
@@ -152,33 +155,50 @@ class PostgreSQL(Dialect):
             raise self._query_error(exc, timeout) from None
 
     def _run(self, conn, sql, max_rows, timeout, started) -> QueryResult:
-        cur = conn.cursor()
-        cur.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
-        rows: list[tuple] = []
-        truncated = False
-        # stream() reads in chunks; closing it early cancels the rest on the server.
-        stream = cur.stream(sql, size=STREAM_CHUNK)
+        conn.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+        if QUERY_START.match(sql):
+            # A named (server-side) cursor: FETCH in batches and stop at max_rows; closing it
+            # early is a cheap CLOSE, unlike cancelling a streamed query.
+            cur = conn.cursor(name="datachat_query")
+        else:
+            # Not a plain query (EXPLAIN, or a write that bypassed the guard): DECLARE would
+            # reject it as a syntax error, so run it plainly and let the read-only
+            # transaction refuse writes by name. Such results are small.
+            cur = conn.cursor()
         try:
-            for row in stream:
-                if len(rows) >= max_rows:
-                    truncated = True
+            cur.execute(sql)
+            rows: list[tuple] = []
+            while cur.description is not None and len(rows) <= max_rows:
+                batch = cur.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
+                if not batch:
                     break
-                rows.append(row)
+                rows.extend(batch)
+            truncated = len(rows) > max_rows
+            columns, types = self._describe(conn, cur)
         finally:
-            stream.close()
-        columns, types = self._describe(conn, cur, sql)
-        return QueryResult(columns, types, rows, truncated, (time.perf_counter() - started) * 1000)
+            cur.close()
+        return QueryResult(
+            columns, types, rows[:max_rows], truncated, (time.perf_counter() - started) * 1000
+        )
 
-    def _describe(self, conn, cur, sql) -> tuple[list[str], list[str]]:
+    def introspect(self) -> SchemaDocument:
+        """The catalog in a fixed number of queries (connections/dialects/introspection)."""
+        try:
+            with self._get_pool().connection() as conn:
+                try:
+                    return introspection.introspect(conn)
+                finally:
+                    if not conn.broken:
+                        conn.rollback()
+        except PoolTimeout:
+            raise ConnectorError(
+                "All connections are busy; try again shortly.", transient=True
+            ) from None
+        except psycopg.Error as exc:
+            raise self._query_error(exc, connect_timeout()) from None
+
+    def _describe(self, conn, cur) -> tuple[list[str], list[str]]:
         fields = [(d.name, d.type_code) for d in cur.description or ()]
-        if not fields:
-            # stream() keeps no description for an empty result: ask the server to describe
-            # the statement without running it again.
-            pgconn = conn.pgconn
-            res = pgconn.prepare(b"", sql.encode())
-            if res.status == pq.ExecStatus.COMMAND_OK:
-                res = pgconn.describe_prepared(b"")
-                fields = [(res.fname(i).decode(), res.ftype(i)) for i in range(res.nfields)]
         types = []
         for _, oid in fields:
             info = conn.adapters.types.get(oid)
@@ -188,7 +208,10 @@ class PostgreSQL(Dialect):
     def _query_error(self, exc: psycopg.Error, timeout: float) -> ConnectorError:
         if isinstance(exc, errors.QueryCanceled):
             return ConnectorError(f"Query timed out after {timeout:g} s.", transient=True)
-        if isinstance(exc, errors.ReadOnlySqlTransaction):
+        if isinstance(exc, errors.ReadOnlySqlTransaction) or (
+            # A data-modifying CTE is refused before it even reaches the read-only check.
+            isinstance(exc, errors.FeatureNotSupported) and "data-modifying" in str(exc)
+        ):
             return ConnectorError(f"Refused: the session is read-only ({self.scrub(str(exc))}).")
         if isinstance(exc, psycopg.OperationalError) and not exc.sqlstate:
             # No SQLSTATE: the link itself broke (server restart, network).

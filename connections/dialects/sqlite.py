@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 from .base import ConnectorError, Dialect, QueryResult, TestResult, timed_test
+from .introspection import sqlite as introspection
+from .schema import SchemaDocument
 
 FETCH_BATCH = 2000
 PROGRESS_STEPS = 10_000  # virtual-machine instructions between deadline checks
@@ -52,6 +54,15 @@ class SQLite(Dialect):
             return f"SQLite {sqlite3.sqlite_version}"
 
         return timed_test(self, probe)
+
+    def introspect(self) -> SchemaDocument:
+        conn = self._connect()
+        try:
+            return introspection.introspect(conn, server_version=f"SQLite {sqlite3.sqlite_version}")
+        except sqlite3.Error as exc:
+            raise ConnectorError(f"Cannot read the schema: {exc}") from None
+        finally:
+            conn.close()
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
