@@ -133,3 +133,14 @@ PROFILE_LOW_CARDINALITY = env.int("PROFILE_LOW_CARDINALITY", default=50)
 CELERY_BEAT_SCHEDULE = {
     "refresh-due-schemas": {"task": "schemas_app.tasks.refresh_due_schemas", "schedule": 300.0},
 }
+
+# --- Question answering (chat.answering) -------------------------------------------------
+# Without LLM_MODEL the built-in offline engine answers; with it, litellm calls that model
+# (e.g. openai/gpt-4o-mini, anthropic/..., ollama/qwen2.5-coder:7b).
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_API_BASE = env.str("LLM_API_BASE", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)
+LLM_MAX_CORRECTIONS = env.int("LLM_MAX_CORRECTIONS", default=2)
+CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
+# --- end question answering ---------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 One aggregate query per table plus one small GROUP BY per low-cardinality text column, all
 through the engine's read-only execute(). Big tables are sampled (PostgreSQL TABLESAMPLE,
-otherwise a bounded subquery) and the whole run stops at a time budget; limits on tables and
-columns keep it bounded on huge schemas. Everything is configurable in settings (PROFILE_*).
+ClickHouse SAMPLE where the table has a sampling key, otherwise a bounded subquery) and the
+whole run stops at a time budget; limits on tables and columns keep it bounded on huge schemas. Everything is configurable in settings (PROFILE_*).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def _source(table: Table, kind: str, limit: int) -> exp.Expression:
     if kind == "postgresql" and table.kind == "table":
         percent = max(0.01, min(100.0, 100.0 * limit / rows))
         base.set("sample", exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 3))))
+        return base
+    if kind == "clickhouse" and table.sampling_key:
+        # SAMPLE reads a fraction of the rows by the sampling key, without scanning the rest.
+        fraction = max(0.0001, min(1.0, limit / rows))
+        base.set("sample", exp.TableSample(size=exp.Literal.number(round(fraction, 4))))
         return base
     return exp.select("*").from_(base).limit(limit).subquery("sampled")
 

@@ -56,6 +56,7 @@ class Table:
     partition_key: str = ""
     sorting_key: str = ""
     primary_key_expr: str = ""
+    sampling_key: str = ""  # ClickHouse SAMPLE BY: lets profiling read a fraction cheaply
     sample_rows: list[list[Any]] = field(default_factory=list)
     sample_error: str = ""
 

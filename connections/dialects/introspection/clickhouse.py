@@ -18,7 +18,9 @@ from connections.dialects.introspection import sorted_tables, sql_string_list
 from connections.dialects.schema import Column, SchemaDocument, Table
 
 SYSTEM_DATABASES = ("system", "INFORMATION_SCHEMA", "information_schema")
-OPTIONAL_TABLE_COLUMNS = ("partition_key", "sorting_key", "primary_key", "comment", "total_rows")
+OPTIONAL_TABLE_COLUMNS = (
+    "partition_key", "sorting_key", "primary_key", "sampling_key", "comment", "total_rows"
+)  # fmt: skip
 OPTIONAL_COLUMN_COLUMNS = ("comment", "is_in_primary_key", "position")
 # A materialized view without TO keeps its data in this hidden table.
 INNER_PREFIX = ".inner."
@@ -78,6 +80,7 @@ def introspect(
             partition_key=extra.get("partition_key") or "",
             sorting_key=extra.get("sorting_key") or "",
             primary_key_expr=extra.get("primary_key") or "",
+            sampling_key=extra.get("sampling_key") or "",
         )
         total_rows[(database, name)] = extra.get("total_rows")
 

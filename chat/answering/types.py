@@ -1,0 +1,51 @@
+"""Shapes shared by both generators and the pipeline, so neither parses the other's text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Turn:
+    """One earlier exchange of the conversation, for follow-up questions."""
+
+    question: str
+    sql: str = ""
+    answer: str = ""
+
+
+@dataclass
+class Generated:
+    """What a generator returns: SQL (or a refusal) and one short sentence about it."""
+
+    sql: str | None
+    explanation: str = ""
+    refused: bool = False  # the generator could not or would not write SQL
+    reason: str = ""  # why it refused, naming the closest tables/columns it knows
+    answer_template: str = ""  # built-in engine: e.g. "There are {value} customers."
+    usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency
+
+
+@dataclass
+class Attempt:
+    sql: str
+    status: str  # ok | invalid | error
+    error: str = ""
+    duration_ms: float = 0.0
+    row_count: int = 0
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sql: str | None
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    truncated: bool = False
+    refused: bool = False
+    error: str = ""
+    engine: str = ""  # "builtin" or the LLM model name
+    attempts: list[Attempt] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
