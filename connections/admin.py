@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -92,6 +94,14 @@ class ConnectionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if make_default:
             services.set_default_connection(obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # A new database is useless until its schema is known: land on its page, which
+        # offers "Extract schema" right away (unless the admin asked to add another).
+        if "_addanother" in request.POST or "_continue" in request.POST or IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, f"Added {obj.name}. Extract its schema now to start asking questions.")
+        return redirect("database_detail", connection_id=obj.pk)
 
     @admin.action(description="Test connection")
     def test_selected(self, request, queryset):

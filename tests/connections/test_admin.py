@@ -127,6 +127,10 @@ def test_add_tests_the_connection_and_records_the_result(admin_client, admin_use
     assert connection.last_tested_at is not None
     assert connection.created_by == admin_user
     assert connection.tags == ["a", "b"]
+    # The new database's page, which offers to extract its schema right away.
+    assert response["Location"] == reverse("database_detail", args=[connection.pk])
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Extract schema" in page and "never extracted" in page
 
 
 @pytest.mark.django_db

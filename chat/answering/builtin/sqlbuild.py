@@ -1,0 +1,108 @@
+"""sqlglot expression helpers: per-dialect date parts and joins along the foreign-key graph."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import sqlglot.expressions as exp
+
+from connections.dialects.schema import SchemaDocument, Table
+
+
+def table_ref(table: Table, kind: str) -> exp.Table:
+    # SQLite's schema is always "main"; elsewhere qualify so a non-default schema still works.
+    return exp.Table(
+        this=exp.to_identifier(table.name, quoted=True),
+        db=exp.to_identifier(table.schema, quoted=True) if table.schema and kind != "sqlite" else None,
+    )
+
+
+def col(table: Table, name: str) -> exp.Column:
+    return exp.Column(
+        this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table.name, quoted=True)
+    )
+
+
+def month_start(expr: exp.Expression, kind: str) -> exp.Expression:
+    """First day of the month, as a date (or ISO text on SQLite/MySQL: they compare the same)."""
+    if kind == "sqlite":
+        return exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y-%m-01"), expr])
+    if kind == "mysql":
+        return exp.Anonymous(this="DATE_FORMAT", expressions=[expr, exp.Literal.string("%Y-%m-01")])
+    if kind == "clickhouse":
+        return exp.Anonymous(this="toStartOfMonth", expressions=[expr])
+    # DATE_TRUNC gives a timestamp even for a date; the cast keeps a plain month date.
+    trunc = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("month"), expr])
+    return exp.Cast(this=trunc, to=exp.DataType.build("date"))
+
+
+def year_of(expr: exp.Expression, kind: str) -> exp.Expression:
+    """The year as an integer on every engine."""
+    if kind == "sqlite":
+        year = exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y"), expr])
+        return exp.Cast(this=year, to=exp.DataType.build("int"))
+    if kind == "clickhouse":
+        return exp.Anonymous(this="toYear", expressions=[expr])
+    if kind == "mysql":
+        return exp.Anonymous(this="YEAR", expressions=[expr])
+    return exp.Cast(this=exp.Extract(this=exp.var("YEAR"), expression=expr), to=exp.DataType.build("int"))
+
+
+class JoinGraph:
+    """Undirected FK graph; edges keep the column pairs needed for the ON clause."""
+
+    def __init__(self, document: SchemaDocument):
+        self.tables = {t.qualified_name: t for t in document.tables}
+        self.edges: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {n: [] for n in self.tables}
+        for table in document.tables:
+            for fk in table.foreign_keys:
+                target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+                if target not in self.tables:
+                    target = next((n for n, t in self.tables.items() if t.name == fk.referred_table), None)
+                if not target or target == table.qualified_name:
+                    continue  # self-references (ReportsTo) never help to connect two tables
+                pairs = list(zip(fk.columns, fk.referred_columns, strict=False))
+                self.edges[table.qualified_name].append((target, pairs))
+                self.edges[target].append((table.qualified_name, [(b, a) for a, b in pairs]))
+
+    def path(self, start: str, goal: str) -> list[tuple[str, str, list[tuple[str, str]]]] | None:
+        """Shortest list of hops (from, to, column pairs); ties broken by declaration order."""
+        if start == goal:
+            return []
+        previous: dict[str, tuple[str, list]] = {start: ("", [])}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            for nxt, pairs in self.edges[node]:
+                if nxt in previous:
+                    continue
+                previous[nxt] = (node, pairs)
+                if nxt == goal:
+                    hops = []
+                    while nxt != start:
+                        before, pairs = previous[nxt]
+                        hops.append((before, nxt, pairs))
+                        nxt = before
+                    return hops[::-1]
+                queue.append(nxt)
+        return None
+
+    def distance(self, start: str, goal: str) -> int:
+        hops = self.path(start, goal)
+        return 99 if hops is None else len(hops)
+
+    def join(self, select: exp.Select, start: str, others: list[str], kind: str) -> exp.Select | None:
+        """Add the joins that connect `others` to `start`; None when one is unreachable."""
+        joined = {start}
+        for goal in others:
+            hops = self.path(start, goal)
+            if hops is None:
+                return None
+            for before, after, pairs in hops:
+                if after in joined:
+                    continue
+                joined.add(after)
+                left, right = self.tables[before], self.tables[after]
+                on = exp.and_(*[exp.EQ(this=col(left, a), expression=col(right, b)) for a, b in pairs])
+                select = select.join(table_ref(right, kind), on=on, join_type="inner")
+        return select
