@@ -18,6 +18,8 @@ mkdir -p "$DATA_DIR"
 keep=(--if-missing)
 [ "${DEMO_RESEED:-0}" = 1 ] && keep=()
 "$PY" manage.py seed_demo --register "Demo shop" --default "${keep[@]}"
+# Extract (and profile) its schema so questions and the schema browser work at once.
+"$PY" manage.py extract_schema "Demo shop" --profile
 
 # The password is generated once and reused, so restarting the demo keeps the same login.
 password_file="$DATA_DIR/demo-admin-password"

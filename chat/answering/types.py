@@ -49,3 +49,4 @@ class Answer:
     engine: str = ""  # "builtin" or the LLM model name
     attempts: list[Attempt] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency, all calls

@@ -1,0 +1,249 @@
+"""One question against one connection: context, generation, validation, execution, answer.
+
+Every way this can go wrong ends in an Answer (refused or with `error` set), never in an
+exception for the caller to catch, and never in a write: the guard and the database's
+read-only session stand between any generated text and the data.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+
+from connections.dialects import ConnectorError
+from connections.models import Connection
+from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
+
+from .context import build_context
+from .types import Answer, Attempt, Generated, Turn
+from .validation import validate_sql
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 4000
+
+# Requests to change data are refused before any generator sees them: the guard would block
+# the SQL anyway, but a plain refusal is the clearer answer. Only imperative forms and SQL
+# write syntax count, so "which orders were updated last week" still gets answered.
+_WRITE_REQUEST = re.compile(
+    r"^\W*(?:(?:please|kindly|now|then|and)\s+|(?:can|could|would|will)\s+you\s+(?:please\s+)?)*"
+    r"(?:delete|drop|truncate|update|insert|alter|create|remove|erase|wipe|purge|modify|"
+    r"rename|grant|revoke|overwrite)\b",
+    re.IGNORECASE,
+)
+_WRITE_SQL = re.compile(
+    r"\b(?:delete\s+from|drop\s+(?:table|database|schema|view|index)|insert\s+into|"
+    r"update\s+\S+\s+set|truncate\s+(?:table\s+)?\w|alter\s+table|create\s+(?:table|database|"
+    r"view|index|user)|grant\s+\w+\s+on)\b",
+    re.IGNORECASE,
+)
+_WRITE_ANYWHERE = re.compile(
+    r"\b(?:delete|drop|truncate|erase|wipe|purge)\s+(?:all|every|the|each|them|it|\w+\s+table)\b",
+    re.IGNORECASE,
+)
+WRITE_REFUSAL = "I only answer questions by reading data; I never change, add or delete it."
+
+
+def write_request(question: str) -> bool:
+    return bool(
+        _WRITE_REQUEST.search(question)
+        or _WRITE_SQL.search(question)
+        or _WRITE_ANYWHERE.search(question)
+    )
+
+
+def answer_question(
+    connection: Connection,
+    question: str,
+    *,
+    history: Sequence[Turn] = (),
+    max_rows: int | None = None,
+) -> Answer:
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    question = (question or "").strip()
+    engine_name = settings.LLM_MODEL or "builtin"
+
+    def finish(answer: Answer) -> Answer:
+        answer.engine = engine_name
+        answer.timings_ms = {**timings, "total": _ms(started)}
+        return answer
+
+    if not question:
+        return finish(Answer(question, "Please type a question.", None, refused=True))
+    if len(question) > MAX_QUESTION_CHARS:
+        return finish(
+            Answer(
+                question[:200],
+                f"The question is too long ({len(question):,} characters; at most "
+                f"{MAX_QUESTION_CHARS:,}). Please shorten it.",
+                None,
+                refused=True,
+            )
+        )
+    if write_request(question):
+        return finish(Answer(question, WRITE_REFUSAL, None, refused=True))
+
+    snapshot = latest_snapshot(connection)
+    document = snapshot_document(snapshot.pk) if snapshot else None
+    if document is None:
+        message = (
+            f"{connection.name} has no schema yet: extract the schema first "
+            f"(manage.py extract_schema {connection.name})."
+        )
+        return finish(Answer(question, message, None, error=message))
+    profiles = snapshot_profiles(snapshot.pk)
+    kind = connection.kind
+    max_rows = max_rows or settings.QUERY_MAX_ROWS
+    history = list(history)
+
+    phase = time.monotonic()
+    context = build_context(
+        question,
+        document=document,
+        profiles=profiles,
+        dialect=kind,
+        history=history,
+        budget_tokens=settings.CONTEXT_TOKEN_BUDGET,
+    )
+    timings["context"] = _ms(phase)
+
+    attempts: list[Attempt] = []
+    usage_calls: list[dict] = []
+    use_llm = bool(settings.LLM_MODEL)
+    if use_llm:
+        from . import llm
+
+        def first() -> Generated:
+            return llm.generate(question, context=context, dialect=kind)
+
+        def again(failed_sql: str, error: str) -> Generated:
+            return llm.correct(question, context=context, dialect=kind, failed_sql=failed_sql, error=error)
+
+        rounds = settings.LLM_MAX_CORRECTIONS
+        model_errors: tuple[type[Exception], ...] = (llm.LLMError,)
+    else:
+        from . import builtin  # the other generator; imported only when it is used
+
+        def first() -> Generated:
+            return builtin.generate(question, document=document, profiles=profiles, dialect=kind, history=history)
+
+        again = None
+        rounds = 0  # deterministic: asking again would give the same SQL
+        model_errors = (Exception,)  # a bug in it must still end in an answer
+
+    def generate(step) -> Generated | Answer:
+        phase = time.monotonic()
+        try:
+            generated = step()
+        except model_errors as error:  # the LLM is down, slow or answering nonsense
+            usage_calls.extend(getattr(error, "usage", {}).get("calls", []))
+            message = getattr(error, "user_message", "")
+            if not message:
+                logger.exception("The built-in engine failed on %r", question)
+                message = "The built-in engine failed on this question; please rephrase it."
+            return Answer(question, message, None, error=message, attempts=attempts)
+        finally:
+            timings["generate"] = timings.get("generate", 0.0) + _ms(phase)
+        usage_calls.extend(generated.usage.get("calls", []))
+        return generated
+
+    generated = generate(first)
+    engine = connection.engine()
+    last_error = ""
+    for round_ in range(rounds + 1):
+        if isinstance(generated, Answer):
+            return finish(_with_usage(generated, usage_calls))
+        if generated.refused or not generated.sql:
+            reason = generated.reason or "I could not write a query for this question."
+            answer = Answer(question, reason, None, refused=True, attempts=attempts)
+            return finish(_with_usage(answer, usage_calls))
+
+        phase = time.monotonic()
+        # LIMIT one row more than kept, so that the engine can tell the result was cut.
+        validated = validate_sql(generated.sql, document=document, kind=kind, limit=max_rows + 1)
+        timings["validate"] = timings.get("validate", 0.0) + _ms(phase)
+        if validated.sql is None:
+            last_error = validated.error
+            attempts.append(Attempt(generated.sql, "invalid", validated.error, _ms(phase)))
+        else:
+            phase = time.monotonic()
+            try:
+                result = engine.execute(
+                    validated.sql, max_rows=max_rows, timeout=settings.QUERY_TIMEOUT_SECONDS
+                )
+            except ConnectorError as error:
+                timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
+                last_error = error.user_message
+                attempts.append(Attempt(validated.sql, "error", error.user_message, _ms(phase)))
+                if error.transient:
+                    break  # the database is down or slow: another SQL would not help
+            else:
+                timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
+                attempts.append(Attempt(validated.sql, "ok", "", result.duration_ms, result.row_count))
+                answer = Answer(
+                    question,
+                    _answer_text(generated, result.columns, result.rows, use_llm),
+                    validated.sql,
+                    columns=result.columns,
+                    rows=result.rows,
+                    truncated=result.truncated,
+                    attempts=attempts,
+                )
+                return finish(_with_usage(answer, usage_calls))
+        if round_ == rounds or again is None:
+            break
+        failed_sql = generated.sql
+        generated = generate(lambda sql=failed_sql, err=last_error: again(sql, err))
+
+    last_sql = attempts[-1].sql if attempts else None
+    if len(attempts) > 1:
+        message = f"No working query after {len(attempts)} attempts. Last error: {last_error}"
+    else:
+        message = f"The query could not be run: {last_error}"
+    answer = Answer(question, message, last_sql, error=message, attempts=attempts)
+    return finish(_with_usage(answer, usage_calls))
+
+
+def _answer_text(generated: Generated, columns: list[str], rows: list[tuple], use_llm: bool) -> str:
+    if use_llm and generated.explanation:
+        return generated.explanation
+    if generated.answer_template and rows:
+        value = rows[0][0] if rows[0] else None
+        try:
+            return generated.answer_template.format(value=_number(value), count=len(rows))
+        except (KeyError, IndexError, ValueError):
+            pass  # a template with other placeholders: fall back to the generic text
+    if not rows:
+        return "No rows matched."
+    if len(rows) == 1 and len(columns) == 1:
+        return f"The answer is {_number(rows[0][0])}."
+    return f"Found {len(rows):,} row{'s' if len(rows) != 1 else ''}."
+
+
+def _number(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
+
+
+def _with_usage(answer: Answer, calls: list[dict]) -> Answer:
+    if calls:
+        answer.usage = {
+            "model": settings.LLM_MODEL,
+            "calls": calls,
+            "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+            "completion_tokens": sum(c["completion_tokens"] for c in calls),
+            "latency_ms": round(sum(c["latency_ms"] for c in calls), 1),
+        }
+    return answer
+
+
+def _ms(since: float) -> float:
+    return round((time.monotonic() - since) * 1000, 2)
