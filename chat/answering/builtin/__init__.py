@@ -33,7 +33,7 @@ being do does did have has had what which who whom whose how many much show me l
 tell display all any there their its it that this these those we our i my you your please than as
 number count total sum average avg mean minimum min maximum max most least top bottom highest lowest
 largest smallest biggest best worst fewest more less over under above below greater at least most
-not only ever made placed spent spend sold whole overall across between into up about where when
+not only ever made placed bought purchased ordered spend sold whole overall across between into up about where when
 did exist existing exists one time ones value values distinct different unique amount s""".split())
 AGG_WORDS = {"how many": "count", "number of": "count", "count": "count", "total number": "count",
              "total": "sum", "sum": "sum", "average": "avg", "avg": "avg", "mean": "avg"}
@@ -136,6 +136,9 @@ class _Question:
         words, i = self.words, 0
         singles = [TABLE_SYNONYMS.get(singular(w), singular(w)) for w in words]
         while i < len(words):
+            if i in self.used:
+                i += 1
+                continue
             found = None
             for n in range(min(self.index.longest_value, 4, len(words) - i), 0, -1):
                 key = tuple(singles[i : i + n])
@@ -202,3 +205,312 @@ class _Question:
             return Generated(sql=sql, explanation=f"Counts the rows of {table.name}.",
                              answer_template=f"{table.name} has {{value}} rows.")
         return None
+
+    # --- slots read by phrase before linking --------------------------------------------
+    def parse_slots(self) -> None:
+        t = self.text
+        self.agg = None
+        for phrase in ("how many", "total number", "number of", "count", "average", "avg", "mean"):
+            if self.has(phrase) is not None:
+                self.agg = AGG_WORDS[phrase]
+                break
+        if self.agg is None and self.has("total") is not None or self.has("sum") is not None:
+            self.agg = "sum"
+        self.direction = None
+        for i, w in enumerate(self.words):
+            if w in DESC_WORDS or w in ASC_WORDS:
+                if w == "max" or w == "maximum" or w == "min" or w == "minimum":
+                    pass
+                self.direction = "desc" if w in DESC_WORDS else "asc"
+                self.used.add(i)
+                break
+        self.implied = None  # money | price | duration
+        for i, w in enumerate(self.words):
+            kind = ("money" if w in MONEY_WORDS else "price" if w in PRICE_WORDS
+                    else "duration" if w in DURATION_WORDS - {"minute", "second", "hour"} else None)
+            if kind and i not in self.used:
+                self.implied = self.implied or kind
+                self.used.add(i)
+        m = re.search(r"\b(?:top|bottom|first|the)\s+(\d+)\b|\b(\d+)\s+(?:most|least|highest|lowest|"
+                      r"biggest|largest|smallest|best|worst|cheapest|longest|shortest)\b", t)
+        self.limit = int(m.group(1) or m.group(2)) if m else None
+        if m:
+            self.has(m.group(0))
+        self.ranking = self.direction is not None and (
+            self.limit is not None or self.words[0] in ("which", "who", "what")
+            or {"top", "bottom"} & set(self.words)
+        )
+        self.comparisons = []
+        for phrase, op in COMPARATORS:
+            for cm in re.finditer(rf"\b{phrase} \$?(\d+(?:\.\d+)?)(?: (minutes?|seconds?|hours?|dollars?|euros?))?\b", t):
+                if self.has(cm.group(0)) is None:
+                    continue
+                unit = singular(cm.group(2) or "")
+                self.comparisons.append((op, float(cm.group(1)), unit))
+        self.date_filters = []  # (op, year-or-relative)
+        for dm in re.finditer(r"\b(before|after|since|in|during|from|of)?\s*((?:19|20)\d\d)\b", t):
+            self.has(dm.group(0).strip())
+            word, year = dm.group(1) or "in", int(dm.group(2))
+            self.date_filters.append({"before": ("<", year), "after": (">=", year + 1),
+                                      "since": (">=", year)}.get(word, ("year", year)))
+        for rel, shift in (("last year", -1), ("this year", 0), ("previous year", -1)):
+            if self.has(rel) is not None:
+                self.date_filters.append(("relative", shift))
+        self.dim_at = None
+        for phrase in ("for each", "in each", "for every", "by", "per", "each"):
+            pos = self.has(phrase)
+            if pos is not None:
+                self.dim_at = pos + len(phrase.split())
+                break
+
+    def check_all_linked(self) -> None:
+        for i, w in enumerate(self.words):
+            if i in self.used or w in STOP or re.fullmatch(r"[\d.]+", w):
+                continue
+            tables, columns = self.index.closest(w)
+            raise Refusal(
+                f"I could not link '{w}' to the schema; closest tables: {', '.join(tables)}"
+                + (f"; columns: {', '.join(columns)}" if columns else "") + "."
+            )
+
+    # --- building the query -------------------------------------------------------------
+    def nearest(self, options: list[tuple[Table, object]], anchors: list[Table]) -> tuple[Table, object]:
+        """Of several (table, thing) candidates, the one closest on the FK graph to the anchors."""
+        if not anchors:
+            return options[0]
+        return min(options, key=lambda o: sum(
+            self.graph.distance(a.qualified_name, o[0].qualified_name) for a in anchors))
+
+    def resolve_measure(self, explicit, anchors: list[Table]):
+        """(table, expression, words) for the quantity asked about, or None."""
+        idx = self.index
+        options = []
+        for m in explicit:
+            options += [(t, col(t, c.name)) for t, c in m.columns if c in idx.measures(t)]
+        if not options and self.implied:
+            for t in idx.document.tables:
+                measures = {tuple(split_identifier(c.name)): c for c in idx.measures(t)}
+                for words, c in measures.items():
+                    if (self.implied == "money" and words[-1] in MONEY_COLUMNS
+                            or self.implied == "price" and words[-1] == "price"
+                            or self.implied == "duration" and set(words) & set(DURATION_COLUMNS)):
+                        options.append((t, col(t, c.name)))
+                price = next((c for w, c in measures.items() if w[-1] == "price"), None)
+                qty = next((c for w, c in measures.items() if w[-1] == "quantity"), None)
+                if self.implied == "money" and price and qty:
+                    options.append((t, exp.Mul(this=col(t, price.name), expression=col(t, qty.name))))
+        if not options:
+            return None
+        return self.nearest(options, anchors)
+
+    def date_column(self, table: Table) -> Column | None:
+        dates = self.index.date_columns(table)
+        for c in dates:  # "signup date", "hired": prefer a date column the question names
+            if any(w.startswith(x[:4]) for x in split_identifier(c.name) if x not in ("date", "at")
+                   for w in self.words):
+                return c
+        return dates[0] if dates else None
+
+    def date_bounds(self, table: Table, column: Column) -> list[exp.Expression]:
+        ref, out = col(table, column.name), []
+        for op, year in self.date_filters:
+            if op == "relative":  # against the newest date the data holds (see module doc)
+                newest = str((self.profiles.get(table.qualified_name) or {}).get(column.name, {}).get("max") or "")
+                if not newest[:4].isdigit():
+                    raise Refusal(f"I do not know the date range of {table.name}.{column.name}.")
+                op, year = "year", int(newest[:4]) + year
+            lo, hi = exp.Literal.string(f"{year}-01-01"), exp.Literal.string(f"{year + 1}-01-01")
+            if op == "year":
+                out += [exp.GTE(this=ref.copy(), expression=lo), exp.LT(this=ref.copy(), expression=hi)]
+            elif op == "<":
+                out.append(exp.LT(this=ref.copy(), expression=lo))
+            else:
+                out.append(exp.GTE(this=ref.copy(), expression=lo))
+        return out
+
+    def build(self) -> Generated:
+        ms = self.mentions
+        dim = None
+        if self.dim_at is not None:
+            dim = next((m for m in ms if m.start >= self.dim_at), None)
+            if dim and dim.start > self.dim_at + 1:
+                dim = None
+            # "top 5 products by revenue": what follows "by" is the ranking measure, not a group.
+            if dim and dim.kind == "column" and any(c in self.index.measures(t) for t, c in dim.columns):
+                dim = None
+        values = [m for m in ms if m.kind == "value"]
+        tables = [m.tables[0] for m in ms if m.kind == "table" and m is not dim]
+        cols = [m for m in ms if m.kind == "column" and m is not dim]
+        if any(m.kind == "time" for m in ms if m is not dim):
+            raise Refusal("I can group by month or year, but could not tell what to group.")
+        if self.ranking and dim is None and tables and (len(tables) > 1 or self.implied or cols):
+            # "which genre has the most tracks", "top 5 customers by spending": the first table
+            # named is the group, the rest is what is counted or measured.
+            first = next(m for m in ms if m.kind == "table")
+            if len(tables) > 1 or self.resolve_measure(cols, [])[0] != first.tables[0]:
+                dim, tables = first, tables[1:]
+        elif self.ranking and dim is None and cols and not tables:
+            dim_col = next((m for m in cols if not any(c in self.index.measures(t) for t, c in m.columns)), None)
+            if dim_col:
+                dim, cols = dim_col, [m for m in cols if m is not dim_col]
+
+        anchors = list(tables)
+        dim_table = None
+        if dim is not None and dim.kind == "table":
+            dim_table = dim.tables[0]
+        elif dim is not None and dim.kind == "column":
+            near = tables[:1] + ([v.values[0].table for v in values[:1]])
+            dim_table = self.nearest(dim.columns, near)[0]
+        measure = None
+        if self.agg in ("sum", "avg") or self.implied or (self.agg is None and cols and self.direction) or (
+            self.ranking and cols
+        ):
+            measure = self.resolve_measure(cols, anchors + ([dim_table] if dim_table else []))
+        agg = self.agg
+        if agg == "sum" and measure is None and tables:
+            # "total" read as a column name: orders.total
+            only = self.index.measures(tables[0])
+            measure = (tables[0], col(tables[0], only[0].name)) if len(only) == 1 else None
+        if measure is None and agg in ("sum", "avg"):
+            raise Refusal("I could not tell which amount to add up; name a column such as "
+                          + ", ".join(sorted({c.name for t in self.index.document.tables for c in self.index.measures(t)})[:8]) + ".")
+        # The subject: what rows are counted, listed or measured.
+        if agg == "count" or (self.ranking and measure is None):
+            if not tables:
+                if dim_table is None:
+                    raise Refusal("I could not tell what to count; name a table such as "
+                                  + ", ".join(t.name for t in self.index.document.tables[:8]) + ".")
+                subject = dim_table
+            else:
+                subject = tables[0]
+            if agg is None:
+                agg = "count"
+        elif measure is not None and (agg or self.ranking or dim is not None):
+            subject = measure[0]
+        elif tables:
+            subject = tables[0]
+        elif measure is not None:
+            subject = measure[0]
+        else:
+            raise Refusal("I could not tell which table the question is about.")
+        if measure is not None and agg is None and not self.ranking and dim is None and self.direction:
+            agg = "max" if self.direction == "desc" else "min"
+        if measure is not None and agg is None and dim is not None:
+            agg = "sum"
+
+        needed: list[Table] = [t for t in tables if t is not subject]
+        where: list[exp.Expression] = []
+        for v in values:
+            t, c, value = self.nearest([(x.table, x) for x in v.values], [subject])[1].__dict__.values()
+            needed.append(t)
+            where.append(exp.EQ(this=col(t, c.name), expression=exp.Literal.string(str(value))))
+        for op, number, unit in self.comparisons:
+            target = self.comparison_column(subject, cols, unit)
+            t, c = target
+            needed.append(t)
+            words = split_identifier(c.name)
+            factor = next((f for w in words for u, f in UNIT_FACTORS.get(w, {}).items() if u == unit), 1)
+            lit = exp.Literal.number(int(number * factor) if (number * factor).is_integer() else number * factor)
+            cls = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}[op]
+            where.append(cls(this=col(t, c.name), expression=lit))
+        if self.date_filters:
+            dated = next((t for t in [subject] + needed if self.index.date_columns(t)), None)
+            if dated is None:
+                raise Refusal(f"{subject.name} has no date column to filter on.")
+            where += self.date_bounds(dated, self.date_column(dated))
+            needed.append(dated)
+        if measure is not None:
+            needed.append(measure[0])
+
+        select = exp.select().from_(table_ref(subject, self.kind))
+        group: list[exp.Expression] = []
+        outputs: list[exp.Expression] = []
+        order = None
+        if dim is not None:
+            needed.append(dim_table)
+            if dim.kind == "time":
+                dc = self.date_column(subject if self.index.date_columns(subject) else needed[0])
+                if dc is None:
+                    raise Refusal(f"{subject.name} has no date column to group by {dim.unit}.")
+                ref = col(subject, dc.name)
+                expr = month_start(ref, self.kind) if dim.unit == "month" else year_of(ref, self.kind)
+                outputs.append(expr.as_(dim.unit))
+                group.append(exp.column(dim.unit))
+                order = exp.Ordered(this=exp.column(dim.unit))
+            elif dim.kind == "column":
+                t, c = self.nearest(dim.columns, [subject])
+                dim_table = t
+                outputs.append(col(t, c.name))
+                group.append(col(t, c.name))
+            else:
+                labels = self.index.label_columns(dim_table)
+                keys = [col(dim_table, k) for k in dim_table.primary_key if dim_table.column(k) not in labels]
+                outputs += [col(dim_table, c.name) for c in labels]
+                group += keys + [col(dim_table, c.name) for c in labels]
+        if dim is not None and dim.kind == "time":
+            needed = [t for t in needed if t is not None]
+        joined = self.graph.join(select, subject.qualified_name,
+                                 list(dict.fromkeys(t.qualified_name for t in needed if t is not None)), self.kind)
+        if joined is None:
+            raise Refusal("The tables this question needs are not connected by foreign keys.")
+        select = joined
+        fanout = len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
+
+        if agg is None:
+            # A list of rows: the subject's columns (plus the measure when ranking).
+            select = select.select(exp.Column(this=exp.Star(), table=exp.to_identifier(subject.name, quoted=True)))
+            if fanout:
+                select = select.distinct()
+            if measure is not None and self.direction:
+                select = select.order_by(exp.Ordered(this=measure[1].copy(), desc=self.direction == "desc"))
+            if self.limit or self.ranking:
+                select = select.limit(self.limit or 1)
+            explanation = f"Lists {subject.name} rows matching the question."
+            return Generated(sql=self.render(select.where(*where) if where else select), explanation=explanation)
+
+        if agg == "count":
+            pk = subject.primary_key
+            value = (exp.Count(this=exp.Distinct(expressions=[col(subject, pk[0])]))
+                     if fanout and len(pk) == 1 else exp.Count(this=exp.Star()))
+            name = f"{subject.name}_count"
+        else:
+            fn = {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[agg]
+            value = fn(this=measure[1].copy())
+            if agg == "avg":
+                value = exp.Round(this=value, decimals=exp.Literal.number(2))
+            name = f"{agg}_value"
+        outputs.append(value.as_(name))
+        select = select.select(*outputs)
+        if where:
+            select = select.where(*where)
+        if group:
+            select = select.group_by(*group)
+        if self.ranking or (self.direction and group):
+            select = select.order_by(exp.Ordered(this=exp.column(name), desc=self.direction != "asc"))
+            select = select.limit(self.limit or 1)
+        elif order is not None:
+            select = select.order_by(order)
+        template = ""
+        if not group:
+            template = (f"There are {{value}} {subject.name}." if agg == "count"
+                        else f"The {agg} is {{value}}.")
+        what = "Counts" if agg == "count" else {"sum": "Adds up", "avg": "Averages", "max": "Finds the maximum of", "min": "Finds the minimum of"}[agg]
+        explanation = f"{what} {subject.name}" + (" per group." if group else ".")
+        return Generated(sql=self.render(select), explanation=explanation, answer_template=template)
+
+    def comparison_column(self, subject: Table, cols, unit: str) -> tuple[Table, Column]:
+        named = [(t, c) for m in cols for t, c in m.columns if c in self.index.measures(t)]
+        if named:
+            return self.nearest(named, [subject])
+        measures = self.index.measures(subject)
+        if unit in ("minute", "second", "hour"):
+            measures = [c for c in measures if set(split_identifier(c.name)) & set(DURATION_COLUMNS)]
+        elif self.implied == "price" or unit in ("dollar", "euro"):
+            measures = [c for c in measures if split_identifier(c.name)[-1] in ("price",) + MONEY_COLUMNS]
+        if len(measures) == 1:
+            return subject, measures[0]
+        money = [c for c in measures if split_identifier(c.name)[-1] in MONEY_COLUMNS]
+        if len(money) == 1:
+            return subject, money[0]
+        raise Refusal(f"I could not tell which number of {subject.name} to compare; columns: "
+                      + ", ".join(c.name for c in self.index.measures(subject)) + ".")
