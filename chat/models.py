@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+
+from connections.models import Connection
+
+
+class ChatSession(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
+    name = models.CharField(max_length=200, default="New chat")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_active_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_active_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionDatabase(models.Model):
+    """A session's databases, in order. The name is kept so that a database removed from the
+    registry still shows (as removed) in the session, whose history stays intact."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="databases")
+    connection = models.ForeignKey(Connection, null=True, on_delete=models.SET_NULL, related_name="+")
+    connection_name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "connection"], name="one_entry_per_database"),
+        ]
+
+    def __str__(self) -> str:
+        return self.connection_name
+
+
+class ChatMessage(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    text = models.TextField(blank=True)
+    question = models.TextField(blank=True, help_text="For assistant messages: the question answered.")
+    databases = models.JSONField(default=list, blank=True, help_text="Names of the databases used.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    phase = models.CharField(max_length=60, blank=True)
+    result = models.JSONField(null=True, blank=True, help_text="Merged table, chart hint, cache key.")
+    feedback = models.CharField(
+        max_length=10, blank=True, choices=[("correct", "Correct"), ("wrong", "Wrong")]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:40]}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class QueryRun(models.Model):
+    """Every attempt at running SQL for a question. Kept when the message or session goes,
+    so the query history page and the dashboard figures never lose runs."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        INVALID = "invalid", "Rejected before running"
+        ERROR = "error", "Error"
+        REFUSED = "refused", "Refused"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(ChatMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    connection = models.ForeignKey(Connection, null=True, on_delete=models.SET_NULL, related_name="+")
+    connection_name = models.CharField(max_length=100)
+    question = models.TextField()
+    attempt = models.PositiveIntegerField(default=1)
+    final = models.BooleanField(default=True, help_text="The attempt whose result was shown.")
+    sql = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.TextField(blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(default=False)
+    duration_ms = models.FloatField(default=0)
+    engine = models.CharField(max_length=100, blank=True, help_text="builtin, or the LLM model.")
+    columns = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True, help_text="The first rows, capped.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["connection", "-created_at"]), models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.connection_name} #{self.attempt} {self.status}"

@@ -1,0 +1,47 @@
+import datetime as dt
+from decimal import Decimal
+
+from chat.presentation import DatabaseResult, chart_spec, merge_results
+
+
+def test_same_shape_results_merge_with_a_database_column():
+    merged = merge_results(
+        [
+            DatabaseResult("prod", ["country", "n"], [["DE", 3], ["FR", 2]]),
+            DatabaseResult("backup", ["COUNTRY", "N"], [["DE", 3]]),
+        ]
+    )
+    assert merged["columns"] == ["database", "country", "n"]
+    assert merged["rows"] == [["prod", "DE", 3], ["prod", "FR", 2], ["backup", "DE", 3]]
+
+
+def test_scalars_with_different_names_become_one_comparison():
+    merged = merge_results(
+        [DatabaseResult("pg", ["count"], [[59]]), DatabaseResult("ch", ["count()"], [[59]])]
+    )
+    assert merged == {"columns": ["database", "value"], "rows": [["pg", 59], ["ch", 59]]}
+
+
+def test_different_shapes_and_single_results_do_not_merge():
+    assert merge_results([DatabaseResult("a", ["x", "y"], [[1, 2]]), DatabaseResult("b", ["z"], [[1], [2]])]) is None
+    assert merge_results([DatabaseResult("a", ["x"], [[1]])]) is None
+    assert merge_results([DatabaseResult("a", ["x"], [[1]]), DatabaseResult("b", [], [])]) is None
+
+
+def test_category_and_numbers_make_a_bar_chart():
+    spec = chart_spec(["genre", "tracks", "minutes"], [["Rock", 1297, Decimal("5.5")], ["Jazz", 130, None]])
+    assert spec["type"] == "bar" and spec["labels"] == ["Rock", "Jazz"]
+    assert [d["label"] for d in spec["datasets"]] == ["tracks", "minutes"]
+    assert spec["datasets"][1]["data"] == [5.5, None]
+
+
+def test_dates_make_a_line_chart():
+    spec = chart_spec(["month", "revenue"], [[dt.date(2024, 1, 1), 10], ["2024-02-01", "12.5"]])
+    assert spec["type"] == "line" and spec["datasets"][0]["data"] == [10.0, 12.5]
+
+
+def test_shapes_without_a_chart():
+    assert chart_spec(["n"], [[1], [2]]) is None  # no label column
+    assert chart_spec(["a", "b"], [["x", 1]]) is None  # one row
+    assert chart_spec(["a", "b", "c"], [["x", "y", 1], ["z", "w", 2]]) is None  # two labels
+    assert chart_spec(["name", "email"], [["a", "b"], ["c", "d"]]) is None  # no numbers
