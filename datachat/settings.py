@@ -144,3 +144,17 @@ LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)
 LLM_MAX_CORRECTIONS = env.int("LLM_MAX_CORRECTIONS", default=2)
 CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
 # --- end question answering ---------------------------------------------------------------
+
+# Chat (chat/): answers, result cache, per-database timeout.
+CHAT_DATABASE_TIMEOUT_SECONDS = env.float("CHAT_DATABASE_TIMEOUT_SECONDS", default=60.0)
+CHAT_RESULT_CACHE_TTL = env.int("CHAT_RESULT_CACHE_TTL", default=600)
+CHAT_PREVIEW_ROWS = env.int("CHAT_PREVIEW_ROWS", default=100)
+CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=25)
+CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=3)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "datachat"}
+    )
+}

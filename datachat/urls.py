@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # chat first: its dashboard (schema figures + query figures) replaces schemas_app's.
+    path("", include("chat.urls")),
     path("", include("connections.urls")),
     path("", include("schemas_app.urls")),
 ]

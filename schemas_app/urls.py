@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("dashboard/", views.dashboard_page, name="dashboard"),
     path("databases/<str:connection_id>/schema/", views.schema_page, name="schema_page"),
     path("databases/<str:connection_id>/schema/extract/", views.extract, name="schema_extract"),
     path("databases/<str:connection_id>/schema/status/", views.status, name="schema_status"),

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from connections.services import get_visible_connection
 
-from . import browser, dashboard, services
+from . import browser, services
 from .models import SchemaSnapshot
 
 # HTMX stops polling when a response has status 286.
@@ -129,10 +129,3 @@ def download(request, connection_id):
     filename = f"schema-{connection.name}-{snapshot.pk}.json".replace(" ", "_")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@login_required
-def dashboard_page(request):
-    return render(request, "schemas_app/dashboard.html", dashboard.dashboard_context(request.user))
-
-

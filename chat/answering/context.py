@@ -22,6 +22,7 @@ from .types import Turn
 
 CHARS_PER_TOKEN = 4  # a rough but stable estimate; no tokenizer download needed
 MAX_CORE_TABLES = 6
+CORE_POOL = 60  # best BM25 hits considered for the core; the rest only fill the budget
 MAX_SHOWN_COLUMNS = 40
 KNOWN_VALUES = 5
 HISTORY_TURNS = 3
@@ -83,6 +84,31 @@ STOP_WORDS = frozenset(
 )
 
 
+# Words people use for measures that schemas rarely spell out. Kept small and generic: each
+# expansion only adds terms, so a schema that does have a "revenue" column still ranks first.
+QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "revenue": ("total", "amount", "price", "sale"),
+    "sale": ("order", "total", "amount"),
+    "income": ("total", "amount"),
+    "spent": ("total", "amount", "order"),
+    "spend": ("total", "amount", "order"),
+    "earn": ("total", "amount"),
+    "money": ("amount", "total", "price"),
+    "bought": ("order", "purchase"),
+    "purchase": ("order",),
+    "cost": ("price", "amount"),
+    "expensive": ("price",),
+    "cheap": ("price",),
+    "cheaper": ("price",),
+    "cheapest": ("price",),
+    "pricier": ("price",),
+    "priciest": ("price",),
+    "client": ("customer",),
+    "buyer": ("customer",),
+    "paid": ("payment", "status"),
+}
+
+
 def singular(word: str) -> str:
     """Plural -> singular and a light stem, enough to match 'countries' with 'country'."""
     if len(word) <= 3:
@@ -99,12 +125,19 @@ def singular(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """snake_case, camelCase, spaces and punctuation -> lower-case singular words."""
+def words(text: str, *, stop: bool = True) -> list[str]:
+    """snake_case, camelCase, spaces and punctuation -> lower-case singular words.
+
+    Stop words are dropped from questions only (`stop=False` for names): "total", "count" or
+    "first" are filler in a question but real words in a column name.
+    """
     out = []
     for part in _WORD.findall(_CAMEL.sub(" ", str(text))):
         word = part.lower()
-        if word not in STOP_WORDS:
+        if not stop:
+            out.append(singular(word))
+        elif word not in STOP_WORDS and not word.isdigit():  # numbers are values, not names
+            out.append(singular(word))
             out.append(singular(word))
     return out
 
@@ -120,6 +153,7 @@ class _Index:
     compact: list[str]  # names-only rendering, for when the full one does not fit
     neighbours: list[set[int]]  # undirected FK graph on table positions
     column_words: list[dict[str, set[str]]]  # per table: column name -> its words
+    terms: list[frozenset[str]]  # per table: every word of its document
     all_tokens: int
 
 
@@ -160,31 +194,40 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
     neighbours: list[set[int]] = [set() for _ in document.tables]
     for i, table in enumerate(document.tables):
         profile = profiles.get(table.qualified_name) or profiles.get(table.name) or {}
-        tokens = words(table.name) * 3  # the name matters more than any one column
+        tokens = words(table.name, stop=False) * 3  # the name matters more than any column
         tokens += words(table.comment)
         columns = {}
         for column in table.columns:
-            column_words_ = words(column.name)
+            column_words_ = words(column.name, stop=False)
             columns[column.name] = set(column_words_)
-            tokens += column_words_ + words(column.comment)
-            for value, _count in (profile.get(column.name) or {}).get("top_values") or []:
-                tokens += words(str(value))[:4]
-        for row in table.sample_rows[:3]:
+            tokens += column_words_ * 2 + words(column.comment)
+            stats = profile.get(column.name) or {}
+            # Values of categorical columns link "in Brazil" to customers.country; values of
+            # near-unique columns (names, emails) would only make the document long.
+            if (stats.get("distinct") or 0) <= 50:
+                for value, _count in (stats.get("top_values") or [])[:10]:
+                    tokens += words(str(value))[:3]
+        for row in table.sample_rows[:2]:
             for value in row:
-                if isinstance(value, str) and len(value) <= 40:
-                    tokens += words(value)[:4]
+                if isinstance(value, str) and len(value) <= 30:
+                    tokens += words(value)[:2]
         corpus.append(tokens or ["_empty_"])
         column_words.append(columns)
         texts.append(render_table(table, profile))
         compact.append(render_table(table, profile, compact=True))
         for fk in table.foreign_keys:
-            target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+            target = (
+                f"{fk.referred_schema}.{fk.referred_table}"
+                if fk.referred_schema
+                else fk.referred_table
+            )
             j = positions.get(target.lower(), positions.get(fk.referred_table.lower()))
             if j is not None and j != i:
                 neighbours[i].add(j)
                 neighbours[j].add(i)
 
-    retriever = bm25s.BM25()
+    # Weak length normalisation (b): a wide table is not less relevant for being wide.
+    retriever = bm25s.BM25(k1=1.2, b=0.3)
     if corpus:
         retriever.index(corpus, show_progress=False)
     return _Index(
@@ -194,6 +237,7 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
         compact=compact,
         neighbours=neighbours,
         column_words=column_words,
+        terms=[frozenset(tokens) for tokens in corpus],
         all_tokens=sum(estimate_tokens(t) + 1 for t in texts),
     )
 
@@ -213,12 +257,15 @@ def render_table(table: Table, profile: dict | None = None, *, compact: bool = F
         head += f" -- {table.comment[:120]}"
     fk_of = {}
     for fk in table.foreign_keys:
-        target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        target = (
+            f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        )
         for column, referred in zip(fk.columns, fk.referred_columns, strict=False):
             fk_of[column] = f"{target}.{referred}"
     if compact:
         cols = ", ".join(
-            c.name + (" PK" if c.name in table.primary_key or c.primary_key else "")
+            c.name
+            + (" PK" if c.name in table.primary_key or c.primary_key else "")
             + (f" -> {fk_of[c.name]}" if c.name in fk_of else "")
             for c in table.columns[:MAX_SHOWN_COLUMNS]
         )
@@ -234,8 +281,11 @@ def render_table(table: Table, profile: dict | None = None, *, compact: bool = F
             line += f" -- {column.comment[:80]}"
         stats = profile.get(column.name) or {}
         values = stats.get("top_values") or []
-        # Exact spellings of low-cardinality values let the model write WHERE country = 'USA'.
-        if values and (stats.get("distinct") or 0) <= 50:
+        # Exact spellings of low-cardinality values let the model write WHERE country = 'USA';
+        # values that barely repeat (phones, names in a small table) are noise, not categories.
+        distinct = stats.get("distinct") or 0
+        repeats = not table.row_count or distinct <= table.row_count / 2
+        if values and distinct <= 50 and repeats:
             shown = ", ".join(_literal(v) for v, _ in values[:KNOWN_VALUES])
             line += f" values: {shown}"
         lines.append(line)
@@ -318,6 +368,9 @@ def build_context(
     query_words = words(question)
     for turn in list(history)[-HISTORY_TURNS:]:
         query_words += words(turn.question)
+    # One concept per word the user wrote: the word or any of its synonyms covers it.
+    concepts = [frozenset({w, *QUERY_SYNONYMS.get(w, ())}) for w in dict.fromkeys(query_words)]
+    query_words += [s for w in query_words for s in QUERY_SYNONYMS.get(w, ())]
     hits, scores = _ranked_positions(index, query_words)
 
     if index.all_tokens <= remaining:
@@ -325,7 +378,7 @@ def build_context(
         rest = [i for i in range(len(index.names)) if i not in set(hits)]
         order = hits + rest
     else:
-        order = _priority(index, hits, scores)
+        order = _priority(index, hits, scores, concepts)
 
     chosen, pieces, used = [], [], 0
     for i in order:
@@ -351,12 +404,38 @@ def build_context(
     )
 
 
-def _priority(index: _Index, hits: list[int], scores) -> list[int]:
-    """Best tables, then the tables joining them, then other matches, then their neighbours."""
+def _priority(index: _Index, hits: list[int], scores, concepts: list[frozenset]) -> list[int]:
+    """Core tables, then the tables joining them, then other matches, then their neighbours.
+
+    BM25 alone lets many tables that match one word loudly ("crm_country_notes") push out
+    the pair that answers the question together (orders for "revenue", customers beside it
+    for "country"). So the core is ranked first by how many of the question's concepts a
+    table covers, counting half for concepts only its FK neighbours cover, then by score.
+    """
     if not hits:
         return []
     best = float(scores[hits[0]])
-    core = [i for i in hits[:MAX_CORE_TABLES] if scores[i] >= 0.3 * best]
+    hit_set = set(hits)
+    pool = list(hits[:CORE_POOL])
+    # A weak match joined to a strong one can complete the question (customers for
+    # "country" beside orders), so the strong ones' matching neighbours are candidates too.
+    pool += sorted({j for i in pool for j in index.neighbours[i] if j in hit_set} - set(pool))
+
+    def covered(i: int) -> int:
+        return sum(1 for c in concepts if c & index.terms[i])
+
+    def coverage(i: int) -> float:
+        own = {n for n, c in enumerate(concepts) if c & index.terms[i]}
+        near = {
+            n
+            for j in index.neighbours[i] & hit_set
+            for n, c in enumerate(concepts)
+            if c & index.terms[j]
+        }
+        return len(own) + 0.5 * len(near - own)
+
+    ranked = sorted(pool, key=lambda i: (-coverage(i), -scores[i]))
+    core = [i for i in ranked[:MAX_CORE_TABLES] if covered(i) or scores[i] >= 0.3 * best]
     order = list(core)
     seen = set(order)
     for a_pos, a in enumerate(core):

@@ -41,7 +41,11 @@ def normalize(value):
     if isinstance(value, int | float | Decimal):
         return Decimal(str(value)).quantize(Decimal("0.01"))
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str) and len(value) == 19 and value.endswith(" 00:00:00"):
@@ -68,7 +72,12 @@ def gold_for(item: dict, kind: str) -> str | None:
 
 def evaluate(connection: Connection, questions: list[dict]) -> dict:
     """Run every question; returns {"results": [...], "totals": {...}}."""
-    from schemas_app.services import extract_now, latest_snapshot, snapshot_document, snapshot_profiles
+    from schemas_app.services import (
+        extract_now,
+        latest_snapshot,
+        snapshot_document,
+        snapshot_profiles,
+    )
 
     snapshot = latest_snapshot(connection) or extract_now(connection, with_profile=True)
     document, profiles = snapshot_document(snapshot.pk), snapshot_profiles(snapshot.pk)
@@ -82,7 +91,9 @@ def evaluate(connection: Connection, questions: list[dict]) -> dict:
         question = item["question"]
         must_refuse = item.get("refuse") or not item.get("sql")
         started = time.perf_counter()
-        generated = generate(question, document=document, profiles=profiles, dialect=connection.kind)
+        generated = generate(
+            question, document=document, profiles=profiles, dialect=connection.kind
+        )
         timings.append((time.perf_counter() - started) * 1000)
         row = {"question": question, "predicted": generated.sql, "must_refuse": bool(must_refuse)}
         answered = bool(generated.sql) or (not generated.refused and bool(generated.explanation))
@@ -112,7 +123,9 @@ def evaluate(connection: Connection, questions: list[dict]) -> dict:
         results.append(row)
 
     counts = Counter(r["status"] for r in results)
-    graded = [r for r in results if not r["must_refuse"] and r["status"] in ("match", "wrong", "error")]
+    graded = [
+        r for r in results if not r["must_refuse"] and r["status"] in ("match", "wrong", "error")
+    ]
     answerable = [r for r in results if not r["must_refuse"]]
     answered = [r for r in answerable if r["status"] != "refused"]
     totals = {
@@ -126,8 +139,15 @@ def evaluate(connection: Connection, questions: list[dict]) -> dict:
         "errors": counts["error"],
         "gold_errors": counts["gold_error"],
         "must_refuse": sum(1 for r in results if r["must_refuse"]),
-        "answered_but_should_refuse": sum(1 for r in results if r["must_refuse"] and r["status"] == "wrong"),
+        "answered_but_should_refuse": sum(
+            1 for r in results if r["must_refuse"] and r["status"] == "wrong"
+        ),
         "engine_ms_p50": round(statistics.median(timings), 2) if timings else 0.0,
         "engine_ms_max": round(max(timings), 2) if timings else 0.0,
     }
-    return {"connection": connection.name, "kind": connection.kind, "results": results, "totals": totals}
+    return {
+        "connection": connection.name,
+        "kind": connection.kind,
+        "results": results,
+        "totals": totals,
+    }

@@ -171,7 +171,9 @@ def _supports_json_mode(litellm, model: str) -> bool:
 def _describe(error: Exception) -> str:
     name = type(error).__name__
     if "Timeout" in name:
-        return f"The language model did not answer within {settings.LLM_TIMEOUT:g} s; try again later."
+        return (
+            f"The language model did not answer within {settings.LLM_TIMEOUT:g} s; try again later."
+        )
     if "Authentication" in name or "PermissionDenied" in name:
         return "The language model refused our credentials; check LLM_API_KEY."
     if "RateLimit" in name:

@@ -122,7 +122,9 @@ def answer_question(
             return llm.generate(question, context=context, dialect=kind)
 
         def again(failed_sql: str, error: str) -> Generated:
-            return llm.correct(question, context=context, dialect=kind, failed_sql=failed_sql, error=error)
+            return llm.correct(
+                question, context=context, dialect=kind, failed_sql=failed_sql, error=error
+            )
 
         rounds = settings.LLM_MAX_CORRECTIONS
         model_errors: tuple[type[Exception], ...] = (llm.LLMError,)
@@ -130,7 +132,9 @@ def answer_question(
         from . import builtin  # the other generator; imported only when it is used
 
         def first() -> Generated:
-            return builtin.generate(question, document=document, profiles=profiles, dialect=kind, history=history)
+            return builtin.generate(
+                question, document=document, profiles=profiles, dialect=kind, history=history
+            )
 
         again = None
         rounds = 0  # deterministic: asking again would give the same SQL
@@ -184,7 +188,9 @@ def answer_question(
                     break  # the database is down or slow: another SQL would not help
             else:
                 timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
-                attempts.append(Attempt(validated.sql, "ok", "", result.duration_ms, result.row_count))
+                attempts.append(
+                    Attempt(validated.sql, "ok", "", result.duration_ms, result.row_count)
+                )
                 answer = Answer(
                     question,
                     _answer_text(generated, result.columns, result.rows, use_llm),

@@ -117,8 +117,8 @@ def completion(content: str) -> dict:
     }
 
 
-@pytest.fixture
-def fake_llm(settings):
+@pytest.fixture(name="fake_llm")
+def fake_llm_fixture(settings):
     server = FakeLLM().start()
     settings.LLM_MODEL = "openai/fake-model"
     settings.LLM_API_BASE = server.api_base

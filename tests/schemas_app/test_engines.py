@@ -240,7 +240,7 @@ def test_clickhouse_mergetree_keys_samples_and_sampled_profiles(
     assert all(len(t.sample_rows) == 2 and not t.sample_error for t in tables.values())
 
     # events is big (10,000 > 1,000) and has a sampling key: SAMPLE 0.1 instead of a scan.
-    assert any(f"`events` SAMPLE 0.1" in sql or '"events" SAMPLE 0.1' in sql for sql in sent), sent
+    assert any("`events` SAMPLE 0.1" in sql or '"events" SAMPLE 0.1' in sql for sql in sent), sent
     profile = profiles[f"{db}.events"]
     assert 300 <= profile["kind"]["rows_profiled"] <= 3000
     assert profile["kind"]["rows_profiled"] != CH_ROWS

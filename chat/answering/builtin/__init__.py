@@ -11,6 +11,7 @@ stable and a demo database never drifts out of range.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -21,37 +22,122 @@ from connections.dialects.schema import Column, SchemaDocument, Table
 
 from ..types import Generated, Turn
 from .linking import (
-    DURATION_COLUMNS, DURATION_WORDS, MONEY_COLUMNS, MONEY_WORDS, PRICE_WORDS, TABLE_SYNONYMS,
-    SchemaIndex, ValueLink, fold, singular, split_identifier,
+    DURATION_COLUMNS,
+    DURATION_WORDS,
+    MONEY_COLUMNS,
+    MONEY_WORDS,
+    PRICE_WORDS,
+    TABLE_SYNONYMS,
+    SchemaIndex,
+    ValueLink,
+    fold,
+    singular,
+    split_identifier,
 )
 from .sqlbuild import JoinGraph, col, month_start, table_ref, year_of
 
-WRITE_WORDS = {"delete", "drop", "update", "insert", "truncate", "alter", "create", "remove",
-               "modify", "change", "set", "grant", "revoke", "rename", "replace", "add", "erase"}
-STOP = set("""a an the of in on at to for from with and or by per each every is are was were be been
+WRITE_WORDS = {
+    "delete",
+    "drop",
+    "update",
+    "insert",
+    "truncate",
+    "alter",
+    "create",
+    "remove",
+    "modify",
+    "change",
+    "set",
+    "grant",
+    "revoke",
+    "rename",
+    "replace",
+    "add",
+    "erase",
+}
+STOP = set(
+    """a an the of in on at to for from with and or by per each every is are was were be been
 being do does did have has had what which who whom whose how many much show me list give get find
 tell display all any there their its it that this these those we our i my you your please than as
 number count total sum average avg mean minimum min maximum max most least top bottom highest lowest
 largest smallest biggest best worst fewest more less over under above below greater at least most
-not only ever made placed bought purchased ordered spend sold whole overall across between into up about where when
-did exist existing exists one time ones value values distinct different unique amount s""".split())
-AGG_WORDS = {"how many": "count", "number of": "count", "count": "count", "total number": "count",
-             "total": "sum", "sum": "sum", "average": "avg", "avg": "avg", "mean": "avg"}
-DESC_WORDS = {"most", "highest", "largest", "biggest", "top", "best", "maximum", "max", "longest",
-              "priciest", "greatest"}
-ASC_WORDS = {"least", "fewest", "lowest", "smallest", "bottom", "worst", "minimum", "min",
-             "cheapest", "shortest"}
+not only ever made placed bought purchased ordered live lives living signed cost costs priced spend sold whole overall across between into up about where when
+did exist existing exists one time ones value values distinct different unique amount s""".split()
+)
+AGG_WORDS = {
+    "how many": "count",
+    "number of": "count",
+    "count": "count",
+    "total number": "count",
+    "total": "sum",
+    "sum": "sum",
+    "average": "avg",
+    "avg": "avg",
+    "mean": "avg",
+}
+DESC_WORDS = {
+    "most",
+    "highest",
+    "largest",
+    "biggest",
+    "top",
+    "best",
+    "maximum",
+    "max",
+    "longest",
+    "priciest",
+    "greatest",
+}
+ASC_WORDS = {
+    "least",
+    "fewest",
+    "lowest",
+    "smallest",
+    "bottom",
+    "worst",
+    "minimum",
+    "min",
+    "cheapest",
+    "shortest",
+}
 COMPARATORS = [  # longest first: "more than" before "more"
-    ("greater than", ">"), ("more than", ">"), ("longer than", ">"), ("higher than", ">"),
-    ("larger than", ">"), ("bigger than", ">"), ("at least", ">="), ("over", ">"), ("above", ">"),
-    ("less than", "<"), ("fewer than", "<"), ("shorter than", "<"), ("lower than", "<"),
-    ("cheaper than", "<"), ("under", "<"), ("below", "<"), ("at most", "<="),
-    ("more expensive than", ">"), ("pricier than", ">"), ("exactly", "="), ("equal to", "="),
+    ("greater than", ">"),
+    ("more than", ">"),
+    ("longer than", ">"),
+    ("higher than", ">"),
+    ("larger than", ">"),
+    ("bigger than", ">"),
+    ("at least", ">="),
+    ("over", ">"),
+    ("above", ">"),
+    ("less than", "<"),
+    ("fewer than", "<"),
+    ("shorter than", "<"),
+    ("lower than", "<"),
+    ("cheaper than", "<"),
+    ("under", "<"),
+    ("below", "<"),
+    ("at most", "<="),
+    ("more expensive than", ">"),
+    ("pricier than", ">"),
+    ("exactly", "="),
+    ("equal to", "="),
 ]
-UNIT_FACTORS = {"millisecond": {"minute": 60_000, "second": 1_000, "hour": 3_600_000},
-                "second": {"minute": 60, "hour": 3_600}, "minute": {"hour": 60}}
-TIME_UNITS = {"month": "month", "monthly": "month", "year": "year", "yearly": "year",
-              "annual": "year", "annually": "year"}
+UNIT_FACTORS = {
+    "millisecond": {"minute": 60_000, "second": 1_000, "hour": 3_600_000},
+    "second": {"minute": 60, "hour": 3_600},
+    "minute": {"hour": 60},
+}
+TIME_UNITS = {
+    "month": "month",
+    "monthly": "month",
+    "year": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+}
+
+logger = logging.getLogger(__name__)
 
 _cache: dict[int, tuple[SchemaDocument, dict, SchemaIndex, JoinGraph]] = {}
 
@@ -88,7 +174,11 @@ def refuse(reason: str) -> Generated:
 
 
 def generate(
-    question: str, *, document: SchemaDocument, profiles: dict, dialect: str,
+    question: str,
+    *,
+    document: SchemaDocument,
+    profiles: dict,
+    dialect: str,
     history: list[Turn] = (),
 ) -> Generated:
     text = (question or "").strip()
@@ -104,6 +194,9 @@ def generate(
         return _Question(words, index, graph, dialect, profiles).answer()
     except Refusal as exc:
         return refuse(str(exc))
+    except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
+        logger.exception("built-in engine failed on %r", text[:200])
+        return refuse("I could not understand this question well enough to answer it.")
 
 
 class _Question:
@@ -153,8 +246,12 @@ class _Question:
                     found = Mention("time", i, i + 1, unit=TIME_UNITS[words[i]])
                 elif n == 1 and words[i] not in STOP:
                     # "price" -> unit_price: a column whose last word is this word.
-                    cols = [tc for k, tcs in self.index.column_words.items() if len(k) > 1
-                            and k[-1] == key[0] and k[-1] not in ("id", "name") for tc in tcs]
+                    cols = [
+                        tc
+                        for k, tcs in self.index.column_words.items()
+                        if len(k) > 1 and k[-1] == key[0] and k[-1] not in ("id", "name")
+                        for tc in tcs
+                    ]
                     if cols:
                         found = Mention("column", i, i + 1, columns=cols)
                 if found:
@@ -181,9 +278,12 @@ class _Question:
         self.link()
         table = self.table_named()
         self.mentions, self.used = [], set()
-        if re.search(r"\btables?\b", t) and re.search(r"\b(what|which|list|show)\b", t) and (
-            table is None or re.search(r"\b(exist|are there|database|schema)\b", t)
-        ) and not re.search(r"\bcolumns?\b", t):
+        if (
+            re.search(r"\btables?\b", t)
+            and re.search(r"\b(what|which|list|show)\b", t)
+            and (table is None or re.search(r"\b(exist|are there|database|schema)\b", t))
+            and not re.search(r"\bcolumns?\b", t)
+        ):
             names = ", ".join(x.name for x in self.index.document.tables)
             n = len(self.index.document.tables)
             return Generated(sql=None, explanation=f"The database has {n} tables: {names}.")
@@ -193,17 +293,31 @@ class _Question:
                 for c in table.columns
             )
             return Generated(sql=None, explanation=f"Table {table.name} has columns: {cols}.")
-        if table and re.search(r"\b(sample|example|some)\b.*\brows?\b|\bshow( me)? \d+ rows?\b|\bpreview\b", t):
+        if table and re.search(
+            r"\b(sample|example|some)\b.*\brows?\b|\bshow( me)? \d+ rows?\b|\bpreview\b", t
+        ):
             n = re.search(r"\b(\d+)\b", t)
             limit = int(n.group(1)) if n else 5
-            sql = self.render(exp.select("*").from_(table_ref(table, self.kind)).limit(min(limit, 100)))
+            sql = self.render(
+                exp.select("*").from_(table_ref(table, self.kind)).limit(min(limit, 100))
+            )
             return Generated(sql=sql, explanation=f"A sample of {limit} rows from {table.name}.")
-        if table and re.search(r"\bhow many rows\b|\brow count\b|\bnumber of rows\b", t) and len(
-            [w for w in self.words if w not in STOP and w not in ("rows", "row")]
-        ) <= len(split_identifier(table.name)) + 1:
-            sql = self.render(exp.select(exp.Count(this=exp.Star()).as_("row_count")).from_(table_ref(table, self.kind)))
-            return Generated(sql=sql, explanation=f"Counts the rows of {table.name}.",
-                             answer_template=f"{table.name} has {{value}} rows.")
+        if (
+            table
+            and re.search(r"\bhow many rows\b|\brow count\b|\bnumber of rows\b", t)
+            and len([w for w in self.words if w not in STOP and w not in ("rows", "row")])
+            <= len(split_identifier(table.name)) + 1
+        ):
+            sql = self.render(
+                exp.select(exp.Count(this=exp.Star()).as_("row_count")).from_(
+                    table_ref(table, self.kind)
+                )
+            )
+            return Generated(
+                sql=sql,
+                explanation=f"Counts the rows of {table.name}.",
+                answer_template=f"{table.name} has {{value}} rows.",
+            )
         return None
 
     # --- slots read by phrase before linking --------------------------------------------
@@ -214,8 +328,20 @@ class _Question:
             if self.has(phrase) is not None:
                 self.agg = AGG_WORDS[phrase]
                 break
-        if self.agg is None and self.has("total") is not None or self.has("sum") is not None:
+        if self.agg is None and self.has("sum") is not None:
             self.agg = "sum"
+        for i, w in enumerate(self.words):
+            # "total revenue" aggregates; "orders by total", "order total" name a column.
+            before = singular(self.words[i - 1]) if i else ""
+            if (
+                self.agg is None
+                and w == "total"
+                and before not in ("by", "per", "with")
+                and ((before,) not in self.index.table_words)
+                and not (set(self.words) & (DESC_WORDS | ASC_WORDS))
+            ):
+                self.agg = "sum"
+                self.used.add(i)
         self.direction = None
         for i, w in enumerate(self.words):
             if w in DESC_WORDS or w in ASC_WORDS:
@@ -226,23 +352,37 @@ class _Question:
                 break
         self.implied = None  # money | price | duration
         for i, w in enumerate(self.words):
-            kind = ("money" if w in MONEY_WORDS else "price" if w in PRICE_WORDS
-                    else "duration" if w in DURATION_WORDS - {"minute", "second", "hour"} else None)
-            if kind and i not in self.used:
+            kind = (
+                "money"
+                if w in MONEY_WORDS
+                else "price"
+                if w in PRICE_WORDS
+                else "duration"
+                if w in DURATION_WORDS - {"minute", "second", "hour"}
+                else None
+            )
+            if kind and (i not in self.used or w in DESC_WORDS | ASC_WORDS):
                 self.implied = self.implied or kind
                 self.used.add(i)
-        m = re.search(r"\b(?:top|bottom|first|the)\s+(\d+)\b|\b(\d+)\s+(?:most|least|highest|lowest|"
-                      r"biggest|largest|smallest|best|worst|cheapest|longest|shortest)\b", t)
+        m = re.search(
+            r"\b(?:top|bottom|first|the)\s+(\d+)\b|\b(\d+)\s+(?:most|least|highest|lowest|"
+            r"biggest|largest|smallest|best|worst|cheapest|longest|shortest)\b",
+            t,
+        )
         self.limit = int(m.group(1) or m.group(2)) if m else None
         if m:
             self.has(m.group(0))
         self.ranking = self.direction is not None and (
-            self.limit is not None or self.words[0] in ("which", "who", "what")
+            self.limit is not None
+            or self.words[0] in ("which", "who")
             or {"top", "bottom"} & set(self.words)
         )
         self.comparisons = []
         for phrase, op in COMPARATORS:
-            for cm in re.finditer(rf"\b{phrase} \$?(\d+(?:\.\d+)?)(?: (minutes?|seconds?|hours?|dollars?|euros?))?\b", t):
+            for cm in re.finditer(
+                rf"\b{phrase} \$?(\d+(?:\.\d+)?)(?: (minutes?|seconds?|hours?|dollars?|euros?))?\b",
+                t,
+            ):
                 if self.has(cm.group(0)) is None:
                     continue
                 unit = singular(cm.group(2) or "")
@@ -251,8 +391,11 @@ class _Question:
         for dm in re.finditer(r"\b(before|after|since|in|during|from|of)?\s*((?:19|20)\d\d)\b", t):
             self.has(dm.group(0).strip())
             word, year = dm.group(1) or "in", int(dm.group(2))
-            self.date_filters.append({"before": ("<", year), "after": (">=", year + 1),
-                                      "since": (">=", year)}.get(word, ("year", year)))
+            self.date_filters.append(
+                {"before": ("<", year), "after": (">=", year + 1), "since": (">=", year)}.get(
+                    word, ("year", year)
+                )
+            )
         for rel, shift in (("last year", -1), ("this year", 0), ("previous year", -1)):
             if self.has(rel) is not None:
                 self.date_filters.append(("relative", shift))
@@ -270,35 +413,50 @@ class _Question:
             tables, columns = self.index.closest(w)
             raise Refusal(
                 f"I could not link '{w}' to the schema; closest tables: {', '.join(tables)}"
-                + (f"; columns: {', '.join(columns)}" if columns else "") + "."
+                + (f"; columns: {', '.join(columns)}" if columns else "")
+                + "."
             )
 
     # --- building the query -------------------------------------------------------------
-    def nearest(self, options: list[tuple[Table, object]], anchors: list[Table]) -> tuple[Table, object]:
+    def nearest(
+        self, options: list[tuple[Table, object]], anchors: list[Table]
+    ) -> tuple[Table, object]:
         """Of several (table, thing) candidates, the one closest on the FK graph to the anchors."""
         if not anchors:
             return options[0]
-        return min(options, key=lambda o: sum(
-            self.graph.distance(a.qualified_name, o[0].qualified_name) for a in anchors))
+        return min(
+            options,
+            key=lambda o: sum(
+                self.graph.distance(a.qualified_name, o[0].qualified_name) for a in anchors
+            ),
+        )
 
     def resolve_measure(self, explicit, anchors: list[Table]):
         """(table, expression, words) for the quantity asked about, or None."""
         idx = self.index
-        options = []
+        options, products = [], []  # products: price * quantity, used after direct totals
         for m in explicit:
             options += [(t, col(t, c.name)) for t, c in m.columns if c in idx.measures(t)]
         if not options and self.implied:
             for t in idx.document.tables:
                 measures = {tuple(split_identifier(c.name)): c for c in idx.measures(t)}
                 for words, c in measures.items():
-                    if (self.implied == "money" and words[-1] in MONEY_COLUMNS
-                            or self.implied == "price" and words[-1] == "price"
-                            or self.implied == "duration" and set(words) & set(DURATION_COLUMNS)):
+                    if (
+                        self.implied == "money"
+                        and words[-1] in MONEY_COLUMNS
+                        or self.implied == "price"
+                        and words[-1] == "price"
+                        or self.implied == "duration"
+                        and set(words) & set(DURATION_COLUMNS)
+                    ):
                         options.append((t, col(t, c.name)))
                 price = next((c for w, c in measures.items() if w[-1] == "price"), None)
                 qty = next((c for w, c in measures.items() if w[-1] == "quantity"), None)
                 if self.implied == "money" and price and qty:
-                    options.append((t, exp.Mul(this=col(t, price.name), expression=col(t, qty.name))))
+                    products.append(
+                        (t, exp.Mul(this=col(t, price.name), expression=col(t, qty.name)))
+                    )
+        options += products
         if not options:
             return None
         return self.nearest(options, anchors)
@@ -306,8 +464,12 @@ class _Question:
     def date_column(self, table: Table) -> Column | None:
         dates = self.index.date_columns(table)
         for c in dates:  # "signup date", "hired": prefer a date column the question names
-            if any(w.startswith(x[:4]) for x in split_identifier(c.name) if x not in ("date", "at")
-                   for w in self.words):
+            if any(
+                w.startswith(x[:4])
+                for x in split_identifier(c.name)
+                if x not in ("date", "at")
+                for w in self.words
+            ):
                 return c
         return dates[0] if dates else None
 
@@ -315,13 +477,19 @@ class _Question:
         ref, out = col(table, column.name), []
         for op, year in self.date_filters:
             if op == "relative":  # against the newest date the data holds (see module doc)
-                newest = str((self.profiles.get(table.qualified_name) or {}).get(column.name, {}).get("max") or "")
+                newest = str(
+                    (self.profiles.get(table.qualified_name) or {}).get(column.name, {}).get("max")
+                    or ""
+                )
                 if not newest[:4].isdigit():
                     raise Refusal(f"I do not know the date range of {table.name}.{column.name}.")
                 op, year = "year", int(newest[:4]) + year
             lo, hi = exp.Literal.string(f"{year}-01-01"), exp.Literal.string(f"{year + 1}-01-01")
             if op == "year":
-                out += [exp.GTE(this=ref.copy(), expression=lo), exp.LT(this=ref.copy(), expression=hi)]
+                out += [
+                    exp.GTE(this=ref.copy(), expression=lo),
+                    exp.LT(this=ref.copy(), expression=hi),
+                ]
             elif op == "<":
                 out.append(exp.LT(this=ref.copy(), expression=lo))
             else:
@@ -333,24 +501,40 @@ class _Question:
         dim = None
         if self.dim_at is not None:
             dim = next((m for m in ms if m.start >= self.dim_at), None)
-            if dim and dim.start > self.dim_at + 1:
+            if dim and (dim.start > self.dim_at + 1 or dim.kind == "value"):
                 dim = None
             # "top 5 products by revenue": what follows "by" is the ranking measure, not a group.
-            if dim and dim.kind == "column" and any(c in self.index.measures(t) for t, c in dim.columns):
+            if (
+                dim
+                and dim.kind == "column"
+                and any(c in self.index.measures(t) for t, c in dim.columns)
+            ):
                 dim = None
+        if dim is None:  # "monthly revenue"
+            dim = next((m for m in ms if m.kind == "time"), None)
         values = [m for m in ms if m.kind == "value"]
-        tables = [m.tables[0] for m in ms if m.kind == "table" and m is not dim]
+        tables = []
+        for m in ms:  # tables in question order, once each (dataclasses: compare by identity)
+            if m.kind == "table" and m is not dim and all(m.tables[0] is not t for t in tables):
+                tables.append(m.tables[0])
         cols = [m for m in ms if m.kind == "column" and m is not dim]
         if any(m.kind == "time" for m in ms if m is not dim):
             raise Refusal("I can group by month or year, but could not tell what to group.")
+        plain = [m for m in cols if not any(c in self.index.measures(t) for t, c in m.columns)]
+        if self.ranking and dim is None and plain and self.words[0] in ("which", "who"):
+            dim, cols = plain[0], [m for m in cols if m is not plain[0]]  # "which payment method"
         if self.ranking and dim is None and tables and (len(tables) > 1 or self.implied or cols):
             # "which genre has the most tracks", "top 5 customers by spending": the first table
             # named is the group, the rest is what is counted or measured.
             first = next(m for m in ms if m.kind == "table")
-            if len(tables) > 1 or self.resolve_measure(cols, [])[0] != first.tables[0]:
+            measured = self.resolve_measure(cols, [first.tables[0]])
+            if len(tables) > 1 or (measured and measured[0] != first.tables[0]):
                 dim, tables = first, tables[1:]
         elif self.ranking and dim is None and cols and not tables:
-            dim_col = next((m for m in cols if not any(c in self.index.measures(t) for t, c in m.columns)), None)
+            dim_col = next(
+                (m for m in cols if not any(c in self.index.measures(t) for t, c in m.columns)),
+                None,
+            )
             if dim_col:
                 dim, cols = dim_col, [m for m in cols if m is not dim_col]
 
@@ -362,8 +546,11 @@ class _Question:
             near = tables[:1] + ([v.values[0].table for v in values[:1]])
             dim_table = self.nearest(dim.columns, near)[0]
         measure = None
-        if self.agg in ("sum", "avg") or self.implied or (self.agg is None and cols and self.direction) or (
-            self.ranking and cols
+        if (
+            self.agg in ("sum", "avg")
+            or self.implied
+            or (self.agg is None and cols and self.direction)
+            or (self.ranking and cols)
         ):
             measure = self.resolve_measure(cols, anchors + ([dim_table] if dim_table else []))
         agg = self.agg
@@ -372,14 +559,26 @@ class _Question:
             only = self.index.measures(tables[0])
             measure = (tables[0], col(tables[0], only[0].name)) if len(only) == 1 else None
         if measure is None and agg in ("sum", "avg"):
-            raise Refusal("I could not tell which amount to add up; name a column such as "
-                          + ", ".join(sorted({c.name for t in self.index.document.tables for c in self.index.measures(t)})[:8]) + ".")
+            raise Refusal(
+                "I could not tell which amount to add up; name a column such as "
+                + ", ".join(
+                    sorted(
+                        {c.name for t in self.index.document.tables for c in self.index.measures(t)}
+                    )[:8]
+                )
+                + "."
+            )
+        if agg is None and measure is None and dim is not None:
+            agg = "count"  # "customers per country" counts; a group never lists raw rows
         # The subject: what rows are counted, listed or measured.
         if agg == "count" or (self.ranking and measure is None):
             if not tables:
                 if dim_table is None:
-                    raise Refusal("I could not tell what to count; name a table such as "
-                                  + ", ".join(t.name for t in self.index.document.tables[:8]) + ".")
+                    raise Refusal(
+                        "I could not tell what to count; name a table such as "
+                        + ", ".join(t.name for t in self.index.document.tables[:8])
+                        + "."
+                    )
                 subject = dim_table
             else:
                 subject = tables[0]
@@ -393,7 +592,13 @@ class _Question:
             subject = measure[0]
         else:
             raise Refusal("I could not tell which table the question is about.")
-        if measure is not None and agg is None and not self.ranking and dim is None and self.direction:
+        if (
+            measure is not None
+            and agg is None
+            and not self.ranking
+            and dim is None
+            and self.direction
+        ):
             agg = "max" if self.direction == "desc" else "min"
         if measure is not None and agg is None and dim is not None:
             agg = "sum"
@@ -401,7 +606,9 @@ class _Question:
         needed: list[Table] = [t for t in tables if t is not subject]
         where: list[exp.Expression] = []
         for v in values:
-            t, c, value = self.nearest([(x.table, x) for x in v.values], [subject])[1].__dict__.values()
+            t, c, value = self.nearest([(x.table, x) for x in v.values], [subject])[
+                1
+            ].__dict__.values()
             needed.append(t)
             where.append(exp.EQ(this=col(t, c.name), expression=exp.Literal.string(str(value))))
         for op, number, unit in self.comparisons:
@@ -409,8 +616,12 @@ class _Question:
             t, c = target
             needed.append(t)
             words = split_identifier(c.name)
-            factor = next((f for w in words for u, f in UNIT_FACTORS.get(w, {}).items() if u == unit), 1)
-            lit = exp.Literal.number(int(number * factor) if (number * factor).is_integer() else number * factor)
+            factor = next(
+                (f for w in words for u, f in UNIT_FACTORS.get(w, {}).items() if u == unit), 1
+            )
+            lit = exp.Literal.number(
+                int(number * factor) if (number * factor).is_integer() else number * factor
+            )
             cls = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}[op]
             where.append(cls(this=col(t, c.name), expression=lit))
         if self.date_filters:
@@ -433,7 +644,9 @@ class _Question:
                 if dc is None:
                     raise Refusal(f"{subject.name} has no date column to group by {dim.unit}.")
                 ref = col(subject, dc.name)
-                expr = month_start(ref, self.kind) if dim.unit == "month" else year_of(ref, self.kind)
+                expr = (
+                    month_start(ref, self.kind) if dim.unit == "month" else year_of(ref, self.kind)
+                )
                 outputs.append(expr.as_(dim.unit))
                 group.append(exp.column(dim.unit))
                 order = exp.Ordered(this=exp.column(dim.unit))
@@ -444,34 +657,57 @@ class _Question:
                 group.append(col(t, c.name))
             else:
                 labels = self.index.label_columns(dim_table)
-                keys = [col(dim_table, k) for k in dim_table.primary_key if dim_table.column(k) not in labels]
+                keys = [
+                    col(dim_table, k)
+                    for k in dim_table.primary_key
+                    if dim_table.column(k) not in labels
+                ]
                 outputs += [col(dim_table, c.name) for c in labels]
                 group += keys + [col(dim_table, c.name) for c in labels]
         if dim is not None and dim.kind == "time":
             needed = [t for t in needed if t is not None]
-        joined = self.graph.join(select, subject.qualified_name,
-                                 list(dict.fromkeys(t.qualified_name for t in needed if t is not None)), self.kind)
+        joined = self.graph.join(
+            select,
+            subject.qualified_name,
+            list(dict.fromkeys(t.qualified_name for t in needed if t is not None)),
+            self.kind,
+        )
         if joined is None:
             raise Refusal("The tables this question needs are not connected by foreign keys.")
         select = joined
-        fanout = len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
+        if self.kind == "clickhouse" and len(select.args.get("joins") or []) > 1:
+            # ClickHouse 18 (our known server) rejects a second JOIN; rewriting into nested
+            # subqueries is not done yet, so say so rather than send SQL that fails.
+            raise Refusal("This needs more than one JOIN, which ClickHouse 18 does not support.")
+        fanout = (
+            len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
+        )
 
         if agg is None:
             # A list of rows: the subject's columns (plus the measure when ranking).
-            select = select.select(exp.Column(this=exp.Star(), table=exp.to_identifier(subject.name, quoted=True)))
+            select = select.select(
+                exp.Column(this=exp.Star(), table=exp.to_identifier(subject.name, quoted=True))
+            )
             if fanout:
                 select = select.distinct()
             if measure is not None and self.direction:
-                select = select.order_by(exp.Ordered(this=measure[1].copy(), desc=self.direction == "desc"))
+                select = select.order_by(
+                    exp.Ordered(this=measure[1].copy(), desc=self.direction == "desc")
+                )
             if self.limit or self.ranking:
                 select = select.limit(self.limit or 1)
             explanation = f"Lists {subject.name} rows matching the question."
-            return Generated(sql=self.render(select.where(*where) if where else select), explanation=explanation)
+            return Generated(
+                sql=self.render(select.where(*where) if where else select), explanation=explanation
+            )
 
         if agg == "count":
             pk = subject.primary_key
-            value = (exp.Count(this=exp.Distinct(expressions=[col(subject, pk[0])]))
-                     if fanout and len(pk) == 1 else exp.Count(this=exp.Star()))
+            value = (
+                exp.Count(this=exp.Distinct(expressions=[col(subject, pk[0])]))
+                if fanout and len(pk) == 1
+                else exp.Count(this=exp.Star())
+            )
             name = f"{subject.name}_count"
         else:
             fn = {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[agg]
@@ -486,15 +722,29 @@ class _Question:
         if group:
             select = select.group_by(*group)
         if self.ranking or (self.direction and group):
-            select = select.order_by(exp.Ordered(this=exp.column(name), desc=self.direction != "asc"))
+            select = select.order_by(
+                exp.Ordered(this=exp.column(name), desc=self.direction != "asc")
+            )
             select = select.limit(self.limit or 1)
         elif order is not None:
             select = select.order_by(order)
         template = ""
         if not group:
-            template = (f"There are {{value}} {subject.name}." if agg == "count"
-                        else f"The {agg} is {{value}}.")
-        what = "Counts" if agg == "count" else {"sum": "Adds up", "avg": "Averages", "max": "Finds the maximum of", "min": "Finds the minimum of"}[agg]
+            template = (
+                f"There are {{value}} {subject.name}."
+                if agg == "count"
+                else f"The {agg} is {{value}}."
+            )
+        what = (
+            "Counts"
+            if agg == "count"
+            else {
+                "sum": "Adds up",
+                "avg": "Averages",
+                "max": "Finds the maximum of",
+                "min": "Finds the minimum of",
+            }[agg]
+        )
         explanation = f"{what} {subject.name}" + (" per group." if group else ".")
         return Generated(sql=self.render(select), explanation=explanation, answer_template=template)
 
@@ -504,13 +754,20 @@ class _Question:
             return self.nearest(named, [subject])
         measures = self.index.measures(subject)
         if unit in ("minute", "second", "hour"):
-            measures = [c for c in measures if set(split_identifier(c.name)) & set(DURATION_COLUMNS)]
+            measures = [
+                c for c in measures if set(split_identifier(c.name)) & set(DURATION_COLUMNS)
+            ]
         elif self.implied == "price" or unit in ("dollar", "euro"):
-            measures = [c for c in measures if split_identifier(c.name)[-1] in ("price",) + MONEY_COLUMNS]
+            measures = [
+                c for c in measures if split_identifier(c.name)[-1] in ("price",) + MONEY_COLUMNS
+            ]
         if len(measures) == 1:
             return subject, measures[0]
         money = [c for c in measures if split_identifier(c.name)[-1] in MONEY_COLUMNS]
         if len(money) == 1:
             return subject, money[0]
-        raise Refusal(f"I could not tell which number of {subject.name} to compare; columns: "
-                      + ", ".join(c.name for c in self.index.measures(subject)) + ".")
+        raise Refusal(
+            f"I could not tell which number of {subject.name} to compare; columns: "
+            + ", ".join(c.name for c in self.index.measures(subject))
+            + "."
+        )

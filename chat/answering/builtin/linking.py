@@ -19,14 +19,46 @@ TEMPORAL = re.compile(r"date|time", re.I)
 TEXTUAL = re.compile(r"char|text|string|enum|name", re.I)
 
 # Generic vocabulary (not any one schema's): question word -> words a column/table may use.
-TABLE_SYNONYMS = {"song": "track", "client": "customer", "buyer": "customer", "staff": "employee",
-                  "purchase": "order", "sale": "invoice", "record": "album", "band": "artist"}
+TABLE_SYNONYMS = {
+    "song": "track",
+    "client": "customer",
+    "buyer": "customer",
+    "staff": "employee",
+    "purchase": "order",
+    "sale": "invoice",
+    "record": "album",
+    "band": "artist",
+}
 # Words meaning "money received"; resolved to the closest total/amount column, or price*quantity.
-MONEY_WORDS = {"revenue", "sale", "sales", "income", "turnover", "spent", "spend", "spending",
-               "value", "earned", "earning", "earnings", "money"}
+MONEY_WORDS = {
+    "revenue",
+    "sale",
+    "sales",
+    "income",
+    "turnover",
+    "spent",
+    "spend",
+    "spending",
+    "value",
+    "earned",
+    "earning",
+    "earnings",
+    "money",
+}
 MONEY_COLUMNS = ("total", "amount", "revenue")
-DURATION_WORDS = {"long", "longer", "longest", "short", "shorter", "shortest", "duration",
-                  "length", "minute", "second", "hour"}
+DURATION_WORDS = {
+    "long",
+    "longer",
+    "longest",
+    "short",
+    "shorter",
+    "shortest",
+    "duration",
+    "length",
+    "minute",
+    "second",
+    "hour",
+}
 DURATION_COLUMNS = ("millisecond", "duration", "length", "second", "minute")
 PRICE_WORDS = {"expensive", "cheap", "cheaper", "cheapest", "pricier", "priciest", "cost", "costly"}
 
@@ -84,6 +116,9 @@ class SchemaIndex:
         index = cls(document)
         for table in document.tables:
             index.table_words.setdefault(tuple(split_identifier(table.name)), []).append(table)
+            glued = (singular(fold(table.name)),)  # "invoiceline" written as one word
+            if len(split_identifier(table.name)) > 1:
+                index.table_words.setdefault(glued, []).append(table)
             for fk in table.foreign_keys:
                 index.fk_keys.update((table.qualified_name, c) for c in fk.columns)
                 for c in fk.referred_columns:
@@ -96,7 +131,7 @@ class SchemaIndex:
                 # Only low-cardinality text is linkable: a profiled top-values list exists.
                 for value, _count in (profile.get(column.name) or {}).get("top_values") or []:
                     if isinstance(value, str) and value.strip() and not value.strip().isdigit():
-                        key = " ".join(re.findall(r"[\w']+", fold(value)))
+                        key = " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)?", fold(value)))
                         index.values.setdefault(key, []).append(ValueLink(table, column, value))
                         index.longest_value = max(index.longest_value, len(key.split()))
         return index

@@ -13,7 +13,9 @@ def table_ref(table: Table, kind: str) -> exp.Table:
     # SQLite's schema is always "main"; elsewhere qualify so a non-default schema still works.
     return exp.Table(
         this=exp.to_identifier(table.name, quoted=True),
-        db=exp.to_identifier(table.schema, quoted=True) if table.schema and kind != "sqlite" else None,
+        db=exp.to_identifier(table.schema, quoted=True)
+        if table.schema and kind != "sqlite"
+        else None,
     )
 
 
@@ -45,7 +47,9 @@ def year_of(expr: exp.Expression, kind: str) -> exp.Expression:
         return exp.Anonymous(this="toYear", expressions=[expr])
     if kind == "mysql":
         return exp.Anonymous(this="YEAR", expressions=[expr])
-    return exp.Cast(this=exp.Extract(this=exp.var("YEAR"), expression=expr), to=exp.DataType.build("int"))
+    return exp.Cast(
+        this=exp.Extract(this=exp.var("YEAR"), expression=expr), to=exp.DataType.build("int")
+    )
 
 
 class JoinGraph:
@@ -53,17 +57,54 @@ class JoinGraph:
 
     def __init__(self, document: SchemaDocument):
         self.tables = {t.qualified_name: t for t in document.tables}
-        self.edges: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {n: [] for n in self.tables}
+        self.edges: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
+            n: [] for n in self.tables
+        }
         for table in document.tables:
             for fk in table.foreign_keys:
-                target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+                target = (
+                    f"{fk.referred_schema}.{fk.referred_table}"
+                    if fk.referred_schema
+                    else fk.referred_table
+                )
                 if target not in self.tables:
-                    target = next((n for n, t in self.tables.items() if t.name == fk.referred_table), None)
+                    target = next(
+                        (n for n, t in self.tables.items() if t.name == fk.referred_table), None
+                    )
                 if not target or target == table.qualified_name:
                     continue  # self-references (ReportsTo) never help to connect two tables
                 pairs = list(zip(fk.columns, fk.referred_columns, strict=False))
                 self.edges[table.qualified_name].append((target, pairs))
                 self.edges[target].append((table.qualified_name, [(b, a) for a, b in pairs]))
+        if not any(t.foreign_keys for t in document.tables):
+            self._implied_keys(document)
+
+    def _implied_keys(self, document: SchemaDocument) -> None:
+        """Engines without declared foreign keys (ClickHouse): join `customer_id` to the `id`
+        of the table named `customers`/`customer`, the naming convention nearly every schema uses."""
+        from .linking import split_identifier
+
+        by_words = {tuple(split_identifier(t.name)): t for t in document.tables}
+        for table in document.tables:
+            for column in table.columns:
+                words = tuple(split_identifier(column.name))
+                target = by_words.get(words[:-1]) if len(words) > 1 and words[-1] == "id" else None
+                if target is None or target is table:
+                    continue
+                key = next(
+                    (
+                        c.name
+                        for c in target.columns
+                        if split_identifier(c.name) in (["id"], list(words))
+                    ),
+                    None,
+                )
+                if key:
+                    pairs = [(column.name, key)]
+                    self.edges[table.qualified_name].append((target.qualified_name, pairs))
+                    self.edges[target.qualified_name].append(
+                        (table.qualified_name, [(key, column.name)])
+                    )
 
     def path(self, start: str, goal: str) -> list[tuple[str, str, list[tuple[str, str]]]] | None:
         """Shortest list of hops (from, to, column pairs); ties broken by declaration order."""
@@ -91,7 +132,9 @@ class JoinGraph:
         hops = self.path(start, goal)
         return 99 if hops is None else len(hops)
 
-    def join(self, select: exp.Select, start: str, others: list[str], kind: str) -> exp.Select | None:
+    def join(
+        self, select: exp.Select, start: str, others: list[str], kind: str
+    ) -> exp.Select | None:
         """Add the joins that connect `others` to `start`; None when one is unreachable."""
         joined = {start}
         for goal in others:
@@ -103,6 +146,8 @@ class JoinGraph:
                     continue
                 joined.add(after)
                 left, right = self.tables[before], self.tables[after]
-                on = exp.and_(*[exp.EQ(this=col(left, a), expression=col(right, b)) for a, b in pairs])
+                on = exp.and_(
+                    *[exp.EQ(this=col(left, a), expression=col(right, b)) for a, b in pairs]
+                )
                 select = select.join(table_ref(right, kind), on=on, join_type="inner")
         return select

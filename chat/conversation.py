@@ -1,0 +1,256 @@
+"""Asking a question in a chat session: store it, answer it on every database of the
+session in parallel, store every run, and shape the reply (texts, merged table, chart).
+
+`ask` is called by the page and the API; `run_answer` does the work, in the request
+without REDIS_URL or in a Celery task with it (the page polls the message's status).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from connections.models import Connection
+
+from . import sessions
+from .answering import pipeline
+from .answering.types import Answer, Turn
+from .jsonsafe import json_rows
+from .models import ChatMessage, ChatSession, QueryRun
+from .presentation import DatabaseResult, chart_spec, merge_results
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = pipeline.MAX_QUESTION_CHARS
+
+
+class QuestionError(ValueError):
+    """A question that cannot even be asked (nothing is stored)."""
+
+
+def ask(
+    user, session: ChatSession, question: str, *, bypass_cache: bool = False, run_now: bool = True
+) -> ChatMessage:
+    """Store the question and a pending answer, then answer it: queued after commit with
+    REDIS_URL; else now when `run_now` (the API), or left pending for the page, which shows
+    the question at once and then calls `run_answer` from its own request."""
+    question = (question or "").strip()
+    if not question:
+        raise QuestionError("Type a question first.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"The question is too long ({len(question):,} characters; at most {MAX_QUESTION_CHARS:,})."
+        )
+    connections = sessions.session_connections(session)
+    if not connections:
+        raise QuestionError("Add a database to this chat first.")
+    with transaction.atomic():
+        ChatMessage.objects.create(session=session, role=ChatMessage.Role.USER, text=question)
+        reply = ChatMessage.objects.create(
+            session=session,
+            role=ChatMessage.Role.ASSISTANT,
+            question=question,
+            databases=[c.name for c in connections],
+            status=ChatMessage.Status.PENDING,
+            phase="choosing tables",
+            result={"bypass_cache": bypass_cache},  # remembered until the answer replaces it
+        )
+        if session.name == "New chat":
+            session.name = question[:60]
+            session.save(update_fields=["name", "updated_at"])
+        sessions.touch(session)
+    if settings.REDIS_URL:
+        from .tasks import answer_message_task
+
+        transaction.on_commit(lambda: answer_message_task.delay(reply.pk, bypass_cache))
+    elif run_now:
+        run_answer(reply.pk, bypass_cache=bypass_cache)
+        reply.refresh_from_db()
+    return reply
+
+
+def run_again(user, message: ChatMessage, *, run_now: bool = True) -> ChatMessage:
+    """Ask the same question again, bypassing the result cache."""
+    return ask(user, message.session, message.question, bypass_cache=True, run_now=run_now)
+
+
+def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
+    """The last few answered turns before `before`, oldest first, for follow-up questions."""
+    replies = list(
+        session.messages.filter(
+            role=ChatMessage.Role.ASSISTANT, status=ChatMessage.Status.DONE, pk__lt=before.pk
+        ).order_by("-pk")[: settings.CHAT_HISTORY_TURNS]
+    )
+    turns = []
+    for reply in reversed(replies):
+        first_sql = next((d.get("sql") or "" for d in (reply.result or {}).get("databases", [])), "")
+        turns.append(Turn(question=reply.question, sql=first_sql, answer=reply.text[:500]))
+    return turns
+
+
+def _cache_key(question: str, schemas: list[tuple[Connection, object]]) -> str:
+    parts = {
+        "q": " ".join(question.lower().split()),
+        "dbs": [(str(c.pk), getattr(s, "snapshot_id", None)) for c, s in schemas],
+        "engine": settings.LLM_MODEL or "builtin",
+    }
+    return "chat-answer:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _set_phase(message_id: int, phase: str) -> None:
+    ChatMessage.objects.filter(pk=message_id).update(phase=phase)
+
+
+def run_answer(message_id: int, *, bypass_cache: bool = False) -> None:
+    """Answer one pending message. Claimed with a conditional update: runs at most once."""
+    claimed = ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.PENDING).update(
+        status=ChatMessage.Status.RUNNING
+    )
+    if not claimed:
+        return
+    message = ChatMessage.objects.select_related("session__owner").get(pk=message_id)
+    bypass_cache = bypass_cache or bool((message.result or {}).get("bypass_cache"))
+    try:
+        _answer(message, bypass_cache=bypass_cache)
+    except Exception:  # never leave a message spinning: the history must show what happened
+        logger.exception("Answering message %s failed", message_id)
+        ChatMessage.objects.filter(pk=message_id).update(
+            status=ChatMessage.Status.FAILED,
+            phase="failed",
+            text="Something went wrong while answering; the error was logged. Please try again.",
+        )
+
+
+def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
+    session = message.session
+    connections = sessions.session_connections(session)
+    history = history_for(session, message)
+    # System-database reads happen here, in this thread; the workers below only talk to the
+    # target databases (and to the LLM), so they need no Django database connection.
+    schemas = [(c, pipeline.load_schema(c)) for c in connections]
+    key = _cache_key(message.question, schemas)
+    cached = None if bypass_cache else cache.get(key)
+    if cached is not None:
+        _finish(message, cached, cached=True)
+        return
+
+    _set_phase(message.pk, f"writing SQL and running on {len(connections)} database(s)")
+    started = time.monotonic()
+    results: list[tuple[Connection, Answer]] = []
+    with ThreadPoolExecutor(max_workers=max(1, len(connections))) as pool:
+        futures = [
+            (connection, pool.submit(pipeline.answer_question, connection, message.question,
+                                     history=history, schema=schema))
+            for connection, schema in schemas
+        ]
+        deadline = started + settings.CHAT_DATABASE_TIMEOUT_SECONDS
+        for connection, future in futures:
+            try:
+                answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FutureTimeout:
+                timeout = settings.CHAT_DATABASE_TIMEOUT_SECONDS
+                answer = Answer(message.question, f"No answer within {timeout:g} s.", None,
+                                error=f"{connection.name} did not answer within {timeout:g} s.")
+            results.append((connection, answer))
+        # Do not wait for a straggler past its deadline: its server-side timeout ends it.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    payload = _payload(message, results)
+    if not any(d["error"] for d in payload["databases"]):
+        cache.set(key, payload, settings.CHAT_RESULT_CACHE_TTL)
+    _finish(message, payload, cached=False)
+
+
+def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> dict:
+    owner = message.session.owner
+    databases = []
+    for connection, answer in results:
+        run_ids = _store_runs(owner, message, connection, answer)
+        rows = json_rows(answer.rows)
+        if run_ids and answer.sql and not answer.error:
+            cache.set(f"run-rows:{run_ids[-1]}", rows, settings.CHAT_RESULT_CACHE_TTL)
+        databases.append(
+            {
+                "connection_id": str(connection.pk),
+                "name": connection.name,
+                "kind": connection.get_kind_display(),
+                "color": connection.color,
+                "text": answer.text,
+                "sql": answer.sql or "",
+                "columns": answer.columns,
+                "rows": rows[: settings.CHAT_PREVIEW_ROWS],
+                "row_count": len(answer.rows),
+                "truncated": answer.truncated,
+                "duration_ms": round(answer.timings_ms.get("total", 0.0), 1),
+                "engine": answer.engine,
+                "error": answer.error,
+                "refused": answer.refused,
+                "run_id": run_ids[-1] if run_ids else None,
+                "chart": chart_spec(answer.columns, rows) if answer.columns else None,
+            }
+        )
+    answered = [d for d in databases if d["columns"] and not d["error"]]
+    # With several databases, one refusing means the question is not about that one.
+    concerned = answered or databases
+    merged = merge_results([DatabaseResult(d["name"], d["columns"], d["rows"]) for d in answered])
+    return {
+        "databases": databases,
+        "concerned": [d["name"] for d in concerned],
+        "merged": merged,
+        "merged_chart": chart_spec(merged["columns"], merged["rows"]) if merged else None,
+    }
+
+
+def _store_runs(owner, message: ChatMessage, connection: Connection, answer: Answer) -> list[int]:
+    engine = answer.engine
+    if not answer.attempts:
+        status = QueryRun.Status.REFUSED if answer.refused else QueryRun.Status.ERROR
+        run = QueryRun.objects.create(
+            owner=owner, message=message, connection=connection, connection_name=connection.name,
+            question=message.question, sql=answer.sql or "", status=status,
+            error=answer.error or (answer.text if answer.refused else ""), engine=engine,
+        )
+        return [run.pk]
+    ids = []
+    last = len(answer.attempts)
+    for number, attempt in enumerate(answer.attempts, start=1):
+        final = number == last
+        run = QueryRun.objects.create(
+            owner=owner, message=message, connection=connection, connection_name=connection.name,
+            question=message.question, attempt=number, final=final, sql=attempt.sql,
+            status=attempt.status if attempt.status in QueryRun.Status.values else QueryRun.Status.ERROR,
+            error=attempt.error, row_count=attempt.row_count,
+            truncated=answer.truncated if final else False, duration_ms=attempt.duration_ms,
+            engine=engine, columns=answer.columns if final else [],
+            preview=json_rows(answer.rows[: settings.CHAT_PREVIEW_ROWS]) if final and attempt.status == "ok" else [],
+        )
+        ids.append(run.pk)
+    return ids
+
+
+def _finish(message: ChatMessage, payload: dict, *, cached: bool) -> None:
+    databases = payload["databases"]
+    if len(databases) == 1:
+        text = databases[0]["text"] or databases[0]["error"]
+    else:
+        lines = []
+        for d in databases:
+            if d["name"] in payload["concerned"]:
+                lines.append(f"{d['name']}: {d['error'] or d['text']}")
+        text = "\n".join(lines)
+    failed = all(d["error"] for d in databases)
+    ChatMessage.objects.filter(pk=message.pk).update(
+        text=text,
+        result={**payload, "cached": cached, "answered_at": timezone.now().isoformat()},
+        status=ChatMessage.Status.FAILED if failed else ChatMessage.Status.DONE,
+        phase="done",
+    )

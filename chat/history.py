@@ -1,0 +1,62 @@
+"""The query history page and per-database figures for the dashboard."""
+
+from __future__ import annotations
+
+import statistics
+
+from django.core.paginator import Paginator
+
+from .models import QueryRun
+
+FIGURES_WINDOW = 10_000  # the most recent runs the dashboard figures are computed over
+
+
+def runs_for(user):
+    runs = QueryRun.objects.all()
+    return runs if user.is_staff else runs.filter(owner=user)
+
+
+def history_context(user, params) -> dict:
+    runs = runs_for(user)
+    database = params.get("database", "")
+    status = params.get("status", "")
+    if database:
+        runs = runs.filter(connection_name=database)
+    if status in QueryRun.Status.values:
+        runs = runs.filter(status=status)
+    page = Paginator(runs.select_related("owner").defer("preview", "columns"), 50).get_page(params.get("page"))
+    return {
+        "page": page,
+        "databases": runs_for(user).order_by().values_list("connection_name", flat=True).distinct(),
+        "statuses": QueryRun.Status.choices,
+        "database": database,
+        "status": status,
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def figures_by_database(user, connections) -> dict:
+    """{connection id: {runs, error_rate, median_ms, p95_ms}} over the user's visible runs."""
+    recent = runs_for(user).values_list("connection_id", "status", "duration_ms")[:FIGURES_WINDOW]
+    grouped: dict = {}
+    for connection_id, status, duration in recent:
+        grouped.setdefault(connection_id, []).append((status, duration))
+    figures = {}
+    for connection in connections:
+        runs = grouped.get(connection.pk, [])
+        if not runs:
+            continue
+        durations = [d for s, d in runs if s == QueryRun.Status.OK]
+        figures[connection.pk] = {
+            "runs": len(runs),
+            "error_rate": sum(s in (QueryRun.Status.ERROR, QueryRun.Status.INVALID) for s, _ in runs) / len(runs),
+            "median_ms": statistics.median(durations) if durations else None,
+            "p95_ms": _percentile(durations, 0.95) if durations else None,
+        }
+        connection.query_figures = figures[connection.pk]
+    return figures

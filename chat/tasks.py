@@ -1,0 +1,10 @@
+"""Thin Celery task: the conversation service claims the message and does the work."""
+
+from celery import shared_task
+
+from . import conversation
+
+
+@shared_task(soft_time_limit=300, time_limit=330)
+def answer_message_task(message_id: int, bypass_cache: bool = False) -> None:
+    conversation.run_answer(message_id, bypass_cache=bypass_cache)

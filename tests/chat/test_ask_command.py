@@ -1,0 +1,48 @@
+"""manage.py ask: prints SQL, rows and the answer; non-zero exit on errors and refusals."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from schemas_app.services import extract_now
+from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chinook(make_connection, chinook_sqlite):
+    connection = make_connection(chinook_sqlite.params, name="chinook")
+    extract_now(connection)
+    return connection
+
+
+def test_prints_sql_rows_and_answer(chinook, fake_llm, capsys):
+    fake_llm.reply(
+        {
+            "sql": "SELECT Country, count(*) AS n FROM Customer GROUP BY Country ORDER BY n DESC",
+            "explanation": "Customers per country, most first.",
+        }
+    )
+    call_command("ask", "--connection", "chinook", "customers per country")
+    out = capsys.readouterr().out
+    assert "SQL (openai/fake-model):" in out and "GROUP BY Country" in out
+    header = next(line for line in out.splitlines() if line.startswith("Country"))
+    assert header.split(" | ")[1].strip() == "n"
+    assert "USA" in out and "| 13" in out
+    assert out.rstrip().endswith("Customers per country, most first.")
+
+
+def test_refusal_exits_non_zero(chinook, fake_llm):
+    with pytest.raises(CommandError, match="Refused"):
+        call_command("ask", "--connection", "chinook", "delete all orders")
+
+
+def test_llm_failure_exits_non_zero(chinook, fake_llm):
+    fake_llm.fail(500)
+    with pytest.raises(CommandError, match="language model failed"):
+        call_command("ask", "--connection", "chinook", "how many customers?")
+
+
+def test_unknown_connection():
+    with pytest.raises(CommandError, match="No connection named"):
+        call_command("ask", "--connection", "nope", "how many customers?")

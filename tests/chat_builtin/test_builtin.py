@@ -1,0 +1,158 @@
+"""The built-in engine: linking, SQL rendering per dialect, refusals. Documents come from real
+introspection of the demo shop and Chinook (SQLite), so nothing here is hand-made schema."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from chat.answering.builtin import generate
+from chat.answering.builtin.linking import SchemaIndex, singular, split_identifier
+from connections.demo_data import seed
+from connections.dialects import ConnectionParams, dialect_class
+from connections.dialects.schema import SchemaDocument
+from schemas_app.profiling import profile_document
+
+
+def _extract(path: str) -> tuple[SchemaDocument, dict]:
+    engine = dialect_class("sqlite")(ConnectionParams(kind="sqlite", database=path))
+    try:
+        document = engine.introspect()
+        return document, profile_document(engine, document)
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("demo_builtin") / "demo.sqlite3")
+    seed(
+        {
+            "kind": "sqlite",
+            "host": "",
+            "port": None,
+            "username": "",
+            "password": "",
+            "options": {},
+            "database": path,
+        }
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo(demo_sqlite, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():  # profiling reads settings only; no Django DB needed
+        return _extract(demo_sqlite)
+
+
+@pytest.fixture(scope="session")
+def chinook(chinook_sqlite):
+    return _extract(chinook_sqlite.params.database)
+
+
+def ask(schema, question, dialect="sqlite"):
+    document, profiles = schema
+    return generate(question, document=document, profiles=profiles, dialect=dialect)
+
+
+def run(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_identifiers_split_into_singular_words():
+    assert split_identifier("InvoiceLine") == ["invoice", "line"]
+    assert split_identifier("order_items") == ["order", "item"]
+    assert split_identifier("UnitPrice") == ["unit", "price"]
+    assert split_identifier("HTTPStatusCode") == ["http", "status", "code"]
+    assert singular("categories") == "category" and singular("status") == "status"
+
+
+def test_values_link_case_insensitively_with_the_stored_spelling(demo, demo_sqlite):
+    generated = ask(demo, "how many customers are in UNITED kingdom")
+    assert "'United Kingdom'" in generated.sql
+    assert run(demo_sqlite, generated.sql) == run(
+        demo_sqlite, "SELECT COUNT(*) FROM customers WHERE country = 'United Kingdom'"
+    )
+    assert generated.answer_template == "There are {value} customers."
+
+
+def test_value_index_comes_from_profiles(demo):
+    index = SchemaIndex.build(*demo)
+    links = index.values["bank transfer"]  # stored as bank_transfer
+    assert [(link.table.name, link.column.name, link.value) for link in links] == [
+        ("payments", "method", "bank_transfer")
+    ]
+
+
+def test_joins_follow_the_shortest_foreign_key_path(chinook):
+    sql = ask(chinook, "top 5 artists by revenue").sql
+    # InvoiceLine -> Track -> Album -> Artist, and no detour through Invoice.
+    assert sql.count("JOIN") == 3 and '"Invoice"' not in sql.replace('"InvoiceLine"', "")
+
+
+def test_durations_convert_units_to_the_column(chinook):
+    assert '"Milliseconds" > 300000' in ask(chinook, "tracks longer than 5 minutes").sql
+
+
+def test_relative_dates_use_the_newest_date_in_the_data(demo):
+    sql = ask(demo, "orders over 100 from last year").sql
+    assert "'2024-01-01'" in sql and "'2025-01-01'" in sql  # demo orders end in 2025
+
+
+@pytest.mark.parametrize(
+    "dialect, month, year",
+    [
+        ("sqlite", "STRFTIME('%Y-%m-01'", "CAST(STRFTIME('%Y'"),
+        ("postgresql", "CAST(DATE_TRUNC('month'", "EXTRACT(YEAR FROM"),
+        ("mysql", "DATE_FORMAT(`orders`.`order_date`, '%Y-%m-01')", "YEAR(`orders`.`order_date`)"),
+        ("clickhouse", 'toStartOfMonth("orders"."order_date")', 'toYear("orders"."order_date")'),
+    ],
+)
+def test_month_and_year_render_per_dialect(demo, dialect, month, year):
+    assert month in ask(demo, "average order value per month", dialect).sql
+    assert year in ask(demo, "number of orders per year", dialect).sql
+
+
+def test_identifiers_are_quoted_for_the_dialect(demo):
+    assert "`customers`.`country`" in ask(demo, "customers per country", "mysql").sql
+
+
+def test_schema_questions_answer_from_the_document(demo):
+    tables = ask(demo, "which tables exist?")
+    assert tables.sql is None and not tables.refused and "order_items" in tables.explanation
+    described = ask(demo, "describe the orders table")
+    assert described.sql is None and "order_date (DATE)" in described.explanation
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "delete all orders",
+        "drop table customers",
+        "what is the weather",
+        "how many flurbles",
+        "",
+        "x" * 5000,
+        "Combien de clients en Allemagne ?",
+    ],
+)
+def test_refusals(demo, question):
+    generated = ask(demo, question)
+    assert generated.sql is None and generated.refused and generated.reason
+
+
+def test_refusal_names_what_it_could_not_link(chinook):
+    generated = ask(chinook, "how many wizards are in Brazil")
+    assert "'wizards'" in generated.reason and "closest tables" in generated.reason
+
+
+def test_user_text_never_reaches_sql_unescaped(demo):
+    # Values only come from profiles, so an injection attempt cannot link at all.
+    generated = ask(demo, "customers in Germany'; DROP TABLE orders; --")
+    assert generated.sql is None or "DROP" not in generated.sql.upper()

@@ -1,0 +1,183 @@
+"""The accuracy harness, the shipped question sets with their floors, and the same demo
+questions answered alike on SQLite, PostgreSQL, MariaDB and ClickHouse."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from chat.answering.builtin import generate
+from chat.answering.evaluation import evaluate, load_questions, normalize, same_rows
+from connections.dialects import ConnectionParams
+from schemas_app.services import extract_now, snapshot_document, snapshot_profiles
+
+from ..connections.test_demo_data import seeded  # noqa: F401  (session fixture: shop in 4 engines)
+
+EVAL = Path(__file__).resolve().parents[2] / "chat" / "eval"
+DEMO_SET = EVAL / "demo_questions.yaml"
+CHINOOK_SET = EVAL / "chinook_questions.yaml"
+
+
+def _params(raw: dict) -> ConnectionParams:
+    return ConnectionParams(
+        **{
+            "kind": raw["kind"],
+            "host": raw["host"],
+            "port": raw["port"],
+            "database": raw["database"],
+            "username": raw["username"],
+            "password": raw["password"],
+        }
+    )
+
+
+def _assert_floors(report: dict) -> None:
+    totals = report["totals"]
+    bad = [r for r in report["results"] if r["status"] in ("wrong", "error", "gold_error")]
+    assert totals["gold_errors"] == 0, bad
+    assert totals["answered_but_should_refuse"] == 0, bad
+    assert totals["execution_accuracy_pct"] >= 85, bad
+    assert totals["answered_pct"] >= 75, totals
+    assert totals["engine_ms_p50"] < 100, totals
+
+
+def test_question_sets_are_big_enough_and_well_formed():
+    demo, chinook = load_questions(DEMO_SET), load_questions(CHINOOK_SET)
+    assert len(demo) >= 80 and len(chinook) >= 40
+    assert sum(1 for q in demo if not q.get("sql")) >= 8
+    for item in demo + chinook:
+        assert set(item) <= {"question", "sql", "refuse", "text"}, item
+
+
+@pytest.mark.django_db
+def test_demo_set_meets_the_floors_on_sqlite(seeded, make_connection):  # noqa: F811
+    report = evaluate(
+        make_connection(_params(seeded["sqlite"]), name="demo"), load_questions(DEMO_SET)
+    )
+    _assert_floors(report)
+
+
+@pytest.mark.django_db
+def test_chinook_set_meets_the_floors(chinook_sqlite, make_connection):
+    report = evaluate(
+        make_connection(chinook_sqlite.params, name="chinook"), load_questions(CHINOOK_SET)
+    )
+    _assert_floors(report)
+
+
+def test_rows_compare_as_multisets_after_normalising():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    assert same_rows([(1, Decimal("2.50"))], [(1.0, 2.5)], ordered=False)
+    assert same_rows([("a", 1), ("b", 2)], [("b", 2), ("a", 1)], ordered=False)
+    assert not same_rows([("a", 1), ("b", 2)], [("b", 2), ("a", 1)], ordered=True)
+    assert not same_rows([("a",), ("a",)], [("a",)], ordered=False)
+    assert normalize(datetime(2024, 1, 1)) == normalize(date(2024, 1, 1)) == "2024-01-01"
+    assert normalize("2024-01-01 00:00:00") == "2024-01-01"
+
+
+@pytest.mark.django_db
+def test_command_prints_a_table_and_json(tmp_path, chinook_sqlite, make_connection):
+    make_connection(chinook_sqlite.params, name="chinook-cmd")
+    questions = tmp_path / "q.json"
+    questions.write_text(
+        json.dumps(
+            [
+                {
+                    "question": "How many customers are in Brazil?",
+                    "sql": "SELECT COUNT(*) FROM Customer WHERE Country = 'Brazil'",
+                },
+                {"question": "Delete all invoices", "sql": None},
+                {"question": "How many tracks?", "sql": "SELECT COUNT(*) - 1 FROM Track"},
+            ]
+        )
+    )
+    out = io.StringIO()
+    call_command("eval_questions", str(questions), "--connection", "chinook-cmd", stdout=out)
+    assert "match" in out.getvalue() and "execution_accuracy_pct" in out.getvalue()
+    out = io.StringIO()
+    call_command(
+        "eval_questions", str(questions), "--connection", "chinook-cmd", "--json", stdout=out
+    )
+    report = json.loads(out.getvalue())
+    assert [r["status"] for r in report["results"]] == ["match", "refused_ok", "wrong"]
+    assert report["totals"]["execution_accuracy_pct"] == 50.0
+
+
+# A representative subset: counts, value links, dates, every aggregate, month/year grouping,
+# joins and rankings. Rankings avoid ties so LIMIT picks the same rows everywhere.
+CROSS_ENGINE = [
+    "How many customers are in Germany?",
+    "How many orders were paid in 2023?",
+    "How many orders were placed last year?",
+    "How many orders over 500?",
+    "How many products are in Electronics?",
+    "How many orders from customers in Germany?",
+    "What is the total revenue?",
+    "What is the average order value?",
+    "What is the highest product price?",
+    "Total payment amount by method",
+    "Total revenue by country",
+    "Average order value per month",
+    "Number of orders per year",
+    "Number of products per category",
+    "Total revenue by category",
+    "Top 5 products by revenue",
+    "The 3 customers who spent least",
+    "Which country has the most customers?",
+    "Top 5 most expensive products",
+    "Orders over 100 from last year",
+    "Show orders from customers in Brazil in 2025",
+    "How many rows does payments have?",
+]
+
+
+# Two joins: ClickHouse 18 refuses these (one JOIN per query), the others must agree.
+MULTI_JOIN = {"Total revenue by category"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_same_demo_questions_same_answers_on_all_engines(seeded, make_connection):  # noqa: F811
+    answers: dict[str, dict[str, list]] = {}
+    for kind, raw in seeded.items():
+        connection = make_connection(_params(raw), name=f"demo-{kind}")
+        snapshot = extract_now(connection, with_profile=True)
+        document, profiles = snapshot_document(snapshot.pk), snapshot_profiles(snapshot.pk)
+        engine = connection.engine()
+        for question in CROSS_ENGINE:
+            generated = generate(question, document=document, profiles=profiles, dialect=kind)
+            if kind == "clickhouse" and question in MULTI_JOIN:
+                assert generated.refused and "JOIN" in generated.reason  # ClickHouse 18 limit
+                continue
+            assert generated.sql, (kind, question, generated.reason)
+            rows = engine.execute(generated.sql, max_rows=10_000, timeout=30).rows
+            answers.setdefault(question, {})[kind] = sorted(
+                (tuple(map(normalize, row)) for row in rows), key=repr
+            )
+    for question, by_kind in answers.items():
+        assert by_kind["sqlite"], question
+        for kind in ("postgresql", "mysql", "clickhouse"):
+            if kind == "clickhouse" and question in MULTI_JOIN:
+                continue
+            assert _close(by_kind[kind], by_kind["sqlite"]), (question, kind, by_kind[kind][:3])
+
+
+def _close(left: list[tuple], right: list[tuple]) -> bool:
+    """Equal rows, numbers within one cent: ROUND(AVG()) of a .xx5 average lands on either
+    side depending on whether the engine averages in float (ClickHouse) or decimal."""
+    from decimal import Decimal
+
+    def same(a, b):
+        if isinstance(a, Decimal) and isinstance(b, Decimal):
+            return abs(a - b) <= Decimal("0.01")
+        return a == b
+
+    return len(left) == len(right) and all(
+        len(x) == len(y) and all(map(same, x, y)) for x, y in zip(left, right, strict=True)
+    )
