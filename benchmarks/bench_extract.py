@@ -55,7 +55,12 @@ URLS = {
     ),
 }
 ENGINES = ("postgresql", "mysql", "clickhouse", "sqlite")
-LABELS = {"postgresql": "PostgreSQL", "mysql": "MariaDB", "clickhouse": "ClickHouse", "sqlite": "SQLite"}
+LABELS = {
+    "postgresql": "PostgreSQL",
+    "mysql": "MariaDB",
+    "clickhouse": "ClickHouse",
+    "sqlite": "SQLite",
+}
 
 
 def server(kind: str) -> dict:
@@ -195,9 +200,9 @@ def ensure_schema(kind: str, n: int, rebuild: bool) -> float | None:
         p = server(kind)
         client = Client(host=p["host"], port=p["port"], user=p["username"] or "default",
                         password=p["password"] or "")  # fmt: skip
-        have = client.execute(
-            f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'"
-        )[0][0]
+        have = client.execute(f"SELECT count() FROM system.tables WHERE database = '{DATABASE}'")[
+            0
+        ][0]
         if have == n and not rebuild:
             client.disconnect()
             return None
@@ -215,7 +220,9 @@ def ensure_schema(kind: str, n: int, rebuild: bool) -> float | None:
     else:
         if SQLITE_PATH.exists() and not rebuild:
             conn = sqlite3.connect(SQLITE_PATH)
-            have = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+            have = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()
             conn.close()
             if have[0] == n:
                 return None
@@ -307,9 +314,13 @@ def main() -> None:
         rows.append(bench(kind, args.tables, args.repeat, args.rebuild))
 
     print()
-    print(f"{args.tables} tables x 20 columns; seconds, median of {args.repeat} (cold = first call)")
-    print("| engine     | tables | columns | FKs | indexes | introspect cold | introspect warm "
-          "| + samples (2 rows) | SQLAlchemy reflect() | speed-up | target <3 s / ≥5x |")
+    print(
+        f"{args.tables} tables x 20 columns; seconds, median of {args.repeat} (cold = first call)"
+    )
+    print(
+        "| engine     | tables | columns | FKs | indexes | introspect cold | introspect warm "
+        "| + samples (2 rows) | SQLAlchemy reflect() | speed-up | target <3 s / ≥5x |"
+    )
     print("|------------|-------:|--------:|----:|--------:|----------------:|----------------:"
           "|-------------------:|---------------------:|---------:|-------------------|")  # fmt: skip
     for r in rows:

@@ -128,7 +128,7 @@ PROFILE_BUDGET_SECONDS = env.float("PROFILE_BUDGET_SECONDS", default=60.0)
 PROFILE_MAX_TABLES = env.int("PROFILE_MAX_TABLES", default=200)
 PROFILE_MAX_COLUMNS = env.int("PROFILE_MAX_COLUMNS", default=50)
 PROFILE_SAMPLE_ROWS = env.int("PROFILE_SAMPLE_ROWS", default=100_000)
-PROFILE_TOP_VALUES = env.int("PROFILE_TOP_VALUES", default=10)
+PROFILE_TOP_VALUES = env.int("PROFILE_TOP_VALUES", default=50)
 PROFILE_LOW_CARDINALITY = env.int("PROFILE_LOW_CARDINALITY", default=50)
 CELERY_BEAT_SCHEDULE = {
     "refresh-due-schemas": {"task": "schemas_app.tasks.refresh_due_schemas", "schedule": 300.0},

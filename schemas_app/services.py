@@ -161,6 +161,7 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
             budget_seconds=settings.SCHEMA_SAMPLE_BUDGET_SECONDS,
             on_progress=_Progress(snapshot_id, "sampling"),
         )
+        _fail_if_server_went_away(engine, document)
         profiles = None
         if snapshot.with_profile:
             from .profiling import profile_document
@@ -196,6 +197,16 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
         error="",
     )
     return SchemaSnapshot.objects.get(pk=snapshot_id)
+
+
+def _fail_if_server_went_away(engine, document: SchemaDocument) -> None:
+    """Some tables failing to sample is normal (a broken view, a slow table); the server
+    vanishing mid-way is not, and must not end as "schema ready" with empty samples."""
+    if not any(t.sample_error for t in document.tables):
+        return
+    check = engine.test_connection()
+    if not check.ok:
+        raise ConnectorError(f"Lost the database during extraction: {check.message}", transient=True)
 
 
 def fail(snapshot_id: int, message: str, started: float | None = None) -> SchemaSnapshot:

@@ -33,7 +33,11 @@ def extract(connection) -> tuple[SchemaSnapshot, dict, dict]:
     document = services.snapshot_document(snapshot.pk)
     assert snapshot.table_count == len(document.tables)
     assert services.schema_status(connection).label == "schema ready"
-    return snapshot, {t.qualified_name: t for t in document.tables}, services.snapshot_profiles(snapshot.pk)
+    return (
+        snapshot,
+        {t.qualified_name: t for t in document.tables},
+        services.snapshot_profiles(snapshot.pk),
+    )
 
 
 def camel(snake: str) -> str:
@@ -126,9 +130,7 @@ def test_pagila_postgresql(make_connection, pagila_pg, pg_admin):
             "SELECT min(length), max(length), count(DISTINCT rating),"
             " avg((original_language_id IS NULL)::int) FROM film"
         ).fetchone()
-        top_districts = admin.execute(
-            "SELECT count(DISTINCT district) FROM address"
-        ).fetchone()[0]
+        top_districts = admin.execute("SELECT count(DISTINCT district) FROM address").fetchone()[0]
     assert snapshot.table_count == expected_tables  # partitions are not tables of their own
 
     # Partitions folded under their parent.
@@ -194,15 +196,27 @@ def clickhouse_schema(clickhouse_server, clickhouse_admin):
         ENGINE = MergeTree() PARTITION BY toYYYYMM(d) ORDER BY (kind, intHash32(id))
         SAMPLE BY intHash32(id)"""
     )
-    ch.execute(f"CREATE TABLE `{name}`.plain (id UInt32, label String) ENGINE = MergeTree() ORDER BY id")
-    ch.execute(f"CREATE VIEW `{name}`.buys AS SELECT id, amount FROM `{name}`.events WHERE kind = 'buy'")
+    ch.execute(
+        f"CREATE TABLE `{name}`.plain (id UInt32, label String) ENGINE = MergeTree() ORDER BY id"
+    )
+    ch.execute(
+        f"CREATE VIEW `{name}`.buys AS SELECT id, amount FROM `{name}`.events WHERE kind = 'buy'"
+    )
     start = date(2024, 1, 1)
     rows = [
-        (i, start + timedelta(days=i % 60), KINDS[i % 3], None if i % 10 == 0 else i / 10, "x" * 300)
+        (
+            i,
+            start + timedelta(days=i % 60),
+            KINDS[i % 3],
+            None if i % 10 == 0 else i / 10,
+            "x" * 300,
+        )
         for i in range(CH_ROWS)
     ]
     ch.execute(f"INSERT INTO `{name}`.events (id, d, kind, amount, payload) VALUES", rows)
-    ch.execute(f"INSERT INTO `{name}`.plain (id, label) VALUES", [(i, f"l{i % 7}") for i in range(5000)])
+    ch.execute(
+        f"INSERT INTO `{name}`.plain (id, label) VALUES", [(i, f"l{i % 7}") for i in range(5000)]
+    )
     yield clickhouse_server.params("clickhouse", database=name)
     ch.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
