@@ -10,6 +10,7 @@ list arithmetic, which keeps a 2,000-table schema fast.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import weakref
@@ -134,10 +135,8 @@ def words(text: str, *, stop: bool = True) -> list[str]:
     out = []
     for part in _WORD.findall(_CAMEL.sub(" ", str(text))):
         word = part.lower()
-        if not stop:
-            out.append(singular(word))
-        elif word not in STOP_WORDS and not word.isdigit():  # numbers are values, not names
-            out.append(singular(word))
+        # In questions, numbers are values ("cheaper than 10"), never names.
+        if not stop or (word not in STOP_WORDS and not word.isdigit()):
             out.append(singular(word))
     return out
 
@@ -152,7 +151,6 @@ class _Index:
     texts: list[str]  # full rendering per table
     compact: list[str]  # names-only rendering, for when the full one does not fit
     neighbours: list[set[int]]  # undirected FK graph on table positions
-    column_words: list[dict[str, set[str]]]  # per table: column name -> its words
     terms: list[frozenset[str]]  # per table: every word of its document
     all_tokens: int
 
@@ -185,22 +183,22 @@ def _index_for(document: SchemaDocument, profiles: dict) -> _Index:
 def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
     import bm25s  # heavy (numpy, scipy); only needed once a question is asked
 
+    # bm25s logs every index build through its own handler; that is noise in a command.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
     positions = {}
     for i, table in enumerate(document.tables):
         positions.setdefault(table.qualified_name.lower(), i)
         positions.setdefault(table.name.lower(), i)
 
-    corpus, texts, compact, column_words = [], [], [], []
+    corpus, texts, compact = [], [], []
     neighbours: list[set[int]] = [set() for _ in document.tables]
     for i, table in enumerate(document.tables):
         profile = profiles.get(table.qualified_name) or profiles.get(table.name) or {}
         tokens = words(table.name, stop=False) * 3  # the name matters more than any column
         tokens += words(table.comment)
-        columns = {}
         for column in table.columns:
-            column_words_ = words(column.name, stop=False)
-            columns[column.name] = set(column_words_)
-            tokens += column_words_ * 2 + words(column.comment)
+            tokens += words(column.name, stop=False) * 2 + words(column.comment)
             stats = profile.get(column.name) or {}
             # Values of categorical columns link "in Brazil" to customers.country; values of
             # near-unique columns (names, emails) would only make the document long.
@@ -212,7 +210,6 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
                 if isinstance(value, str) and len(value) <= 30:
                     tokens += words(value)[:2]
         corpus.append(tokens or ["_empty_"])
-        column_words.append(columns)
         texts.append(render_table(table, profile))
         compact.append(render_table(table, profile, compact=True))
         for fk in table.foreign_keys:
@@ -236,7 +233,6 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
         texts=texts,
         compact=compact,
         neighbours=neighbours,
-        column_words=column_words,
         terms=[frozenset(tokens) for tokens in corpus],
         all_tokens=sum(estimate_tokens(t) + 1 for t in texts),
     )

@@ -11,10 +11,12 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from connections.dialects import ConnectorError
+from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
 from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
 
@@ -48,6 +50,27 @@ _WRITE_ANYWHERE = re.compile(
 WRITE_REFUSAL = "I only answer questions by reading data; I never change, add or delete it."
 
 
+@dataclass(frozen=True)
+class LoadedSchema:
+    """What answering needs from the system database, read up front.
+
+    Callers that answer on several databases in worker threads load this in their own thread
+    first, so the workers talk only to the target databases and the LLM (no Django database
+    connection per thread); `snapshot_id` also keys result caches.
+    """
+
+    snapshot_id: int | None
+    document: SchemaDocument | None
+    profiles: dict
+
+
+def load_schema(connection: Connection) -> LoadedSchema:
+    snapshot = latest_snapshot(connection)
+    if snapshot is None:
+        return LoadedSchema(None, None, {})
+    return LoadedSchema(snapshot.pk, snapshot_document(snapshot.pk), snapshot_profiles(snapshot.pk))
+
+
 def write_request(question: str) -> bool:
     return bool(
         _WRITE_REQUEST.search(question)
@@ -62,6 +85,7 @@ def answer_question(
     *,
     history: Sequence[Turn] = (),
     max_rows: int | None = None,
+    schema: LoadedSchema | None = None,
 ) -> Answer:
     started = time.monotonic()
     timings: dict[str, float] = {}
@@ -88,15 +112,14 @@ def answer_question(
     if write_request(question):
         return finish(Answer(question, WRITE_REFUSAL, None, refused=True))
 
-    snapshot = latest_snapshot(connection)
-    document = snapshot_document(snapshot.pk) if snapshot else None
+    schema = schema or load_schema(connection)
+    document, profiles = schema.document, schema.profiles
     if document is None:
         message = (
             f"{connection.name} has no schema yet: extract the schema first "
             f"(manage.py extract_schema {connection.name})."
         )
         return finish(Answer(question, message, None, error=message))
-    profiles = snapshot_profiles(snapshot.pk)
     kind = connection.kind
     max_rows = max_rows or settings.QUERY_MAX_ROWS
     history = list(history)

@@ -211,3 +211,31 @@ def test_without_llm_model_the_builtin_engine_answers(chinook, settings):
     # answers through the guard and the engine, or refuses with a reason, and never retries.
     assert (answer.rows and answer.attempts[-1].status == "ok") or answer.refused
     assert len(answer.attempts) <= 1
+
+
+def test_postgresql_end_to_end_with_case_rules(make_connection, chinook_pg, fake_llm):
+    connection = make_connection(chinook_pg.params, name="chinook-pg")
+    extract_now(connection)
+    # Unquoted upper case folds to the stored lower-case names on PostgreSQL ...
+    fake_llm.reply(
+        {"sql": "SELECT COUNT(*) FROM Customer WHERE Country = 'Brazil'", "explanation": "5."}
+    )
+    answer = answer_question(connection, "How many customers are in Brazil?")
+    assert answer.rows == [(5,)] and [a.status for a in answer.attempts] == ["ok"]
+    assert "PostgreSQL" in fake_llm.prompt() and "ILIKE" in fake_llm.prompt()
+    # ... but a quoted mixed-case name does not exist there, and validation says so first.
+    fake_llm.reply({"sql": 'SELECT COUNT(*) FROM "Customer"', "explanation": "?"})
+    fake_llm.reply({"sql": "SELECT COUNT(*) FROM customer", "explanation": "59."})
+    answer = answer_question(connection, "How many customers are there?")
+    assert [a.status for a in answer.attempts] == ["invalid", "ok"] and answer.rows == [(59,)]
+
+
+def test_schema_loaded_up_front_is_used(chinook, fake_llm, django_assert_num_queries):
+    from chat.answering.pipeline import load_schema
+
+    schema = load_schema(chinook)
+    assert schema.snapshot_id and schema.document.table("main.Customer")
+    fake_llm.reply({"sql": "SELECT count(*) FROM Customer", "explanation": "59."})
+    with django_assert_num_queries(0):  # worker threads need no system-database connection
+        answer = answer_question(chinook, "How many customers?", schema=schema)
+    assert answer.rows == [(59,)]

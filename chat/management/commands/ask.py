@@ -66,5 +66,10 @@ def text_table(columns: list[str], rows: list[tuple]) -> str:
 
 
 def _cell(value: object) -> str:
-    text = "NULL" if value is None else str(value)
+    if value is None:
+        text = "NULL"
+    elif isinstance(value, float):
+        text = f"{value:.10g}"  # 3327.11, not the binary noise 3327.109999999999
+    else:
+        text = str(value)
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
