@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from clickhouse_driver import Client, errors
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.pool import QueuePool
 
-from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .base import ConnectorError, QueryResult, TestResult, connect_timeout, timed_test
 from .introspection import clickhouse as introspection
+from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
 
 MAX_BLOCK_SIZE = 65536
@@ -35,22 +33,16 @@ class _PooledClient(Client):
         self.disconnect()
 
 
-class ClickHouse(Dialect):
+class ClickHouse(QueuePooledDialect):
     name = "clickhouse"
     default_port = 9000
     sqlglot_dialect = "clickhouse"
 
     def __init__(self, params, *, pool_max_size: int = 20):
         super().__init__(params, pool_max_size=pool_max_size)
-        self._pool: QueuePool | None = None
         self._profile_read_only: bool | None = None
-        self._lock = threading.Lock()
 
-    @property
-    def _where(self) -> str:
-        return f"{self.params.host}:{self.params.port or self.default_port}"
-
-    def _client(self) -> _PooledClient:
+    def _new_connection(self) -> _PooledClient:
         p = self.params
         kwargs = {
             "host": p.host or "127.0.0.1",
@@ -63,24 +55,8 @@ class ClickHouse(Dialect):
         kwargs.update(dict(p.options))  # secure, verify, ca_certs, compression, ...
         return _PooledClient(**kwargs)
 
-    def _get_pool(self) -> QueuePool:
-        with self._lock:
-            if self._pool is None:
-                self._pool = QueuePool(
-                    self._client,
-                    pool_size=self.pool_max_size,
-                    max_overflow=0,
-                    timeout=connect_timeout(),
-                    # A Client has no transactions to roll back.
-                    reset_on_return=None,
-                )
-            return self._pool
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.dispose()
+    def _pool_options(self) -> dict:
+        return {"reset_on_return": None}  # a Client has no transactions to roll back
 
     def _check_profile(self, client: Client) -> bool:
         """True when the user's profile already has readonly=1. Such a user may not change
@@ -95,7 +71,7 @@ class ClickHouse(Dialect):
 
     def test_connection(self) -> TestResult:
         def probe() -> str:
-            client = self._client()
+            client = self._new_connection()
             try:
                 version = client.execute("SELECT version()")[0][0]
                 self._check_profile(client)
@@ -112,12 +88,7 @@ class ClickHouse(Dialect):
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
-        try:
-            fairy = self._get_pool().connect()
-        except PoolTimeoutError:
-            raise ConnectorError(
-                f"All {self.pool_max_size} connections are busy; try again shortly.", transient=True
-            ) from None
+        fairy = self._checkout()
         client = fairy.dbapi_connection
         try:
             if self._check_profile(client):
@@ -159,12 +130,7 @@ class ClickHouse(Dialect):
 
     def introspect(self) -> SchemaDocument:
         """The catalog of the connection's database (every visible one when none is set)."""
-        try:
-            fairy = self._get_pool().connect()
-        except PoolTimeoutError:
-            raise ConnectorError(
-                "All connections are busy; try again shortly.", transient=True
-            ) from None
+        fairy = self._checkout()
         try:
             schemas = [self.params.database] if self.params.database else None
             return introspection.introspect(fairy.dbapi_connection, schemas=schemas)

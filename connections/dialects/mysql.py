@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import MySQLdb
 import MySQLdb.cursors
 from MySQLdb.constants import FIELD_TYPE
 from sqlalchemy.dialects.mysql.mysqldb import MySQLDialect_mysqldb
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.pool import QueuePool
 
-from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .base import ConnectorError, QueryResult, TestResult, connect_timeout, timed_test
 from .introspection import mysql as introspection
+from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
 
 FETCH_BATCH = 2000
@@ -36,24 +34,18 @@ _TYPE_NAMES = {
 }
 
 
-class MySQL(Dialect):
+class MySQL(QueuePooledDialect):
     name = "mysql"
     default_port = 3306
     sqlglot_dialect = "mysql"
 
     def __init__(self, params, *, pool_max_size: int = 20):
         super().__init__(params, pool_max_size=pool_max_size)
-        self._pool: QueuePool | None = None
         self._is_mariadb: bool | None = None
-        self._lock = threading.Lock()
 
     # -- connecting -------------------------------------------------------------------
 
-    @property
-    def _where(self) -> str:
-        return f"{self.params.host}:{self.params.port or self.default_port}"
-
-    def _connect(self) -> MySQLdb.Connection:
+    def _new_connection(self) -> MySQLdb.Connection:
         p = self.params
         kwargs = {
             "host": p.host or "127.0.0.1",
@@ -76,33 +68,20 @@ class MySQL(Dialect):
         except MySQLdb.Error as exc:
             raise self._error(exc) from None
 
-    def _get_pool(self) -> QueuePool:
-        with self._lock:
-            if self._pool is None:
-                self._pool = QueuePool(
-                    self._connect,
-                    pool_size=self.pool_max_size,
-                    max_overflow=0,
-                    timeout=connect_timeout(),
-                    # The mysqldb dialect gives the pool its ping (conn.ping()), so a
-                    # connection killed on the server is replaced on checkout.
-                    dialect=MySQLDialect_mysqldb(dbapi=MySQLdb),
-                    pre_ping=True,
-                    reset_on_return="rollback",
-                )
-            return self._pool
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.dispose()
+    def _pool_options(self) -> dict:
+        # The mysqldb dialect gives the pool its ping (conn.ping()), so a connection killed
+        # on the server is replaced on checkout.
+        return {
+            "dialect": MySQLDialect_mysqldb(dbapi=MySQLdb),
+            "pre_ping": True,
+            "reset_on_return": "rollback",
+        }
 
     # -- the interface -----------------------------------------------------------------
 
     def test_connection(self) -> TestResult:
         def probe() -> str:
-            conn = self._connect()
+            conn = self._new_connection()
             try:
                 cur = conn.cursor()
                 cur.execute("SELECT VERSION()")
@@ -115,12 +94,7 @@ class MySQL(Dialect):
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
-        try:
-            fairy = self._get_pool().connect()
-        except PoolTimeoutError:
-            raise ConnectorError(
-                f"All {self.pool_max_size} connections are busy; try again shortly.", transient=True
-            ) from None
+        fairy = self._checkout()
         keep = True
         try:
             conn = fairy.dbapi_connection
@@ -156,12 +130,7 @@ class MySQL(Dialect):
 
     def introspect(self) -> SchemaDocument:
         """The catalog of the connection's database (every visible one when none is set)."""
-        try:
-            fairy = self._get_pool().connect()
-        except PoolTimeoutError:
-            raise ConnectorError(
-                "All connections are busy; try again shortly.", transient=True
-            ) from None
+        fairy = self._checkout()
         try:
             schemas = [self.params.database] if self.params.database else None
             return introspection.introspect(fairy.dbapi_connection, schemas=schemas)
