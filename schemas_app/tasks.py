@@ -27,7 +27,8 @@ def extract_schema_task(self, snapshot_id: int) -> None:
         if self.request.retries >= self.max_retries:
             services.fail(snapshot_id, exc.user_message)
             return
-        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from None
+        backoff = settings.SCHEMA_RETRY_BACKOFF_SECONDS * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=backoff) from None
 
 
 @shared_task
