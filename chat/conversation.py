@@ -100,10 +100,16 @@ def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
 def _cache_key(question: str, schemas: list[tuple[Connection, object]]) -> str:
     parts = {
         "q": " ".join(question.lower().split()),
-        "dbs": [(str(c.pk), getattr(s, "snapshot_id", None)) for c, s in schemas],
+        # A new snapshot or a changed DataPoint (sync, saved example) gives a new key.
+        "dbs": [(str(c.pk), s.snapshot_id, _points_digest(s.points)) for c, s in schemas],
         "engine": settings.LLM_MODEL or "builtin",
     }
     return "chat-answer:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _points_digest(points) -> str:
+    raw = json.dumps([(p.id, p.content) for p in points], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def _set_phase(message_id: int, phase: str) -> None:

@@ -257,3 +257,14 @@ def test_chat_page_queries_do_not_grow_with_messages(alice_client, alice_session
 def test_api_style_ask_runs_now(alice, alice_session):
     reply = conversation.ask(alice, alice_session, "How many customers are there?")
     assert reply.status == "done" and "59" in reply.text
+
+
+def test_a_changed_datapoint_invalidates_the_cache(alice_client, alice_session, chinook):
+    from schemas_app.datapoints import save_example
+
+    ask(alice_client, alice_session, "How many tracks are there?")
+    run_pending(alice_client, alice_session)
+    save_example(chinook, "How many albums are there?", "SELECT COUNT(*) FROM Album")
+    ask(alice_client, alice_session, "How many tracks are there?")
+    run_pending(alice_client, alice_session)
+    assert alice_session.messages.filter(role="assistant").last().result["cached"] is False
