@@ -23,6 +23,7 @@ from connections.models import Connection
 
 from . import sessions
 from .answering import pipeline
+from .answering.followup import resolve_followup
 from .answering.types import Answer, Turn
 from .jsonsafe import json_rows
 from .models import ChatMessage, ChatSession, QueryRun
@@ -97,9 +98,17 @@ def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
     return turns
 
 
-def _cache_key(question: str, schemas: list[tuple[Connection, object]]) -> str:
+def _cache_key(question: str, schemas: list[tuple[Connection, object]], history: list[Turn]) -> str:
+    # A follow-up ("and by country?") means something else after each earlier question. The
+    # built-in engine reads history only through resolve_followup, so its rewritten question
+    # is the key; an LLM sees the whole history, so all of it is part of the key.
+    if settings.LLM_MODEL:
+        context = [" ".join(t.question.lower().split()) for t in history]
+    else:
+        question, context = resolve_followup(question, history), []
     parts = {
         "q": " ".join(question.lower().split()),
+        "history": context,
         # A new snapshot or a changed DataPoint (sync, saved example) gives a new key.
         "dbs": [(str(c.pk), s.snapshot_id, _points_digest(s.points)) for c, s in schemas],
         "engine": settings.LLM_MODEL or "builtin",
@@ -143,7 +152,7 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
     # System-database reads happen here, in this thread; the workers below only talk to the
     # target databases (and to the LLM), so they need no Django database connection.
     schemas = [(c, pipeline.load_schema(c)) for c in connections]
-    key = _cache_key(message.question, schemas)
+    key = _cache_key(message.question, schemas, history)
     cached = None if bypass_cache else cache.get(key)
     if cached is not None:
         _finish(message, cached, cached=True)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from connections.services import visible_connections
+from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
 
 from . import conversation, history, results, sessions
@@ -156,11 +157,27 @@ def run_again(request, message_id):
 def feedback(request, message_id):
     message = _own_message(request, message_id)
     value = request.POST.get("value", "")
+    if value == "save_example":
+        return _save_example(request, message)
     if value not in ("correct", "wrong"):
         return HttpResponse("Feedback must be 'correct' or 'wrong'.", status=400)
     ChatMessage.objects.filter(pk=message.pk).update(feedback=value)
     message.feedback = value
     return render(request, "chat/session.html#feedback", {"m": message})
+
+
+def _save_example(request, message):
+    """A "Correct" answer's question and SQL become an example DataPoint of each database
+    it ran on (verified queries), which both generators use for later questions."""
+    if message.feedback != "correct":
+        return HttpResponse("Only an answer marked correct can be saved as an example.", status=400)
+    runs = message.runs.filter(final=True, status="ok", connection__isnull=False).exclude(sql="")
+    saved = [
+        datapoints.save_example(run.connection, message.question, run.sql)[0] for run in runs
+    ]
+    if not saved:
+        return HttpResponse("This answer has no successful query to save.", status=400)
+    return render(request, "chat/session.html#feedback", {"m": message, "saved_example": True})
 
 
 @login_required

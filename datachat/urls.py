@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("chat.urls")),
     path("", include("connections.urls")),
     path("", include("schemas_app.urls")),
+    path("", include("api.urls")),  # /api/v1/ and /profile/tokens/
 ]

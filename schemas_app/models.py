@@ -78,3 +78,78 @@ class ExtractionSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection}: every {self.interval_minutes} min"
+
+
+class DataPoint(models.Model):
+    """One piece of business context: a metric, a glossary term, a table note or an example.
+
+    `scope_key` ("connection:<id>", "global" or "unscoped" for legacy rows) and `key`
+    ("metric:revenue") identify a point, so a sync can tell added from updated from removed.
+    """
+
+    class Kind(models.TextChoices):
+        METRIC = "metric", "Metric"
+        GLOSSARY = "glossary", "Glossary term"
+        TABLE_NOTE = "table_note", "Table note"
+        EXAMPLE = "example", "Example question"
+
+    class Scope(models.TextChoices):
+        CONNECTION = "connection", "Database"
+        GLOBAL = "global", "Global"
+        UNSCOPED = "unscoped", "Unscoped (legacy)"
+
+    class Source(models.TextChoices):
+        FILE = "file", "File"
+        FEEDBACK = "feedback", "Verified answer"
+
+    scope = models.CharField(max_length=12, choices=Scope.choices, default=Scope.UNSCOPED)
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="datapoints"
+    )
+    scope_key = models.CharField(max_length=60, default="unscoped")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    content = models.JSONField(default=dict)
+    search_text = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FILE)
+    source_file = models.CharField(max_length=500, blank=True)
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+    embedding = models.JSONField(null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        indexes = [models.Index(fields=["scope_key", "kind"])]
+        constraints = [
+            models.UniqueConstraint(fields=["scope_key", "key"], name="one_datapoint_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+
+class DataPointSync(models.Model):
+    """One sync of a directory into one scope: what changed and what could not be read."""
+
+    scope_key = models.CharField(max_length=60)
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    directory = models.CharField(max_length=500)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} @ {self.started_at:%Y-%m-%d %H:%M}"

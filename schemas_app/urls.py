@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import datapoint_views, views
 
 urlpatterns = [
     path("databases/<str:connection_id>/schema/", views.schema_page, name="schema_page"),
@@ -10,4 +10,6 @@ urlpatterns = [
     path("databases/<str:connection_id>/schema/table/", views.table_detail, name="schema_table"),
     path("databases/<str:connection_id>/schema/search/", views.search, name="schema_search"),
     path("databases/<str:connection_id>/schema/download/", views.download, name="schema_download"),
+    path("datapoints/", datapoint_views.datapoints_page, name="datapoints"),
+    path("datapoints/sync/", datapoint_views.datapoints_sync, name="datapoints_sync"),
 ]

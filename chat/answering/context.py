@@ -15,6 +15,7 @@ import re
 import threading
 import weakref
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connections.dialects.schema import SchemaDocument, Table
@@ -27,6 +28,7 @@ CORE_POOL = 60  # best BM25 hits considered for the core; the rest only fill the
 MAX_SHOWN_COLUMNS = 40
 KNOWN_VALUES = 5
 HISTORY_TURNS = 3
+POINTS_BUDGET_SHARE = 4  # DataPoints may take up to a quarter of the context budget
 
 DIALECT_NOTES: dict[str, str] = {
     "postgresql": (
@@ -65,6 +67,7 @@ class SchemaContext:
     dialect_notes: str = ""
     history_text: str = ""
     scores: dict[str, float] = field(default_factory=dict)  # BM25 score of included tables
+    points_text: str = ""  # business context (DataPoints) that fit the budget
 
 
 def estimate_tokens(text: str) -> int:
@@ -351,12 +354,16 @@ def build_context(
     dialect: str,
     history: list[Turn] | tuple[Turn, ...] = (),
     budget_tokens: int = 3000,
+    points: Sequence = (),
 ) -> SchemaContext:
     """The schema text for one question, dialect notes and recent turns, within the budget."""
     index = _index_for(document, profiles or {})
     notes = DIALECT_NOTES.get(dialect, "")
     history_text = render_history(history)
+    points_text = render_points(points, budget_tokens // POINTS_BUDGET_SHARE)
     header = f"Database dialect notes: {notes}\n"
+    if points_text:
+        header += f"\nBusiness definitions (use them when the question uses these words):\n{points_text}\n"
     footer = f"\nEarlier in this conversation:\n{history_text}\n" if history_text else ""
     remaining = budget_tokens - estimate_tokens(header) - estimate_tokens(footer) - 8
 
@@ -397,7 +404,21 @@ def build_context(
         dialect_notes=notes,
         history_text=history_text,
         scores={index.names[i]: float(scores[i]) for i in chosen if len(scores)},
+        points_text=points_text,
     )
+
+
+def render_points(points: Sequence, budget_tokens: int) -> str:
+    """Retrieved DataPoints, most relevant first, as many as fit their share of the budget."""
+    lines, used = [], 0
+    for point in points:
+        text = point.render()
+        cost = estimate_tokens(text) + 1
+        if used + cost > budget_tokens:
+            continue  # a shorter one further down may still fit
+        lines.append(text)
+        used += cost
+    return "\n".join(lines)
 
 
 def _priority(index: _Index, hits: list[int], scores, concepts: list[frozenset]) -> list[int]:

@@ -18,6 +18,7 @@ from django.conf import settings
 from connections.dialects import ConnectorError
 from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
+from schemas_app.datapoints import load_candidates, retrieve
 from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
 
 from .context import build_context
@@ -27,6 +28,7 @@ from .validation import validate_sql
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 4000
+DATAPOINTS_IN_CONTEXT = 8  # business context retrieved for the LLM per question
 
 # Requests to change data are refused before any generator sees them: the guard would block
 # the SQL anyway, but a plain refusal is the clearer answer. Only imperative forms and SQL
@@ -62,13 +64,19 @@ class LoadedSchema:
     snapshot_id: int | None
     document: SchemaDocument | None
     profiles: dict
+    points: tuple = ()  # DataPoints of this connection + global ones (schemas_app.datapoints)
 
 
 def load_schema(connection: Connection) -> LoadedSchema:
     snapshot = latest_snapshot(connection)
     if snapshot is None:
         return LoadedSchema(None, None, {})
-    return LoadedSchema(snapshot.pk, snapshot_document(snapshot.pk), snapshot_profiles(snapshot.pk))
+    return LoadedSchema(
+        snapshot.pk,
+        snapshot_document(snapshot.pk),
+        snapshot_profiles(snapshot.pk),
+        load_candidates(connection),
+    )
 
 
 def write_request(question: str) -> bool:
@@ -125,6 +133,7 @@ def answer_question(
     history = list(history)
 
     phase = time.monotonic()
+    points = retrieve(question, schema.points, k=DATAPOINTS_IN_CONTEXT) if schema.points else []
     context = build_context(
         question,
         document=document,
@@ -132,6 +141,7 @@ def answer_question(
         dialect=kind,
         history=history,
         budget_tokens=settings.CONTEXT_TOKEN_BUDGET,
+        points=points,
     )
     timings["context"] = _ms(phase)
 
@@ -153,10 +163,16 @@ def answer_question(
         model_errors: tuple[type[Exception], ...] = (llm.LLMError,)
     else:
         from . import builtin  # the other generator; imported only when it is used
+        from .followup import resolve_followup  # the LLM reads the history in its prompt
 
         def first() -> Generated:
             return builtin.generate(
-                question, document=document, profiles=profiles, dialect=kind, history=history
+                resolve_followup(question, history),
+                document=document,
+                profiles=profiles,
+                dialect=kind,
+                history=history,
+                points=schema.points,  # it matches names exactly, so it can see them all
             )
 
         again = None

@@ -35,12 +35,19 @@ class FakeLLM:
     def __init__(self) -> None:
         self.queue: deque[Scripted] = deque()
         self.requests: list[dict] = []
+        self.embedding_requests: list[dict] = []  # /v1/embeddings, kept apart from chat ones
         self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    request = json.loads(body or b"{}")
+                    with fake._lock:
+                        fake.embedding_requests.append(request)
+                    self._send(200, embeddings(request.get("input")))
+                    return
                 with fake._lock:
                     fake.requests.append(json.loads(body or b"{}"))
                     scripted = fake.queue.popleft() if fake.queue else Scripted(status=599)
@@ -93,6 +100,34 @@ class FakeLLM:
     def prompt(self, index: int = 0) -> str:
         """All message texts of one request, joined, for assertions on what the model saw."""
         return "\n".join(m.get("content") or "" for m in self.requests[index]["messages"])
+
+
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_vector(text: str) -> list[float]:
+    """Deterministic bag-of-words vector: texts sharing words point the same way."""
+    import hashlib
+    import re
+
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", str(text).lower()):
+        digest = hashlib.sha256(word.encode()).digest()
+        vector[digest[0] % EMBEDDING_DIMENSIONS] += 1.0
+    return vector
+
+
+def embeddings(inputs) -> dict:
+    texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    return {
+        "object": "list",
+        "model": "fake-embedding",
+        "data": [
+            {"object": "embedding", "index": i, "embedding": fake_vector(t)}
+            for i, t in enumerate(texts)
+        ],
+        "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)},
+    }
 
 
 def completion(content: str) -> dict:

@@ -268,3 +268,14 @@ def test_a_changed_datapoint_invalidates_the_cache(alice_client, alice_session, 
     ask(alice_client, alice_session, "How many tracks are there?")
     run_pending(alice_client, alice_session)
     assert alice_session.messages.filter(role="assistant").last().result["cached"] is False
+
+
+def test_a_follow_up_is_not_served_from_another_conversations_cache(alice, alice_session, chinook):
+    first = conversation.ask(alice, alice_session, "How many tracks per genre?")
+    follow = conversation.ask(alice, alice_session, "only the top 3")
+    other = sessions.create_session(alice, connections=[chinook])
+    conversation.ask(alice, other, "How many albums per artist?")
+    elsewhere = conversation.ask(alice, other, "only the top 3")
+    assert first.status == follow.status == elsewhere.status == "done"
+    assert elsewhere.result["cached"] is False
+    assert elsewhere.result["databases"][0]["rows"] != follow.result["databases"][0]["rows"]

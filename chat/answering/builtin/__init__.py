@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlglot.expressions as exp
@@ -34,6 +35,7 @@ from .linking import (
     singular,
     split_identifier,
 )
+from .points import match_points, matching_example
 from .sqlbuild import JoinGraph, col, month_start, table_ref, year_of
 
 WRITE_WORDS = {
@@ -180,7 +182,9 @@ def generate(
     profiles: dict,
     dialect: str,
     history: list[Turn] = (),
+    points: Sequence = (),
 ) -> Generated:
+    """`points`: DataPoint candidates (schemas_app.datapoints.PointCandidate) in scope."""
     text = (question or "").strip()
     if not text:
         return refuse("The question is empty.")
@@ -190,8 +194,14 @@ def generate(
     if set(words) & WRITE_WORDS:
         return refuse("I only answer questions by reading data; I never change it.")
     index, graph = _index(document, profiles)
+    example = matching_example(text, points)
+    if example is not None:  # a verified answer to this very question
+        return Generated(
+            sql=example.content["sql"],
+            explanation=f"Uses the verified example query for \"{example.content['question']}\".",
+        )
     try:
-        return _Question(words, index, graph, dialect, profiles).answer()
+        return _Question(words, index, graph, dialect, profiles, points).answer()
     except Refusal as exc:
         return refuse(str(exc))
     except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
@@ -200,9 +210,14 @@ def generate(
 
 
 class _Question:
-    def __init__(self, words, index: SchemaIndex, graph: JoinGraph, kind: str, profiles: dict):
+    def __init__(
+        self, words, index: SchemaIndex, graph: JoinGraph, kind: str, profiles: dict, points=()
+    ):
         self.words, self.index, self.graph, self.kind = words, index, graph, kind
         self.profiles = profiles
+        self.points = points
+        self.metric = None  # a DataPoint metric the question names
+        self.point_filters: list = []  # glossary filters: (condition, tables)
         self.used: set[int] = set()
         self.mentions: list[Mention] = []
         self.text = " ".join(words)
@@ -268,10 +283,40 @@ class _Question:
         schema = self.schema_question()
         if schema:
             return schema
+        pending = self.apply_points()
         self.parse_slots()
         self.link()
+        for mention in pending:  # glossary columns/values/tables, in question order
+            self.mentions.append(mention)
+        self.mentions.sort(key=lambda m: m.start)
         self.check_all_linked()
         return self.build()
+
+    def apply_points(self) -> list[Mention]:
+        """Claim the words a DataPoint defines: a metric becomes the measure, a glossary
+        term a column, value or filter, a table synonym the table."""
+        mentions = []
+        if not self.points:
+            return mentions
+        for match in match_points(
+            self.words, self.used, self.points, self.index.document, self.kind
+        ):
+            self.used.update(range(match.start, match.end))
+            if match.kind == "metric" and self.metric is None:
+                self.metric = match
+            elif match.kind == "metric":
+                raise Refusal("I can compute one metric per question; please ask for one.")
+            elif match.kind == "filter":
+                self.point_filters.append(match)
+            elif match.kind == "column":
+                mentions.append(Mention("column", match.start, match.end, columns=[match.column]))
+            elif match.kind == "value":
+                t, c = match.column
+                link = ValueLink(t, c, match.value)
+                mentions.append(Mention("value", match.start, match.end, values=[link]))
+            elif match.kind == "table":
+                mentions.append(Mention("table", match.start, match.end, tables=match.tables))
+        return mentions
 
     def schema_question(self) -> Generated | None:
         t = self.text
@@ -546,14 +591,16 @@ class _Question:
             near = tables[:1] + ([v.values[0].table for v in values[:1]])
             dim_table = self.nearest(dim.columns, near)[0]
         measure = None
-        if (
+        if self.metric is not None:
+            measure = (self.metric.tables[0], self.metric.expression.copy())
+        elif (
             self.agg in ("sum", "avg")
             or self.implied
             or (self.agg is None and cols and self.direction)
             or (self.ranking and cols)
         ):
             measure = self.resolve_measure(cols, anchors + ([dim_table] if dim_table else []))
-        agg = self.agg
+        agg = "metric" if self.metric is not None else self.agg
         if agg == "sum" and measure is None and tables:
             # "total" read as a column name: orders.total
             only = self.index.measures(tables[0])
@@ -632,6 +679,11 @@ class _Question:
             needed.append(dated)
         if measure is not None:
             needed.append(measure[0])
+        for match in ([self.metric] if self.metric else []) + self.point_filters:
+            # A metric's own filter ("only paid or shipped orders") and glossary filters.
+            needed += match.tables
+            if match.condition is not None:
+                where.append(match.condition.copy())
 
         select = exp.select().from_(table_ref(subject, self.kind))
         group: list[exp.Expression] = []
@@ -709,6 +761,9 @@ class _Question:
                 else exp.Count(this=exp.Star())
             )
             name = f"{subject.name}_count"
+        elif agg == "metric":  # the metric's expression is already an aggregate
+            value = measure[1].copy()
+            name = re.sub(r"\W+", "_", self.metric.name.lower()).strip("_") or "metric_value"
         else:
             fn = {"sum": exp.Sum, "avg": exp.Avg, "max": exp.Max, "min": exp.Min}[agg]
             value = fn(this=measure[1].copy())
@@ -733,7 +788,7 @@ class _Question:
             template = (
                 f"There are {{value}} {subject.name}."
                 if agg == "count"
-                else f"The {agg} is {{value}}."
+                else f"The {self.metric.name if agg == 'metric' else agg} is {{value}}."
             )
         what = (
             "Counts"
@@ -743,6 +798,7 @@ class _Question:
                 "avg": "Averages",
                 "max": "Finds the maximum of",
                 "min": "Finds the minimum of",
+                "metric": f"Computes the metric {self.metric.name if self.metric else ''} over",
             }[agg]
         )
         explanation = f"{what} {subject.name}" + (" per group." if group else ".")

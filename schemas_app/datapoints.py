@@ -1,0 +1,637 @@
+"""DataPoints: business context (metrics, glossary terms, table notes, example questions).
+
+Points live in files (YAML or JSON, one or many per file) and are synced into the system
+database per scope: one connection, or global. Sync is idempotent (a content hash per point),
+removes points whose file entry is gone, and reports each file's problems by line without
+stopping the others. At answer time `load_candidates` reads a connection's points plus the
+global ones (legacy unscoped points only when neither exists) and `retrieve` ranks them for a
+question: BM25 always, blended with cosine similarity of embeddings when EMBEDDING_MODEL is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from connections.models import Connection
+
+from .models import DataPoint, DataPointSync
+
+logger = logging.getLogger(__name__)
+
+FILE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 2_000_000
+MAX_CANDIDATES = 2000
+KINDS = ("metric", "glossary", "table_note", "example")
+KIND_ALIASES = {"term": "glossary", "note": "table_note", "table": "table_note", "query": "example"}
+
+# Fields per kind: (required, optional). Anything else is reported, so a typo never passes.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "metric": (("name", "sql"), ("description", "filter", "tables", "synonyms")),
+    "glossary": (
+        ("term", "meaning"),
+        ("synonyms", "column", "value", "filter", "tables"),
+    ),
+    "table_note": (("table", "note"), ("columns", "synonyms")),
+    "example": (("question", "sql"), ("name", "description", "tables")),
+}
+COMMON_FIELDS = ("kind", "id")
+
+
+class DataPointError(Exception):
+    pass
+
+
+@dataclass
+class FileError:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass
+class ParsedPoint:
+    kind: str
+    key: str
+    name: str
+    content: dict
+    file: str
+    line: int | None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.kind, self.content)
+
+
+@dataclass
+class SyncReport:
+    scope_key: str
+    directory: str
+    dry_run: bool = False
+    files: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[FileError] = field(default_factory=list)
+    sync_id: int | None = None
+
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        return (
+            f"{self.scope_key}: {self.files} file(s), {len(self.added)} {verb}added, "
+            f"{len(self.updated)} {verb}updated, {len(self.removed)} {verb}removed, "
+            f"{self.unchanged} unchanged, {len(self.errors)} error(s)"
+        )
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def scope_key_for(connection: Connection | None) -> str:
+    return f"connection:{connection.pk}" if connection is not None else "global"
+
+
+def resolve_connection(identifier: str) -> Connection:
+    """A connection by id or by name (the CLI accepts either)."""
+    try:
+        return Connection.objects.get(pk=identifier)
+    except (Connection.DoesNotExist, ValueError, ValidationError):  # not a UUID: a name?
+        pass
+    try:
+        return Connection.objects.get(name=identifier)
+    except Connection.DoesNotExist:
+        raise DataPointError(f"No database with id or name {identifier!r}.") from None
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+LINE = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's first line (1-based) under LINE."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    mapping[LINE] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != LINE}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:200] or "x"
+
+
+def normalize_question(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", str(text).lower()))
+
+
+def content_hash(kind: str, content: dict) -> str:
+    data = json.dumps({"kind": kind, **content}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v) for v in value]
+    raise ValueError(f"'{name}' must be a string or a list of strings")
+
+
+def validate_item(raw: Any) -> tuple[str, str, str, dict]:
+    """(kind, key, name, content) for one raw entry, or ValueError saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError("each DataPoint must be a mapping with a 'kind'")
+    item = _strip_lines(raw)
+    kind = str(item.get("kind") or "").strip().lower()
+    kind = KIND_ALIASES.get(kind, kind)
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {item.get('kind')!r}; use one of {', '.join(KINDS)}")
+    required, optional = FIELDS[kind]
+    unknown = sorted(set(item) - set(required) - set(optional) - set(COMMON_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) for a {kind}: {', '.join(unknown)}")
+    content: dict[str, Any] = {}
+    for name in required:
+        value = item.get(name)
+        if not isinstance(value, (str, int, float)) or not str(value).strip():
+            raise ValueError(f"a {kind} needs a non-empty '{name}'")
+        content[name] = str(value).strip()
+    for name in optional:
+        if name not in item or item[name] is None:
+            continue
+        value = item[name]
+        if name in ("tables", "synonyms", "columns"):
+            content[name] = _string_list(value, name)
+        elif name == "value":
+            if not isinstance(value, dict) or not {"column", "equals"} <= set(value):
+                raise ValueError("'value' must be a mapping with 'column' and 'equals'")
+            content[name] = {"column": str(value["column"]), "equals": value["equals"]}
+        elif isinstance(value, (str, int, float)):
+            content[name] = str(value).strip()
+        else:
+            raise ValueError(f"'{name}' must be a string")
+    if kind in ("metric", "example"):
+        _check_sql(content["sql"], kind)
+    if kind == "metric" and " where " in f" {content['sql'].lower()} " and "filter" not in content:
+        # "SUM(orders.total) WHERE status IN (...)" is accepted as expression + filter.
+        expression, _, condition = re.split(r"(?i)\s(where)\s", content["sql"], maxsplit=1)
+        content["sql"], content["filter"] = expression.strip(), condition.strip()
+    if kind == "glossary":
+        targets = [k for k in ("column", "value", "filter") if k in content]
+        if len(targets) > 1:
+            raise ValueError("a glossary term maps to one of 'column', 'value' or 'filter'")
+    name = {
+        "metric": content.get("name"),
+        "glossary": content.get("term"),
+        "table_note": content.get("table"),
+        "example": content.get("name") or content.get("question"),
+    }[kind]
+    ident = item.get("id")
+    if kind == "example" and not ident:
+        ident = hashlib.sha256(normalize_question(content["question"]).encode()).hexdigest()[:16]
+    key = f"{kind}:{_slug(ident or name)}"
+    return kind, key, str(name)[:255], content
+
+
+def _check_sql(sql: str, kind: str) -> None:
+    lowered = sql.lower()
+    if re.search(r"\b(insert|update|delete|drop|alter|create|truncate|grant)\b", lowered) and (
+        kind == "metric" or not lowered.lstrip().startswith(("select", "with"))
+    ):
+        raise ValueError(f"the {kind}'s 'sql' must only read data")
+    if kind == "example" and not lowered.lstrip().startswith(("select", "with")):
+        raise ValueError("an example's 'sql' must be a SELECT (or WITH) query")
+
+
+def parse_file(path: Path, display: str) -> tuple[list[ParsedPoint], list[FileError]]:
+    """Points of one file and the problems found, each with the file and line."""
+    errors: list[FileError] = []
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return [], [FileError(display, None, "file is larger than 2 MB")]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [FileError(display, None, f"cannot read the file ({error})")]
+    try:
+        if path.suffix == ".json":
+            json.loads(text)  # JSON's own error positions, then YAML (a superset) for lines
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+    except json.JSONDecodeError as error:
+        return [], [FileError(display, error.lineno, f"invalid JSON: {error.msg}")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        line = mark.line + 1 if mark is not None else None
+        return [], [FileError(display, line, f"invalid YAML: {problem}")]
+    if data is None:
+        return [], []
+    if isinstance(data, dict) and "datapoints" in data:
+        items = data["datapoints"]
+        if not isinstance(items, list):
+            return [], [FileError(display, data.get(LINE), "'datapoints' must be a list")]
+    elif isinstance(data, dict):
+        items = [data]
+    elif isinstance(data, list):
+        items = data
+    else:
+        return [], [FileError(display, 1, "expected a mapping or a list of mappings")]
+    points = []
+    for position, raw in enumerate(items, 1):
+        line = raw.get(LINE) if isinstance(raw, dict) else None
+        try:
+            kind, key, name, content = validate_item(raw)
+        except ValueError as problem:
+            label = f"entry {position}: {problem}"
+            errors.append(FileError(display, line, label))
+            continue
+        points.append(ParsedPoint(kind, key, name, content, display, line))
+    return points, errors
+
+
+def parse_directory(directory: str | os.PathLike) -> tuple[int, list[ParsedPoint], list[FileError]]:
+    root = Path(directory)
+    if not root.is_dir():
+        raise DataPointError(f"No directory at {root}.")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    points: list[ParsedPoint] = []
+    errors: list[FileError] = []
+    seen: dict[str, ParsedPoint] = {}
+    for path in files:
+        display = str(path.relative_to(root))
+        found, problems = parse_file(path, display)
+        errors += problems
+        for point in found:
+            if point.key in seen:
+                first = seen[point.key]
+                errors.append(
+                    FileError(
+                        display,
+                        point.line,
+                        f"duplicate {point.kind} {point.name!r} (first at {first.file}:{first.line})",
+                    )
+                )
+                continue
+            seen[point.key] = point
+            points.append(point)
+    return len(files), points, errors
+
+
+# --- sync ----------------------------------------------------------------------------------
+
+
+def search_text(kind: str, name: str, content: dict) -> str:
+    parts = [name]
+    for key in ("description", "meaning", "note", "question", "sql", "filter", "column"):
+        if content.get(key):
+            parts.append(str(content[key]))
+    for key in ("synonyms", "tables", "columns"):
+        parts += content.get(key, [])
+    if content.get("value"):
+        parts += [str(content["value"]["column"]), str(content["value"]["equals"])]
+    return " ".join(parts)
+
+
+def sync_directory(
+    directory: str | os.PathLike,
+    *,
+    connection: Connection | None = None,
+    global_scope: bool = False,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Make the points of one scope match the directory's files. Idempotent."""
+    if connection is None and not global_scope:
+        raise DataPointError("Choose a scope: a connection, or the global scope.")
+    if connection is not None and global_scope:
+        raise DataPointError("Choose either a connection or the global scope, not both.")
+    scope_key = scope_key_for(connection)
+    report = SyncReport(scope_key=scope_key, directory=str(directory), dry_run=dry_run)
+    report.files, parsed, report.errors = parse_directory(directory)
+    # A file that could not be read fully keeps its earlier points: a typo must not wipe them.
+    protected = {e.file for e in report.errors}
+    existing = {
+        p.key: p
+        for p in DataPoint.objects.filter(scope_key=scope_key, source=DataPoint.Source.FILE)
+    }
+    to_create, to_update = [], []
+    for point in parsed:
+        digest = point.content_hash
+        old = existing.get(point.key)
+        if old is None:
+            report.added.append(point.key)
+            to_create.append(point)
+        elif (
+            old.content_hash != digest
+            or old.source_file != point.file
+            or (old.source_line != point.line)
+        ):
+            if old.content_hash != digest:
+                report.updated.append(point.key)
+            else:
+                report.unchanged += 1  # only moved within the files: not a change of meaning
+            to_update.append((old, point))
+        else:
+            report.unchanged += 1
+    keys = {p.key for p in parsed}
+    gone = [p for k, p in existing.items() if k not in keys and p.source_file not in protected]
+    report.removed = [p.key for p in gone]
+    if dry_run:
+        return report
+
+    scope = DataPoint.Scope.CONNECTION if connection is not None else DataPoint.Scope.GLOBAL
+    with transaction.atomic():
+        for point in to_create:
+            DataPoint.objects.create(
+                scope=scope,
+                connection=connection,
+                scope_key=scope_key,
+                kind=point.kind,
+                key=point.key,
+                name=point.name,
+                content=point.content,
+                search_text=search_text(point.kind, point.name, point.content),
+                content_hash=point.content_hash,
+                source=DataPoint.Source.FILE,
+                source_file=point.file,
+                source_line=point.line,
+            )
+        for old, point in to_update:
+            changed = old.content_hash != point.content_hash
+            old.name, old.kind, old.content = point.name, point.kind, point.content
+            old.search_text = search_text(point.kind, point.name, point.content)
+            old.content_hash = point.content_hash
+            old.source_file, old.source_line = point.file, point.line
+            if changed:
+                old.embedding, old.embedding_model = None, ""
+            old.save()
+        DataPoint.objects.filter(pk__in=[p.pk for p in gone]).delete()
+        sync = DataPointSync.objects.create(
+            scope_key=scope_key,
+            connection=connection,
+            directory=str(directory),
+            added=len(report.added),
+            updated=len(report.updated),
+            removed=len(report.removed),
+            unchanged=report.unchanged,
+            errors=[e.as_dict() for e in report.errors],
+            finished_at=timezone.now(),
+        )
+        report.sync_id = sync.pk
+    if embedding_model():
+        try:
+            embed_missing(DataPoint.objects.filter(scope_key=scope_key))
+        except EmbeddingError as error:
+            report.errors.append(FileError("(embeddings)", None, str(error)))
+            DataPointSync.objects.filter(pk=report.sync_id).update(
+                errors=[e.as_dict() for e in report.errors]
+            )
+    return report
+
+
+def last_sync(connection: Connection | None) -> DataPointSync | None:
+    return DataPointSync.objects.filter(scope_key=scope_key_for(connection)).first()
+
+
+def save_example(connection: Connection, question: str, sql: str) -> tuple[DataPoint, bool]:
+    """A verified question + SQL (from "Correct" feedback) as an example of that database."""
+    question, sql = (question or "").strip(), (sql or "").strip()
+    if not question or not sql:
+        raise DataPointError("An example needs both a question and its SQL.")
+    kind, key, name, content = validate_item({"kind": "example", "question": question, "sql": sql})
+    scope_key = scope_key_for(connection)
+    point, created = DataPoint.objects.update_or_create(
+        scope_key=scope_key,
+        key=key,
+        defaults={
+            "scope": DataPoint.Scope.CONNECTION,
+            "connection": connection,
+            "kind": kind,
+            "name": name,
+            "content": content,
+            "search_text": search_text(kind, name, content),
+            "content_hash": content_hash(kind, content),
+            "source": DataPoint.Source.FEEDBACK,
+            "source_file": "",
+            "source_line": None,
+            "embedding": None,
+            "embedding_model": "",
+        },
+    )
+    if embedding_model():
+        try:
+            embed_missing([point])
+        except EmbeddingError:
+            logger.warning("Could not embed the saved example %s", point.pk)
+    return point, created
+
+
+def example_saved(connection_id, question: str) -> bool:
+    key = "example:" + hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
+    return DataPoint.objects.filter(scope_key=f"connection:{connection_id}", key=key).exists()
+
+
+# --- embeddings ----------------------------------------------------------------------------
+
+
+class EmbeddingError(Exception):
+    pass
+
+
+def embedding_model() -> str:
+    return getattr(settings, "EMBEDDING_MODEL", "") or ""
+
+
+def embed_texts(texts: Sequence[str]) -> list[list[float]]:
+    """Vectors for texts through litellm.embedding (EMBEDDING_MODEL, LLM_API_BASE/KEY)."""
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no price-list download on import
+    import litellm
+
+    litellm.telemetry = False
+    kwargs: dict[str, Any] = {"model": embedding_model(), "input": list(texts)}
+    api_base = getattr(settings, "EMBEDDING_API_BASE", "") or settings.LLM_API_BASE
+    if api_base:
+        kwargs["api_base"] = api_base
+    if settings.LLM_API_KEY:
+        kwargs["api_key"] = settings.LLM_API_KEY
+    try:
+        response = litellm.embedding(timeout=settings.LLM_TIMEOUT, **kwargs)
+        data = sorted(response.data, key=lambda d: _get(d, "index"))
+        return [[float(x) for x in _get(d, "embedding")] for d in data]
+    except Exception as error:  # litellm maps provider failures to its own classes
+        raise EmbeddingError(f"Embeddings failed ({type(error).__name__}).") from error
+
+
+def _get(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+def embed_missing(points: Iterable[DataPoint]) -> int:
+    model = embedding_model()
+    todo = [p for p in points if not p.embedding or p.embedding_model != model]
+    for start in range(0, len(todo), 64):
+        batch = todo[start : start + 64]
+        vectors = embed_texts([p.search_text for p in batch])
+        for point, vector in zip(batch, vectors, strict=True):
+            DataPoint.objects.filter(pk=point.pk).update(embedding=vector, embedding_model=model)
+            point.embedding, point.embedding_model = vector, model
+    return len(todo)
+
+
+# --- retrieval -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointCandidate:
+    """A DataPoint as answering uses it: plain data, safe to hand to worker threads."""
+
+    id: int
+    kind: str
+    name: str
+    scope: str
+    content: dict
+    text: str
+    embedding: tuple[float, ...] | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.content.get(name, default)
+
+    def render(self) -> str:
+        """One compact line (or two) for an LLM prompt."""
+        c = self.content
+        if self.kind == "metric":
+            line = f"METRIC {self.name} = {c['sql']}"
+            if c.get("filter"):
+                line += f" WHERE {c['filter']}"
+            if c.get("description"):
+                line += f" -- {c['description']}"
+        elif self.kind == "glossary":
+            line = f"TERM {self.name}: {c['meaning']}"
+            if c.get("synonyms"):
+                line += f" (also: {', '.join(c['synonyms'])})"
+            if c.get("column"):
+                line += f" => column {c['column']}"
+            if c.get("value"):
+                line += f" => {c['value']['column']} = {c['value']['equals']!r}"
+            if c.get("filter"):
+                line += f" => WHERE {c['filter']}"
+        elif self.kind == "table_note":
+            line = f"NOTE on {self.name}: {c['note']}"
+        else:
+            line = f"VERIFIED EXAMPLE Q: {c['question']}\n  SQL: {c['sql']}"
+        return line
+
+
+def load_candidates(connection: Connection | None) -> tuple[PointCandidate, ...]:
+    """The points answering may use for a connection: its own plus the global ones; the
+    legacy unscoped points only when neither exists (they predate scoping)."""
+    keys = ["global"] + ([scope_key_for(connection)] if connection is not None else [])
+    rows = list(DataPoint.objects.filter(scope_key__in=keys)[:MAX_CANDIDATES])
+    if not rows:
+        rows = list(DataPoint.objects.filter(scope_key="unscoped")[:MAX_CANDIDATES])
+    model = embedding_model()
+    return tuple(
+        PointCandidate(
+            id=p.pk,
+            kind=p.kind,
+            name=p.name,
+            scope=p.scope,
+            content=p.content,
+            text=p.search_text,
+            embedding=tuple(p.embedding) if p.embedding and p.embedding_model == model else None,
+        )
+        for p in rows
+    )
+
+
+_WORD = re.compile(r"[A-Za-z]+|\d+")
+_STOP = frozenset(
+    "a an the of in on at to for by with from and or is are was were what which who how many "
+    "much show list give me per each all".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for part in _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(text))):
+        word = part.lower()
+        if word in _STOP:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def retrieve(
+    question: str, candidates: Sequence[PointCandidate], *, k: int = 8
+) -> list[PointCandidate]:
+    """The k points most relevant to the question: BM25, blended with embeddings if set."""
+    if not candidates or not question.strip():
+        return []
+    import numpy as np
+
+    query = tokens(question)
+    lexical = np.zeros(len(candidates))
+    if query:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        retriever = bm25s.BM25(k1=1.2, b=0.5)
+        # The name (metric, term, table) counts more than any word of its description.
+        corpus = [
+            tokens(c.name) * (3 if c.kind != "example" else 0) + tokens(c.text) or ["_empty_"]
+            for c in candidates
+        ]
+        retriever.index(corpus, show_progress=False)
+        lexical = np.asarray(retriever.get_scores(query), dtype=float)
+    scores = lexical / lexical.max() if lexical.max() > 0 else lexical
+    embedded = [i for i, c in enumerate(candidates) if c.embedding]
+    if embedding_model() and embedded:
+        try:
+            vector = np.asarray(embed_texts([question])[0], dtype=float)
+        except EmbeddingError:
+            logger.warning("Question embedding failed; DataPoints ranked by BM25 only")
+        else:
+            matrix = np.asarray([candidates[i].embedding for i in embedded], dtype=float)
+            norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(vector) or 1.0)
+            cosine = matrix @ vector / np.where(norms == 0, 1.0, norms)
+            dense = np.zeros(len(candidates))
+            dense[embedded] = np.clip(cosine, 0, None)
+            scores = 0.5 * scores + 0.5 * dense
+    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+    return [candidates[i] for i in order[:k]]

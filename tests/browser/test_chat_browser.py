@@ -1,0 +1,203 @@
+"""The chat in a real browser: sign in, select a database, ask, read the answer, SQL, table and
+chart, page through rows, download the CSV, compare two databases. Chinook on SQLite, the
+built-in engine (no LLM), the live server in a thread of this process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from chat import sessions
+from chat.models import ChatMessage
+from schemas_app import services as schema_services
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "alice-pass-123"
+
+
+@pytest.fixture
+def chinook(make_connection, chinook_sqlite):
+    connection = make_connection(chinook_sqlite.params, name="chinook", color="#2563eb")
+    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
+    return connection
+
+
+@pytest.fixture
+def chinook_backup(make_connection, chinook_sqlite, tmp_path):
+    """A second copy of Chinook, as a backup of production would be."""
+    from dataclasses import replace
+
+    copy = tmp_path / "chinook-backup.sqlite3"
+    shutil.copy(chinook_sqlite.params.database, copy)
+    connection = make_connection(
+        replace(chinook_sqlite.params, database=str(copy)), name="chinook-backup", color="#dc2626"
+    )
+    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
+    return connection
+
+
+def sign_in(page, username: str = "alice", password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".topbar .logout")).to_contain_text(username)
+
+
+def ask(page, question: str):
+    """Type and send a question; return the locator of its answer (the last assistant message)."""
+    page.locator("#ask-form textarea[name=question]").fill(question)
+    page.locator("#ask-form").get_by_role("button", name="Ask").click()
+    # The question shows at once, before the answer: it comes back with the pending reply.
+    expect(page.locator("#messages .msg.user").last).to_have_text(question)
+    return page.locator("#messages .msg.assistant").last
+
+
+def wait_answered(answer) -> None:
+    expect(answer.locator(".answer-text")).to_be_visible(timeout=30_000)
+    expect(answer.locator(".steps")).to_have_count(0)
+
+
+def chart_drawn(page, canvas) -> bool:
+    return canvas.evaluate("c => window.Chart !== undefined && Chart.getChart(c) !== undefined")
+
+
+def test_sign_in_select_ask_and_read_the_answer(page, screenshot, alice, chinook, settings):
+    settings.CHAT_PAGE_SIZE = 10  # 25 genres -> three pages, so paging is exercised
+    sign_in(page)
+
+    # Select the database on /databases/ without a page reload (HTMX swaps the list).
+    page.goto("/databases/")
+    page.evaluate("window.__not_reloaded = true")
+    card = page.locator("article.database", has_text="chinook")
+    card.get_by_role("button", name="Select").click()
+    expect(card.locator(".badge.selected")).to_have_text("Selected")
+    expect(page.locator("#nav-selected")).to_contain_text("chinook")
+    assert page.evaluate("window.__not_reloaded === true")
+    screenshot(page, "databases")
+
+    # A new chat opens on the selected database.
+    page.get_by_role("link", name="Chat", exact=True).click()
+    page.get_by_role("button", name="+ New chat").click()
+    expect(page.locator(".db-bar .db-chip")).to_contain_text("chinook")
+    expect(page.locator(".db-bar")).to_contain_text("schema ready")
+    page.evaluate("window.__not_reloaded = true")
+
+    answer = ask(page, "How many tracks per genre?")
+    wait_answered(answer)
+    assert page.evaluate("window.__not_reloaded === true"), "asking reloaded the page"
+    expect(answer.locator(".answer-text")).not_to_be_empty()
+    expect(answer.locator(".sql-block code")).to_contain_text("SELECT")
+    expect(answer.locator(".sql-block code")).to_contain_text("genre", ignore_case=True)
+    # Readable: the dark SQL block's code must not keep the light inline-code background.
+    sql_background = answer.locator(".sql-block code").evaluate(
+        "c => getComputedStyle(c).backgroundColor"
+    )
+    assert sql_background in ("rgba(0, 0, 0, 0)", "transparent"), sql_background
+    copy = answer.locator(".sql-block [data-copy]")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    assert (
+        page.evaluate("navigator.clipboard.readText()")
+        == answer.locator(".sql-block code").inner_text()
+    )
+    table = answer.locator("table.data").first
+    expect(table.locator("tbody tr")).to_have_count(10)
+    expect(answer.locator("tbody")).to_contain_text("Rock")
+    canvas = answer.locator("canvas.chart").first
+    expect(canvas).to_be_visible()
+    expect(canvas).to_have_attribute("data-drawn", "1")
+    assert chart_drawn(page, canvas), "Chart.js did not draw the chart"
+    chart_type = canvas.evaluate("c => Chart.getChart(c).config.type")
+    assert chart_type == "bar"
+    expect(answer.locator(".pager")).to_contain_text("page 1 of 3")
+    screenshot(page, "chat-answer")
+
+    reply = ChatMessage.objects.filter(role="assistant").get()
+    assert reply.status == "done", reply.text
+    assert reply.result["databases"][0]["row_count"] == 25
+
+    # Server-side paging: Next › swaps the table for page 2, then page 3 (5 rows).
+    answer.get_by_role("button", name="Next ›").click()
+    expect(answer.locator(".pager")).to_contain_text("page 2 of 3")
+    expect(answer.locator("table.data tbody tr")).to_have_count(10)
+    answer.get_by_role("button", name="Next ›").click()
+    expect(answer.locator(".pager")).to_contain_text("page 3 of 3")
+    expect(answer.locator("table.data tbody tr")).to_have_count(5)
+    expect(answer.get_by_role("button", name="Next ›")).to_have_count(0)
+    answer.get_by_role("button", name="‹ Previous").click()
+    expect(answer.locator(".pager")).to_contain_text("page 2 of 3")
+
+    # The CSV holds the full result: a header and one row per genre.
+    with page.expect_download() as info:
+        answer.get_by_role("link", name="Download CSV").click()
+    download = info.value
+    assert re.fullmatch(r"datachat-run-\d+\.csv", download.suggested_filename)
+    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert len(rows) == 26, rows[:3]
+    by_genre = {row[0]: row[-1] for row in rows[1:]}
+    assert by_genre.get("Rock") == "1297", rows[:3]
+    assert sum(int(row[-1]) for row in rows[1:]) == 3503
+
+    # Feedback is stored with the message, without a reload.
+    answer.get_by_role("button", name="Correct").click()
+    expect(answer.locator(".feedback")).to_contain_text("Marked correct")
+    reply.refresh_from_db()
+    assert reply.feedback == "correct"
+    assert page.evaluate("window.__not_reloaded === true")
+
+    # The other main pages, for the screenshots (and that they render for this user).
+    page.goto(f"/databases/{chinook.pk}/schema/")
+    expect(page.locator("main")).to_contain_text("11 tables")
+    screenshot(page, "schema-browser")
+    page.goto("/dashboard/")
+    expect(page.locator("body")).to_contain_text("chinook")
+    screenshot(page, "dashboard")
+    page.goto("/history/")
+    expect(page.locator("body")).to_contain_text("How many tracks per genre?")
+    screenshot(page, "history")
+
+
+def test_two_database_session_compares_customers(page, screenshot, alice, chinook, chinook_backup):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    page.evaluate("window.__not_reloaded = true")
+
+    # Add the second database from the bar (HTMX swaps the workspace).
+    page.get_by_label("Add a database").select_option(label="chinook-backup (SQLite)")
+    page.get_by_role("button", name="Add database").click()
+    expect(page.locator(".db-bar .db-chip")).to_have_count(2)
+    expect(page.locator(".db-bar")).to_contain_text("chinook-backup")
+
+    answer = ask(page, "How many customers are there?")
+    wait_answered(answer)
+    assert page.evaluate("window.__not_reloaded === true")
+    comparison = answer.locator("details.result-block", has_text="Comparison across databases")
+    expect(comparison).to_be_visible()
+    expect(comparison.locator("thead th").first).to_have_text("database")
+    rows = comparison.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    texts = [rows.nth(i).inner_text().split("\t") for i in range(2)]
+    assert [t[0].strip() for t in texts] == ["chinook", "chinook-backup"], texts
+    assert all(t[-1].strip() == "59" for t in texts), texts
+    # Per database: its own collapsible block with the SQL.
+    expect(answer.locator("details.result-block summary", has_text="chinook-backup")).to_have_count(
+        1
+    )
+    expect(answer.locator(".sql-block")).to_have_count(2)
+    screenshot(page, "chat-two-databases")
+
+    # Removing a database from the bar leaves one chip, still without a reload.
+    page.locator(".db-chip", has_text="chinook-backup").get_by_title(
+        "Remove from this chat"
+    ).click()
+    expect(page.locator(".db-bar .db-chip")).to_have_count(1)
+    assert page.evaluate("window.__not_reloaded === true")

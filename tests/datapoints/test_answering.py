@@ -1,0 +1,113 @@
+"""DataPoints change answers: the built-in engine applies them, the LLM sees them."""
+
+import pytest
+
+from chat.answering.pipeline import answer_question, load_schema
+from schemas_app import datapoints
+from schemas_app.models import DataPoint
+from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
+
+from .conftest import DEMO_POINTS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_builtin_revenue_by_month_uses_the_metric_only_where_it_is_defined(shop, other_shop):
+    before = answer_question(shop, "revenue by month", schema=load_schema(shop))
+    assert before.error == "" and "status" not in before.sql
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    after = answer_question(shop, "revenue by month", schema=load_schema(shop))
+    assert after.error == "" and "orders.status IN ('paid', 'shipped')" in after.sql
+    assert after.columns == ["month", "revenue"] and len(after.rows) == len(before.rows)
+    assert sum(r[1] for r in after.rows) < sum(r[1] for r in before.rows)
+    # The other database (same data, no points) still answers the plain way: no bleed.
+    elsewhere = answer_question(other_shop, "revenue by month", schema=load_schema(other_shop))
+    assert elsewhere.sql == before.sql
+
+
+def test_builtin_glossary_filter_and_values(shop):
+    refused = answer_question(shop, "how many churned customers", schema=load_schema(shop))
+    assert refused.refused and "churned" in refused.text
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    schema = load_schema(shop)
+    churned = answer_question(shop, "how many churned customers", schema=schema)
+    assert churned.error == "" and "NOT customers.id IN" in churned.sql
+    assert 0 < churned.rows[0][0] < 500
+    returned = answer_question(shop, "how many returned orders", schema=schema)
+    assert "'refunded'" in returned.sql and returned.rows[0][0] > 0
+
+
+def test_global_metric_applies_to_every_database(shop, other_shop, points_dir):
+    root = points_dir(
+        "m.yaml",
+        "kind: metric\nname: turnover\nsql: SUM(orders.total)\nfilter: orders.status = 'shipped'\n",
+    )
+    datapoints.sync_directory(root, global_scope=True)
+    for connection in (shop, other_shop):
+        answer = answer_question(connection, "turnover by year", schema=load_schema(connection))
+        assert "orders.status = 'shipped'" in answer.sql and answer.rows
+
+
+def test_llm_prompt_holds_retrieved_points_of_this_database_only(shop, other_shop, fake_llm):
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    sql = "SELECT strftime('%Y-%m', order_date) AS month, SUM(total) FROM orders GROUP BY 1"
+    fake_llm.reply({"sql": sql, "explanation": "Revenue per month."})
+    answer = answer_question(shop, "What was the revenue by month?", schema=load_schema(shop))
+    assert answer.error == ""
+    prompt = fake_llm.prompt()
+    assert "METRIC revenue = SUM(orders.total) WHERE orders.status IN ('paid', 'shipped')" in prompt
+    assert "Business definitions" in prompt
+    fake_llm.reply({"sql": sql, "explanation": "Revenue per month."})
+    answer_question(other_shop, "What was the revenue by month?", schema=load_schema(other_shop))
+    assert "METRIC revenue" not in fake_llm.prompt(1)
+
+
+def test_saved_example_is_used_for_the_same_question(shop, fake_llm, settings):
+    settings.LLM_MODEL = ""  # the built-in engine
+    sql = "SELECT COUNT(*) AS big_orders FROM orders WHERE total > 500"
+    point, created = datapoints.save_example(shop, "How many big orders are there?", sql)
+    assert created and point.source == DataPoint.Source.FEEDBACK
+    assert datapoints.example_saved(shop.pk, "how many big orders are there")
+    answer = answer_question(shop, "how many big orders are there?", schema=load_schema(shop))
+    assert answer.error == "" and answer.sql.startswith(sql) and answer.rows[0][0] > 0
+    # The LLM gets the verified example in its context.
+    settings.LLM_MODEL = "openai/fake-model"
+    fake_llm.reply({"sql": sql, "explanation": "Big orders."})
+    answer_question(shop, "How many big orders were there?", schema=load_schema(shop))
+    assert "VERIFIED EXAMPLE Q: How many big orders are there?" in fake_llm.prompt()
+    # A file sync never removes verified examples.
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    assert DataPoint.objects.filter(pk=point.pk).exists()
+
+
+def test_embeddings_are_stored_and_blended_with_bm25(shop, fake_llm, settings):
+    settings.EMBEDDING_MODEL = "openai/fake-embedding"
+    report = datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    assert report.errors == []
+    stored = DataPoint.objects.filter(scope_key=f"connection:{shop.pk}")
+    assert all(
+        len(p.embedding) == 64 and p.embedding_model == "openai/fake-embedding" for p in stored
+    )
+    assert (
+        fake_llm.embedding_requests and fake_llm.embedding_requests[0]["model"] == "fake-embedding"
+    )
+    sent = len(fake_llm.embedding_requests)
+    # Idempotent: nothing changed, nothing re-embedded.
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    assert len(fake_llm.embedding_requests) == sent
+    candidates = datapoints.load_candidates(shop)
+    assert all(c.embedding for c in candidates)
+    # "lapsed" is only a synonym: BM25 finds it, and the question is embedded once.
+    ranked = datapoints.retrieve("lapsed shoppers", candidates)
+    assert ranked[0].name == "churned"
+    assert len(fake_llm.embedding_requests) == sent + 1
+
+
+def test_embedding_failure_is_reported_and_bm25_still_works(shop, settings):
+    settings.EMBEDDING_MODEL = "openai/fake-embedding"
+    settings.LLM_API_BASE = "http://127.0.0.1:9/v1"  # nothing listens there
+    settings.LLM_TIMEOUT = 2.0
+    report = datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    assert report.added and any(e.file == "(embeddings)" for e in report.errors)
+    ranked = datapoints.retrieve("churned customers", datapoints.load_candidates(shop))
+    assert ranked and ranked[0].name == "churned"
