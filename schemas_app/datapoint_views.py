@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from connections.services import get_visible_connection, selected_connection, visible_connections
@@ -26,8 +27,9 @@ def _scope(request, value: str):
 
 
 def sync_directory_for(connection) -> Path:
-    """DATAPOINTS_DIR/<database name>/ for a database, DATAPOINTS_DIR/global/ for global."""
-    return Path(settings.DATAPOINTS_DIR) / (connection.name if connection else "global")
+    """DATAPOINTS_DIR/<slug of the database name>/ (e.g. "Demo shop" -> demo-shop/) for a
+    database, DATAPOINTS_DIR/global/ for the global scope."""
+    return Path(settings.DATAPOINTS_DIR) / (slugify(connection.name) if connection else "global")
 
 
 def _context(request, connection) -> dict:

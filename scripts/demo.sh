@@ -20,6 +20,8 @@ keep=(--if-missing)
 "$PY" manage.py seed_demo --register "Demo shop" --default "${keep[@]}"
 # Extract (and profile) its schema so questions and the schema browser work at once.
 "$PY" manage.py extract_schema "Demo shop" --profile
+# Business definitions (revenue, churned, ...) for the demo, from datapoints/demo-shop/.
+"$PY" manage.py datapoints sync --dir datapoints/demo-shop --connection-id "Demo shop"
 
 # The password is generated once and reused, so restarting the demo keeps the same login.
 password_file="$DATA_DIR/demo-admin-password"

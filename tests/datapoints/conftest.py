@@ -10,7 +10,7 @@ from connections.dialects import ConnectionParams
 from schemas_app.services import extract_now
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_POINTS = REPO / "datapoints" / "demo"
+DEMO_POINTS = REPO / "datapoints" / "demo-shop"
 
 
 @pytest.fixture(scope="session")
