@@ -257,11 +257,13 @@ def _finish(message: ChatMessage, payload: dict, *, cached: bool) -> None:
     if len(databases) == 1:
         text = databases[0]["text"] or databases[0]["error"]
     else:
-        lines = []
-        for d in databases:
-            if d["name"] in payload["concerned"]:
-                lines.append(f"{d['name']}: {d['error'] or d['text']}")
-        text = "\n".join(lines)
+        # Databases the question is not about (their engine refused) stay out of the text;
+        # a database that failed is always named, with its error.
+        text = "\n".join(
+            f"{d['name']}: {d['error'] or d['text']}"
+            for d in databases
+            if d["error"] or d["name"] in payload["concerned"]
+        )
     failed = all(d["error"] for d in databases)
     ChatMessage.objects.filter(pk=message.pk).update(
         text=text,

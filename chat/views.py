@@ -107,8 +107,14 @@ def ask(request, session_id):
     if not request.htmx:
         conversation.run_answer(reply.pk)
         return redirect("chat_session", session_id=session.pk)
-    pair = ChatMessage.objects.filter(session=session, pk__in=[reply.pk - 1, reply.pk]).order_by("pk")
+    session.refresh_from_db()  # the first question names the chat
+    pair = _question_and_reply(reply)
     return render(request, "chat/session.html#new_messages", {"session": session, "pair": pair})
+
+
+def _question_and_reply(reply: ChatMessage) -> list[ChatMessage]:
+    """The question stored just before `reply` in its session, and the reply."""
+    return list(reply.session.messages.filter(pk__lte=reply.pk).order_by("-pk")[:2])[::-1]
 
 
 def _own_message(request, message_id) -> ChatMessage:
@@ -148,7 +154,7 @@ def run_again(request, message_id):
         reply = conversation.run_again(request.user, message, run_now=False)
     except conversation.QuestionError as exc:
         return render(request, "chat/session.html#ask_error", {"error": str(exc)}, status=400)
-    pair = ChatMessage.objects.filter(pk__in=[reply.pk - 1, reply.pk]).order_by("pk")
+    pair = _question_and_reply(reply)
     return render(request, "chat/session.html#new_messages", {"session": message.session, "pair": pair})
 
 

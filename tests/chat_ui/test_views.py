@@ -62,6 +62,9 @@ def test_ask_shows_the_question_at_once_then_the_answer(alice_client, alice_sess
     assert response.status_code == 200
     body = response.content.decode()
     assert "How many customers are there?" in body and "choosing tables" in body
+    # The chat takes its name from the first question, in the header and sidebar (OOB swaps).
+    assert 'id="session-name" hx-swap-oob="true"' in body
+    assert f'id="session-link-{alice_session.pk}" hx-swap-oob="true"' in body
 
     answered = run_pending(alice_client, alice_session).content.decode()
     assert "59" in answered and "SELECT" in answered and "Download CSV" not in answered or "59" in answered
@@ -171,6 +174,7 @@ def test_one_database_down_the_other_answers(alice_client, alice_session, make_c
     assert by_name["chinook"]["rows"] == [[59]]
     assert "not found" in by_name["doomed"]["error"].lower()
     assert reply.status == "done"
+    assert "doomed: " in reply.text and "chinook: " in reply.text  # the failure is named
 
 
 def test_results_are_cached_and_run_again_bypasses(alice_client, alice_session):
