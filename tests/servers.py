@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -371,3 +373,72 @@ def assert_secret_absent(secret: str, *things) -> None:
             assert thing.__cause__ is None and thing.__suppress_context__
         for text in texts:
             assert secret not in text
+
+
+# -- a real Celery worker ---------------------------------------------------------------------
+
+
+def system_database_url() -> str:
+    """The URL of the test system database, for a worker process to share it."""
+    from django.db import connection as db
+
+    s = db.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def needs_shared_system_database() -> None:
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip(
+            "the worker process needs a shared system database (PostgreSQL, as make test uses)"
+        )
+
+
+class CeleryWorker:
+    """`celery -A datachat worker` in a subprocess, reading only its own queue, on Redis and on
+    this test's system database. Use as a context manager; `output` holds its log afterwards."""
+
+    def __init__(self, redis_url: str, data_dir: Path, **env: str):
+        from tests.conftest import TEST_CREDENTIALS_KEY
+
+        self.queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+        self.output = ""
+        self._env = {
+            **os.environ,
+            "DATABASE_URL": system_database_url(),
+            "REDIS_URL": redis_url,
+            "DATABASE_CREDENTIALS_KEY": TEST_CREDENTIALS_KEY,
+            "DATACHAT_DATA_DIR": str(data_dir),
+            **env,
+        }
+
+    def __enter__(self) -> CeleryWorker:
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "datachat",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=Path(__file__).resolve().parents[1],
+            env=self._env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._process.terminate()
+        self.output = self._process.communicate(timeout=30)[0]

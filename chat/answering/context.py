@@ -355,11 +355,16 @@ def build_context(
     history: list[Turn] | tuple[Turn, ...] = (),
     budget_tokens: int = 3000,
     points: Sequence = (),
+    show_history: bool = True,
 ) -> SchemaContext:
-    """The schema text for one question, dialect notes and recent turns, within the budget."""
+    """The schema text for one question, dialect notes and recent turns, within the budget.
+
+    `show_history=False` still ranks tables with the earlier turns but leaves them out of the
+    text: a prompt over several databases shows the conversation once, not once per database.
+    """
     index = _index_for(document, profiles or {})
     notes = DIALECT_NOTES.get(dialect, "")
-    history_text = render_history(history)
+    history_text = render_history(history) if show_history else ""
     points_text = render_points(points, budget_tokens // POINTS_BUDGET_SHARE)
     header = f"Database dialect notes: {notes}\n"
     if points_text:

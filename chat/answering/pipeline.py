@@ -94,7 +94,10 @@ def answer_question(
     history: Sequence[Turn] = (),
     max_rows: int | None = None,
     schema: LoadedSchema | None = None,
+    generated: Generated | None = None,
 ) -> Answer:
+    """`generated`: with an LLM, the first SQL already written for this database (by the one
+    call of generate_for_databases); validation, execution and correction rounds are the same."""
     started = time.monotonic()
     timings: dict[str, float] = {}
     question = (question or "").strip()
@@ -133,25 +136,20 @@ def answer_question(
     history = list(history)
 
     phase = time.monotonic()
-    points = retrieve(question, schema.points, k=DATAPOINTS_IN_CONTEXT) if schema.points else []
-    context = build_context(
-        question,
-        document=document,
-        profiles=profiles,
-        dialect=kind,
-        history=history,
-        budget_tokens=settings.CONTEXT_TOKEN_BUDGET,
-        points=points,
-    )
+    # With `generated` this context serves only correction rounds, for this database alone.
+    context = _context(question, schema, kind, history, settings.CONTEXT_TOKEN_BUDGET)
     timings["context"] = _ms(phase)
 
     attempts: list[Attempt] = []
     usage_calls: list[dict] = []
     use_llm = bool(settings.LLM_MODEL)
+    preset = generated  # `generated` is reused below for each round's SQL
     if use_llm:
         from . import llm
 
         def first() -> Generated:
+            if preset is not None:
+                return preset
             return llm.generate(question, context=context, dialect=kind)
 
         def again(failed_sql: str, error: str) -> Generated:
@@ -252,6 +250,52 @@ def answer_question(
         message = f"The query could not be run: {last_error}"
     answer = Answer(question, message, last_sql, error=message, attempts=attempts)
     return finish(_with_usage(answer, usage_calls))
+
+
+def generate_for_databases(
+    question: str,
+    targets: Sequence[tuple[Connection, LoadedSchema]],
+    *,
+    history: Sequence[Turn] = (),
+) -> dict[str, Generated]:
+    """First SQL for several databases from ONE LLM call, keyed by connection name.
+
+    The model sees every database's schema (the context budget shared among them) and decides
+    which the question concerns; the others come back refused as not concerned. Questions
+    answer_question refuses before generating (empty, too long, writes) and databases with no
+    schema yet get no entry: it answers those itself, without the model. Raises llm.LLMError.
+    Reads nothing from the system database, like answer_question given a schema.
+    """
+    from . import llm
+
+    question = (question or "").strip()
+    if not question or len(question) > MAX_QUESTION_CHARS or write_request(question):
+        return {}
+    ready = [(c, s) for c, s in targets if s.document is not None]
+    if not ready:
+        return {}
+    budget = settings.CONTEXT_TOKEN_BUDGET // len(ready)
+    contexts = {
+        c.name: _context(question, s, c.kind, history, budget, show_history=False)
+        for c, s in ready
+    }
+    return llm.generate_multi(
+        question, contexts=contexts, dialects={c.name: c.kind for c, _ in ready}, history=history
+    )
+
+
+def _context(question, schema: LoadedSchema, kind: str, history, budget: int, **options):
+    points = retrieve(question, schema.points, k=DATAPOINTS_IN_CONTEXT) if schema.points else []
+    return build_context(
+        question,
+        document=schema.document,
+        profiles=schema.profiles,
+        dialect=kind,
+        history=list(history),
+        budget_tokens=budget,
+        points=points,
+        **options,
+    )
 
 
 def _answer_text(generated: Generated, columns: list[str], rows: list[tuple], use_llm: bool) -> str:

@@ -9,7 +9,6 @@ import pytest
 
 from chat.answering.builtin import generate
 from chat.answering.builtin.linking import SchemaIndex, singular, split_identifier
-from connections.demo_data import seed
 from connections.dialects import ConnectionParams, dialect_class
 from connections.dialects.schema import SchemaDocument
 from schemas_app.profiling import profile_document
@@ -25,26 +24,9 @@ def _extract(path: str) -> tuple[SchemaDocument, dict]:
 
 
 @pytest.fixture(scope="session")
-def demo_sqlite(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("demo_builtin") / "demo.sqlite3")
-    seed(
-        {
-            "kind": "sqlite",
-            "host": "",
-            "port": None,
-            "username": "",
-            "password": "",
-            "options": {},
-            "database": path,
-        }
-    )
-    return path
-
-
-@pytest.fixture(scope="session")
-def demo(demo_sqlite, django_db_setup, django_db_blocker):
+def demo(demo_shop_sqlite, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():  # profiling reads settings only; no Django DB needed
-        return _extract(demo_sqlite)
+        return _extract(demo_shop_sqlite)
 
 
 @pytest.fixture(scope="session")
@@ -73,11 +55,11 @@ def test_identifiers_split_into_singular_words():
     assert singular("categories") == "category" and singular("status") == "status"
 
 
-def test_values_link_case_insensitively_with_the_stored_spelling(demo, demo_sqlite):
+def test_values_link_case_insensitively_with_the_stored_spelling(demo, demo_shop_sqlite):
     generated = ask(demo, "how many customers are in UNITED kingdom")
     assert "'United Kingdom'" in generated.sql
-    assert run(demo_sqlite, generated.sql) == run(
-        demo_sqlite, "SELECT COUNT(*) FROM customers WHERE country = 'United Kingdom'"
+    assert run(demo_shop_sqlite, generated.sql) == run(
+        demo_shop_sqlite, "SELECT COUNT(*) FROM customers WHERE country = 'United Kingdom'"
     )
     assert generated.answer_template == "There are {value} customers."
 

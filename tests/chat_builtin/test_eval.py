@@ -15,8 +15,6 @@ from chat.answering.evaluation import evaluate, load_questions, normalize, same_
 from connections.dialects import ConnectionParams
 from schemas_app.services import extract_now, snapshot_document, snapshot_profiles
 
-from ..connections.test_demo_data import seeded  # noqa: F401  (session fixture: shop in 4 engines)
-
 EVAL = Path(__file__).resolve().parents[2] / "chat" / "eval"
 DEMO_SET = EVAL / "demo_questions.yaml"
 CHINOOK_SET = EVAL / "chinook_questions.yaml"

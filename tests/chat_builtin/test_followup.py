@@ -10,7 +10,6 @@ from chat.answering.evaluation import same_rows
 from chat.answering.followup import resolve_followup
 from chat.answering.pipeline import answer_question
 from chat.answering.types import Answer, Turn
-from connections.demo_data import seed
 from connections.dialects import ConnectionParams
 from schemas_app.services import extract_now
 
@@ -116,31 +115,14 @@ def test_a_ranking_keeps_its_measure():
 # -- whole conversations through the pipeline ---------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def demo_shop_path(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("demo_followup") / "demo.sqlite3")
-    seed(
-        {
-            "kind": "sqlite",
-            "host": "",
-            "port": None,
-            "username": "",
-            "password": "",
-            "options": {},
-            "database": path,
-        }
-    )
-    return path
-
-
 @pytest.fixture
 def builtin_engine(settings):
     settings.LLM_MODEL = ""  # the built-in engine, whatever the environment says
 
 
 @pytest.fixture
-def shop(builtin_engine, demo_shop_path, make_connection):
-    connection = make_connection(ConnectionParams(kind="sqlite", database=demo_shop_path))
+def shop(builtin_engine, demo_shop_sqlite, make_connection):
+    connection = make_connection(ConnectionParams(kind="sqlite", database=demo_shop_sqlite))
     extract_now(connection, with_profile=True)
     return connection
 

@@ -15,8 +15,6 @@ from chat.models import ChatMessage, QueryRun
 from connections.dialects import ConnectionParams, retire_engine
 from schemas_app.services import extract_now
 
-from ..connections.test_demo_data import seeded  # noqa: F401  (session fixture: shop in 4 engines)
-
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 SERVER_KINDS = ("postgresql", "mysql", "clickhouse")
@@ -47,7 +45,7 @@ def shop_connections(seeded, make_connection):  # noqa: F811
 
 
 def _customer_count(seeded) -> int:  # noqa: F811
-    from ..connections.test_demo_data import reader
+    from tests.demo_shop import reader
 
     return reader(seeded["postgresql"])("SELECT COUNT(*) FROM customers")[0][0]
 

@@ -3,31 +3,20 @@ it, and the page's polling shows it done (286 stops the polling)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from celery import Celery
-from django.db import connection as db
 from django.urls import reverse
 
 from chat import conversation, sessions
 from chat.models import ChatMessage, QueryRun
 from schemas_app import services as schema_services
-from tests.conftest import TEST_CREDENTIALS_KEY
+from tests.servers import CeleryWorker, needs_shared_system_database
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _system_database_url() -> str:
-    s = db.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @pytest.mark.slow
@@ -35,58 +24,26 @@ def _system_database_url() -> str:
 def test_worker_answers_and_the_page_polls_until_done(
     alice, alice_client, make_connection, chinook_sqlite, redis_url, settings, monkeypatch, tmp_path
 ):
-    if db.vendor != "postgresql":
-        pytest.skip(
-            "the worker process needs a shared system database (PostgreSQL, as make test uses)"
-        )
+    needs_shared_system_database()
     connection = make_connection(chinook_sqlite.params, name="chinook")
     assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
     session = sessions.create_session(alice, connections=[connection])
 
     # This process's Celery app was configured at import (eager, in-memory broker): queue
     # through a separate producer on Redis instead, onto a queue only our worker reads.
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = CeleryWorker(redis_url, tmp_path)
     producer = Celery(broker=redis_url)
     sent = []
 
     def delay(*args):
         sent.append(args)
-        producer.send_task("chat.tasks.answer_message_task", args=list(args), queue=queue)
+        producer.send_task("chat.tasks.answer_message_task", args=list(args), queue=worker.queue)
 
     monkeypatch.setattr("chat.tasks.answer_message_task", SimpleNamespace(delay=delay))
     settings.REDIS_URL = redis_url
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": _system_database_url(),
-        "REDIS_URL": redis_url,
-        "DATABASE_CREDENTIALS_KEY": TEST_CREDENTIALS_KEY,
-        "DATACHAT_DATA_DIR": str(tmp_path),
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "datachat",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     polls = []
-    try:
+    with worker:
         # run_now is what the API passes; with a broker it must not answer in this process.
         reply = conversation.ask(alice, session, "How many tracks are there?", run_now=True)
         assert sent == [(reply.pk, False)], "the answer was not queued on commit"
@@ -103,9 +60,7 @@ def test_worker_answers_and_the_page_polls_until_done(
             assert response.status_code == 200
             assert 'hx-trigger="every 700ms"' in response.content.decode()
             time.sleep(0.3)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0]
+    output = worker.output
 
     reply.refresh_from_db()
     assert polls[-1] == 286, (polls, reply.status, output[-2000:])

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from connections.demo_data import seed
 from connections.dialects import ConnectionParams
 from schemas_app.services import extract_now
 
@@ -13,34 +12,17 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_POINTS = REPO / "datapoints" / "demo-shop"
 
 
-@pytest.fixture(scope="session")
-def demo_file(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("datapoints_demo") / "demo.sqlite3")
-    seed(
-        {
-            "kind": "sqlite",
-            "host": "",
-            "port": None,
-            "username": "",
-            "password": "",
-            "options": {},
-            "database": path,
-        }
-    )
-    return path
-
-
 @pytest.fixture
-def shop(make_connection, demo_file):
-    connection = make_connection(ConnectionParams(kind="sqlite", database=demo_file), name="shop")
+def shop(make_connection, demo_shop_sqlite):
+    connection = make_connection(ConnectionParams(kind="sqlite", database=demo_shop_sqlite), name="shop")
     extract_now(connection, with_profile=True)
     return connection
 
 
 @pytest.fixture
-def other_shop(make_connection, demo_file):
+def other_shop(make_connection, demo_shop_sqlite):
     connection = make_connection(
-        ConnectionParams(kind="sqlite", database=demo_file), name="other-shop"
+        ConnectionParams(kind="sqlite", database=demo_shop_sqlite), name="other-shop"
     )
     extract_now(connection, with_profile=True)
     return connection

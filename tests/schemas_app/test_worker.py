@@ -1,86 +1,34 @@
-"""A real Celery worker, over Redis, runs an extraction queued by a separate producer."""
+"""A real Celery worker, over Redis, runs extractions queued by a separate producer."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.db import connection as db
 
+from connections.dialects import ConnectionParams
 from schemas_app.models import SchemaSnapshot
-from tests.conftest import TEST_CREDENTIALS_KEY
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _system_database_url() -> str:
-    s = db.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+from tests.servers import CeleryWorker, needs_shared_system_database
 
 
 def _run_in_worker(snapshot, redis_url, tmp_path) -> str:
     """Queue the extraction through Redis to a real worker; wait until it is finished."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _system_database_url(),
-        "REDIS_URL": redis_url,
-        "DATABASE_CREDENTIALS_KEY": TEST_CREDENTIALS_KEY,
-        "DATACHAT_DATA_DIR": str(tmp_path),
-        "SCHEMA_RETRY_BACKOFF_SECONDS": "0.2",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "datachat",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with CeleryWorker(redis_url, tmp_path, SCHEMA_RETRY_BACKOFF_SECONDS="0.2") as worker:
         producer = Celery(broker=redis_url)
-        producer.send_task("schemas_app.tasks.extract_schema_task", args=[snapshot.pk], queue=queue)
+        producer.send_task(
+            "schemas_app.tasks.extract_schema_task", args=[snapshot.pk], queue=worker.queue
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             snapshot.refresh_from_db()
             if snapshot.status in ("succeeded", "failed"):
                 break
             time.sleep(0.5)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0]
-    return output
-
-
-def _needs_postgresql():
-    if db.vendor != "postgresql":
-        pytest.skip(
-            "the worker process needs a shared system database (PostgreSQL, as make test uses)"
-        )
+    return worker.output
 
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_extracts_over_redis(make_connection, chinook_sqlite, redis_url, tmp_path):
-    _needs_postgresql()
+    needs_shared_system_database()
     connection = make_connection(chinook_sqlite.params, name="chinook")
     snapshot = SchemaSnapshot.objects.create(connection=connection)
     output = _run_in_worker(snapshot, redis_url, tmp_path)
@@ -90,9 +38,7 @@ def test_worker_extracts_over_redis(make_connection, chinook_sqlite, redis_url, 
 
 @pytest.mark.django_db(transaction=True)
 def test_transient_errors_retry_with_backoff_then_fail(make_connection, redis_url, tmp_path):
-    _needs_postgresql()
-    from connections.dialects import ConnectionParams
-
+    needs_shared_system_database()
     refused = ConnectionParams(
         kind="postgresql", host="127.0.0.1", port=1, database="x", username="x"
     )
@@ -106,9 +52,7 @@ def test_transient_errors_retry_with_backoff_then_fail(make_connection, redis_ur
 
 @pytest.mark.django_db(transaction=True)
 def test_permanent_errors_fail_at_once(make_connection, redis_url, tmp_path, pg_server):
-    _needs_postgresql()
-    from connections.dialects import ConnectionParams
-
+    needs_shared_system_database()
     wrong = ConnectionParams(
         kind="postgresql",
         host=pg_server.host,
