@@ -25,6 +25,22 @@ def test_builtin_revenue_by_month_uses_the_metric_only_where_it_is_defined(shop,
     assert elsewhere.sql == before.sql
 
 
+def test_a_metric_is_grouped_when_ranking_and_never_inflated_by_joins(shop):
+    datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    schema = load_schema(shop)
+    # Ranking a table by the metric groups by that table (never one scalar for "top 5 ...").
+    customers = answer_question(shop, "top 5 customers by revenue", schema=schema)
+    assert customers.error == "" and len(customers.rows) == 5, customers.sql
+    assert "GROUP BY" in customers.sql and "orders.status IN ('paid', 'shipped')" in customers.sql
+    totals = [r[-1] for r in customers.rows]
+    assert totals == sorted(totals, reverse=True)
+    # Revenue is SUM(orders.total): per product it would count an order once per line, so
+    # the engine answers from the line items instead of inflating the metric.
+    products = answer_question(shop, "top 5 products by revenue", schema=schema)
+    assert products.error == "" and len(products.rows) == 5, products.sql
+    assert "orders" not in products.sql and "order_items" in products.sql
+
+
 def test_builtin_glossary_filter_and_values(shop):
     refused = answer_question(shop, "how many churned customers", schema=load_schema(shop))
     assert refused.refused and "churned" in refused.text

@@ -201,12 +201,26 @@ def generate(
             explanation=f"Uses the verified example query for \"{example.content['question']}\".",
         )
     try:
-        return _Question(words, index, graph, dialect, profiles, points).answer()
+        try:
+            return _Question(words, index, graph, dialect, profiles, points).answer()
+        except MetricDoesNotApply as exc:
+            # e.g. "revenue" defined as SUM(orders.total), asked per product: the metric would
+            # count an order once per line, so answer from the schema alone instead.
+            others = [p for p in points if not (p.kind == "metric" and p.name == exc.name)]
+            return _Question(words, index, graph, dialect, profiles, others).answer()
     except Refusal as exc:
         return refuse(str(exc))
     except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
         logger.exception("built-in engine failed on %r", text[:200])
         return refuse("I could not understand this question well enough to answer it.")
+
+
+class MetricDoesNotApply(Exception):
+    """A DataPoint metric whose table would be repeated by the joins this question needs."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
 
 
 class _Question:
@@ -568,11 +582,20 @@ class _Question:
         plain = [m for m in cols if not any(c in self.index.measures(t) for t, c in m.columns)]
         if self.ranking and dim is None and plain and self.words[0] in ("which", "who"):
             dim, cols = plain[0], [m for m in cols if m is not plain[0]]  # "which payment method"
-        if self.ranking and dim is None and tables and (len(tables) > 1 or self.implied or cols):
-            # "which genre has the most tracks", "top 5 customers by spending": the first table
-            # named is the group, the rest is what is counted or measured.
+        if (
+            self.ranking
+            and dim is None
+            and tables
+            and (len(tables) > 1 or self.implied or cols or self.metric is not None)
+        ):
+            # "which genre has the most tracks", "top 5 customers by spending" (or by a metric):
+            # the first table named is the group, the rest is what is counted or measured.
             first = next(m for m in ms if m.kind == "table")
-            measured = self.resolve_measure(cols, [first.tables[0]])
+            measured = (
+                (self.metric.tables[0], None)
+                if self.metric is not None
+                else self.resolve_measure(cols, [first.tables[0]])
+            )
             if len(tables) > 1 or (measured and measured[0] != first.tables[0]):
                 dim, tables = first, tables[1:]
         elif self.ranking and dim is None and cols and not tables:
@@ -734,6 +757,15 @@ class _Question:
         fanout = (
             len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
         )
+        if measure is not None and agg in ("sum", "avg", "metric"):
+            others = {t.qualified_name for t in needed if t is not None} - {measure[0].qualified_name}
+            if self.graph.duplicates_rows_of(measure[0].qualified_name, sorted(others)):
+                if agg == "metric":
+                    raise MetricDoesNotApply(self.metric.name)
+                raise Refusal(
+                    f"Adding up {measure[0].name} across {', '.join(sorted(others))} would count "
+                    f"each {singular(measure[0].name)} once per related row; I won't give that number."
+                )
 
         if agg is None:
             # A list of rows: the subject's columns (plus the measure when ranking).

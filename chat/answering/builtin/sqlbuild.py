@@ -128,6 +128,18 @@ class JoinGraph:
                 queue.append(nxt)
         return None
 
+    def duplicates_rows_of(self, start: str, others: list[str]) -> bool:
+        """True when joining `others` repeats rows of `start`: some hop on a path from it goes
+        from a parent to its children (the join columns are not a key of the table reached),
+        so a SUM over `start`'s columns would count a row once per child."""
+        for goal in others:
+            for _, after, pairs in self.path(start, goal) or []:
+                table = self.tables[after]
+                key = set(table.primary_key) or {c.name for c in table.columns if c.name.lower() == "id"}
+                if not key or not key <= {b for _, b in pairs}:
+                    return True
+        return False
+
     def distance(self, start: str, goal: str) -> int:
         hops = self.path(start, goal)
         return 99 if hops is None else len(hops)
