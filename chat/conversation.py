@@ -1,6 +1,9 @@
 """Asking a question in a chat session: store it, answer it on every database of the
 session in parallel, store every run, and shape the reply (texts, merged table, chart).
 
+With an LLM and several databases, one LLM call writes the SQL for all of them (the model
+chooses the databases the question concerns); running and correcting stay per database.
+
 `ask` is called by the page and the API; `run_answer` does the work, in the request
 without REDIS_URL or in a Celery task with it (the page polls the message's status).
 """
@@ -24,7 +27,8 @@ from connections.models import Connection
 from . import sessions
 from .answering import pipeline
 from .answering.followup import resolve_followup
-from .answering.types import Answer, Turn
+from .answering.llm import LLMError
+from .answering.types import Answer, Generated, Turn
 from .jsonsafe import json_rows
 from .models import ChatMessage, ChatSession, QueryRun
 from .presentation import DatabaseResult, chart_spec, merge_results
@@ -158,13 +162,41 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
         _finish(message, cached, cached=True)
         return
 
+    generated: dict[str, Generated] = {}
+    if settings.LLM_MODEL and len(connections) > 1:
+        # One LLM call for all databases: the model decides which the question concerns and
+        # writes SQL for each; the workers below validate, run and correct per database.
+        _set_phase(message.pk, f"writing SQL for {len(connections)} databases")
+        try:
+            generated = pipeline.generate_for_databases(message.question, schemas, history=history)
+        except LLMError as error:
+            answer = Answer(
+                message.question,
+                error.user_message,
+                None,
+                error=error.user_message,
+                engine=settings.LLM_MODEL,
+                usage=error.usage,
+            )
+            _finish(message, _payload(message, [(c, answer) for c in connections]), cached=False)
+            return
+
     _set_phase(message.pk, f"writing SQL and running on {len(connections)} database(s)")
     started = time.monotonic()
     results: list[tuple[Connection, Answer]] = []
     with ThreadPoolExecutor(max_workers=max(1, len(connections))) as pool:
         futures = [
-            (connection, pool.submit(pipeline.answer_question, connection, message.question,
-                                     history=history, schema=schema))
+            (
+                connection,
+                pool.submit(
+                    pipeline.answer_question,
+                    connection,
+                    message.question,
+                    history=history,
+                    schema=schema,
+                    generated=generated.get(connection.name),
+                ),
+            )
             for connection, schema in schemas
         ]
         deadline = started + settings.CHAT_DATABASE_TIMEOUT_SECONDS

@@ -342,7 +342,8 @@ def parse_multi_reply(content: str, names: Sequence[str]) -> dict[str, Generated
         if not isinstance(explanation, str):
             raise ValueError(f'the "explanation" for "{name}" must be a string')
         if isinstance(sql, str) and sql.strip():
-            out[name] = Generated(sql=sql.strip(), explanation=explanation.strip() or overall.strip())
+            explanation = explanation.strip() or overall.strip()
+            out[name] = Generated(sql=sql.strip(), explanation=explanation)
         elif sql is None and isinstance(reason, str) and reason.strip():
             out[name] = Generated(sql=None, refused=True, reason=reason.strip())
         else:

@@ -276,8 +276,7 @@ def generate_for_databases(
         return {}
     budget = settings.CONTEXT_TOKEN_BUDGET // len(ready)
     contexts = {
-        c.name: _context(question, s, c.kind, history, budget, show_history=False)
-        for c, s in ready
+        c.name: _context(question, s, c.kind, history, budget, show_history=False) for c, s in ready
     }
     return llm.generate_multi(
         question, contexts=contexts, dialects={c.name: c.kind for c, _ in ready}, history=history
