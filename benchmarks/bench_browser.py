@@ -44,8 +44,15 @@ def generated_document() -> dict:
         ]
         fks = [ForeignKey([f"col_{t}_1"], "app", f"table_{t - 1}", ["id"])] if t else []
         tables.append(
-            Table("app" if t % 2 else "sales", f"table_{t}", columns=columns, primary_key=["id"],
-                  foreign_keys=fks, row_count=t * 10, sample_rows=[[1] + ["x"] * (COLUMNS - 1)] * 2)
+            Table(
+                "app" if t % 2 else "sales",
+                f"table_{t}",
+                columns=columns,
+                primary_key=["id"],
+                foreign_keys=fks,
+                row_count=t * 10,
+                sample_rows=[[1] + ["x"] * (COLUMNS - 1)] * 2,
+            )
         )
     document = SchemaDocument("postgresql", "15", tables).to_dict()
     return document
@@ -68,9 +75,13 @@ def main() -> None:
     connection = Connection.objects.create(name="big", kind="sqlite", database="/dev/null")
     document = generated_document()
     SchemaSnapshot.objects.create(
-        connection=connection, status="succeeded", document=document,
-        fingerprint=services.fingerprint(document), table_count=TABLES,
-        column_count=TABLES * COLUMNS, duration_ms=1,
+        connection=connection,
+        status="succeeded",
+        document=document,
+        fingerprint=services.fingerprint(document),
+        table_count=TABLES,
+        column_count=TABLES * COLUMNS,
+        duration_ms=1,
     )
     client = Client()
     client.force_login(user)
@@ -78,7 +89,9 @@ def main() -> None:
     started = time.perf_counter()
     client.get(base)
     cold = (time.perf_counter() - started) * 1000
-    print(f"snapshot: {TABLES} tables x {COLUMNS} columns; first request (parse + cache): {cold:.0f} ms")
+    print(
+        f"snapshot: {TABLES} tables x {COLUMNS} columns; first request (parse + cache): {cold:.0f} ms"
+    )
     print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}")
     for label, url in [
         ("schema page", base),

@@ -97,7 +97,9 @@ def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
     )
     turns = []
     for reply in reversed(replies):
-        first_sql = next((d.get("sql") or "" for d in (reply.result or {}).get("databases", [])), "")
+        first_sql = next(
+            (d.get("sql") or "" for d in (reply.result or {}).get("databases", [])), ""
+        )
         turns.append(Turn(question=reply.question, sql=first_sql, answer=reply.text[:500]))
     return turns
 
@@ -205,8 +207,12 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
                 answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
             except FutureTimeout:
                 timeout = settings.CHAT_DATABASE_TIMEOUT_SECONDS
-                answer = Answer(message.question, f"No answer within {timeout:g} s.", None,
-                                error=f"{connection.name} did not answer within {timeout:g} s.")
+                answer = Answer(
+                    message.question,
+                    f"No answer within {timeout:g} s.",
+                    None,
+                    error=f"{connection.name} did not answer within {timeout:g} s.",
+                )
             results.append((connection, answer))
         # Do not wait for a straggler past its deadline: its server-side timeout ends it.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -262,9 +268,15 @@ def _store_runs(owner, message: ChatMessage, connection: Connection, answer: Ans
     if not answer.attempts:
         status = QueryRun.Status.REFUSED if answer.refused else QueryRun.Status.ERROR
         run = QueryRun.objects.create(
-            owner=owner, message=message, connection=connection, connection_name=connection.name,
-            question=message.question, sql=answer.sql or "", status=status,
-            error=answer.error or (answer.text if answer.refused else ""), engine=engine,
+            owner=owner,
+            message=message,
+            connection=connection,
+            connection_name=connection.name,
+            question=message.question,
+            sql=answer.sql or "",
+            status=status,
+            error=answer.error or (answer.text if answer.refused else ""),
+            engine=engine,
         )
         return [run.pk]
     ids = []
@@ -272,13 +284,26 @@ def _store_runs(owner, message: ChatMessage, connection: Connection, answer: Ans
     for number, attempt in enumerate(answer.attempts, start=1):
         final = number == last
         run = QueryRun.objects.create(
-            owner=owner, message=message, connection=connection, connection_name=connection.name,
-            question=message.question, attempt=number, final=final, sql=attempt.sql,
-            status=attempt.status if attempt.status in QueryRun.Status.values else QueryRun.Status.ERROR,
-            error=attempt.error, row_count=attempt.row_count,
-            truncated=answer.truncated if final else False, duration_ms=attempt.duration_ms,
-            engine=engine, columns=answer.columns if final else [],
-            preview=json_rows(answer.rows[: settings.CHAT_PREVIEW_ROWS]) if final and attempt.status == "ok" else [],
+            owner=owner,
+            message=message,
+            connection=connection,
+            connection_name=connection.name,
+            question=message.question,
+            attempt=number,
+            final=final,
+            sql=attempt.sql,
+            status=attempt.status
+            if attempt.status in QueryRun.Status.values
+            else QueryRun.Status.ERROR,
+            error=attempt.error,
+            row_count=attempt.row_count,
+            truncated=answer.truncated if final else False,
+            duration_ms=attempt.duration_ms,
+            engine=engine,
+            columns=answer.columns if final else [],
+            preview=json_rows(answer.rows[: settings.CHAT_PREVIEW_ROWS])
+            if final and attempt.status == "ok"
+            else [],
         )
         ids.append(run.pk)
     return ids

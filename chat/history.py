@@ -24,7 +24,9 @@ def history_context(user, params) -> dict:
         runs = runs.filter(connection_name=database)
     if status in QueryRun.Status.values:
         runs = runs.filter(status=status)
-    page = Paginator(runs.select_related("owner").defer("preview", "columns"), 50).get_page(params.get("page"))
+    page = Paginator(runs.select_related("owner").defer("preview", "columns"), 50).get_page(
+        params.get("page")
+    )
     return {
         "page": page,
         "databases": runs_for(user).order_by().values_list("connection_name", flat=True).distinct(),
@@ -54,7 +56,10 @@ def figures_by_database(user, connections) -> dict:
         durations = [d for s, d in runs if s == QueryRun.Status.OK]
         figures[connection.pk] = {
             "runs": len(runs),
-            "error_rate": sum(s in (QueryRun.Status.ERROR, QueryRun.Status.INVALID) for s, _ in runs) / len(runs),
+            "error_rate": sum(
+                s in (QueryRun.Status.ERROR, QueryRun.Status.INVALID) for s, _ in runs
+            )
+            / len(runs),
             "median_ms": statistics.median(durations) if durations else None,
             "p95_ms": _percentile(durations, 0.95) if durations else None,
         }

@@ -5,7 +5,9 @@ from connections.models import Connection
 
 
 class ChatSession(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions"
+    )
     name = models.CharField(max_length=200, default="New chat")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -23,14 +25,18 @@ class SessionDatabase(models.Model):
     registry still shows (as removed) in the session, whose history stays intact."""
 
     session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="databases")
-    connection = models.ForeignKey(Connection, null=True, on_delete=models.SET_NULL, related_name="+")
+    connection = models.ForeignKey(
+        Connection, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     connection_name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "connection"], name="one_entry_per_database"),
+            models.UniqueConstraint(
+                fields=["session", "connection"], name="one_entry_per_database"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -51,11 +57,15 @@ class ChatMessage(models.Model):
     session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
     role = models.CharField(max_length=10, choices=Role.choices)
     text = models.TextField(blank=True)
-    question = models.TextField(blank=True, help_text="For assistant messages: the question answered.")
+    question = models.TextField(
+        blank=True, help_text="For assistant messages: the question answered."
+    )
     databases = models.JSONField(default=list, blank=True, help_text="Names of the databases used.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
     phase = models.CharField(max_length=60, blank=True)
-    result = models.JSONField(null=True, blank=True, help_text="Merged table, chart hint, cache key.")
+    result = models.JSONField(
+        null=True, blank=True, help_text="Merged table, chart hint, cache key."
+    )
     feedback = models.CharField(
         max_length=10, blank=True, choices=[("correct", "Correct"), ("wrong", "Wrong")]
     )
@@ -82,9 +92,15 @@ class QueryRun(models.Model):
         ERROR = "error", "Error"
         REFUSED = "refused", "Refused"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    message = models.ForeignKey(ChatMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
-    connection = models.ForeignKey(Connection, null=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        ChatMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    connection = models.ForeignKey(
+        Connection, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     connection_name = models.CharField(max_length=100)
     question = models.TextField()
     attempt = models.PositiveIntegerField(default=1)
@@ -102,7 +118,10 @@ class QueryRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["connection", "-created_at"]), models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["connection", "-created_at"]),
+            models.Index(fields=["owner", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.connection_name} #{self.attempt} {self.status}"

@@ -67,8 +67,12 @@ def chart_spec(columns: list[str], rows: list[list]) -> dict | None:
     if len(columns) < 2 or not (2 <= len(rows) <= CHART_MAX_ROWS):
         return None
     numeric = [
-        i for i in range(len(columns))
-        if all(v is None or _is_number(v) or (isinstance(v, str) and _as_number(v) is not None) for v in (r[i] for r in rows))
+        i
+        for i in range(len(columns))
+        if all(
+            v is None or _is_number(v) or (isinstance(v, str) and _as_number(v) is not None)
+            for v in (r[i] for r in rows)
+        )
         and any(v is not None for v in (r[i] for r in rows))
     ]
     labels = [i for i in range(len(columns)) if i not in numeric]

@@ -26,7 +26,9 @@ def visible_run(user, run_id) -> QueryRun:
     """A successful run the user may read: their own, any for staff, or one on a database
     they can see (cached answers are shared between users of the same databases)."""
     try:
-        run = QueryRun.objects.select_related("connection").get(pk=int(run_id), status=QueryRun.Status.OK)
+        run = QueryRun.objects.select_related("connection").get(
+            pk=int(run_id), status=QueryRun.Status.OK
+        )
     except (QueryRun.DoesNotExist, ValueError) as exc:
         raise Http404("No such result.") from exc
     if run.owner_id == user.pk or user.is_staff:

@@ -22,7 +22,9 @@ def get_session(user, session_id) -> ChatSession:
 
 
 @transaction.atomic
-def create_session(user, *, name: str = "", connections: list[Connection] | None = None) -> ChatSession:
+def create_session(
+    user, *, name: str = "", connections: list[Connection] | None = None
+) -> ChatSession:
     """A new session on the given databases, else on the user's selected (or default) one."""
     session = ChatSession.objects.create(owner=user, name=(name.strip() or "New chat")[:200])
     if connections is None:

@@ -1,6 +1,5 @@
 """Chat pages: thin views over chat.sessions, chat.conversation and chat.results."""
 
-
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -26,7 +25,11 @@ def _session_page_context(request, session):
         "sessions": request.user.chat_sessions.all()[:50],
         "entries": entries,
         "can_ask": bool(usable),
-        "addable": [c for c in visible_connections(request.user).filter(is_active=True) if c.pk not in in_session],
+        "addable": [
+            c
+            for c in visible_connections(request.user).filter(is_active=True)
+            if c.pk not in in_session
+        ],
         "messages_list": session.messages.all(),
     }
 
@@ -98,7 +101,9 @@ def _database_bar(request, session):
 def ask(request, session_id):
     session = sessions.get_session(request.user, session_id)
     try:
-        reply = conversation.ask(request.user, session, request.POST.get("question", ""), run_now=False)
+        reply = conversation.ask(
+            request.user, session, request.POST.get("question", ""), run_now=False
+        )
     except conversation.QuestionError as exc:
         if request.htmx:
             return render(request, "chat/session.html#ask_error", {"error": str(exc)}, status=400)
@@ -129,7 +134,9 @@ def _own_message(request, message_id) -> ChatMessage:
 @login_required
 def message_status(request, message_id):
     message = _own_message(request, message_id)
-    response = render(request, "chat/session.html#assistant", {"m": message, "session": message.session})
+    response = render(
+        request, "chat/session.html#assistant", {"m": message, "session": message.session}
+    )
     if message.is_finished and request.htmx:
         response.status_code = HTMX_STOP_POLLING
     return response
@@ -143,7 +150,9 @@ def run_message(request, message_id):
     message = _own_message(request, message_id)
     conversation.run_answer(message.pk)  # a no-op when a worker already claimed it
     message.refresh_from_db()
-    return render(request, "chat/session.html#assistant", {"m": message, "session": message.session})
+    return render(
+        request, "chat/session.html#assistant", {"m": message, "session": message.session}
+    )
 
 
 @login_required
@@ -155,7 +164,9 @@ def run_again(request, message_id):
     except conversation.QuestionError as exc:
         return render(request, "chat/session.html#ask_error", {"error": str(exc)}, status=400)
     pair = _question_and_reply(reply)
-    return render(request, "chat/session.html#new_messages", {"session": message.session, "pair": pair})
+    return render(
+        request, "chat/session.html#new_messages", {"session": message.session, "pair": pair}
+    )
 
 
 @login_required
@@ -178,9 +189,7 @@ def _save_example(request, message):
     if message.feedback != "correct":
         return HttpResponse("Only an answer marked correct can be saved as an example.", status=400)
     runs = message.runs.filter(final=True, status="ok", connection__isnull=False).exclude(sql="")
-    saved = [
-        datapoints.save_example(run.connection, message.question, run.sql)[0] for run in runs
-    ]
+    saved = [datapoints.save_example(run.connection, message.question, run.sql)[0] for run in runs]
     if not saved:
         return HttpResponse("This answer has no successful query to save.", status=400)
     return render(request, "chat/session.html#feedback", {"m": message, "saved_example": True})

@@ -98,9 +98,15 @@ class ConnectionAdmin(admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         # A new database is useless until its schema is known: land on its page, which
         # offers "Extract schema" right away (unless the admin asked to add another).
-        if "_addanother" in request.POST or "_continue" in request.POST or IS_POPUP_VAR in request.POST:
+        if (
+            "_addanother" in request.POST
+            or "_continue" in request.POST
+            or IS_POPUP_VAR in request.POST
+        ):
             return super().response_add(request, obj, post_url_continue)
-        self.message_user(request, f"Added {obj.name}. Extract its schema now to start asking questions.")
+        self.message_user(
+            request, f"Added {obj.name}. Extract its schema now to start asking questions."
+        )
         return redirect("database_detail", connection_id=obj.pk)
 
     @admin.action(description="Test connection")

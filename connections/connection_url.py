@@ -40,9 +40,18 @@ def parse_connection_url(url: str) -> dict:
         if parts.netloc:  # sqlite://relative/path is ambiguous; accept it as a path anyway
             path = parts.netloc + "/" + path
         if not path:
-            raise ConnectionURLError("A sqlite URL needs a file path, e.g. sqlite:///data/demo.db or sqlite:////abs/path.db.")
-        return {"kind": kind, "host": "", "port": None, "database": path, "username": "",
-                "password": "", "options": options}
+            raise ConnectionURLError(
+                "A sqlite URL needs a file path, e.g. sqlite:///data/demo.db or sqlite:////abs/path.db."
+            )
+        return {
+            "kind": kind,
+            "host": "",
+            "port": None,
+            "database": path,
+            "username": "",
+            "password": "",
+            "options": options,
+        }
     try:
         port = parts.port
     except ValueError:

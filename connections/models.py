@@ -20,7 +20,9 @@ class Connection(models.Model):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     host = models.CharField(max_length=255, blank=True)
-    port = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: the kind's default port.")
+    port = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Blank: the kind's default port."
+    )
     database = models.CharField(
         max_length=500, blank=True, help_text="Database name, or the file path for SQLite."
     )

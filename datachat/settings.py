@@ -124,7 +124,9 @@ if not DEBUG:
 
 # Schema extraction (schemas_app).
 SCHEMA_EXTRACTION_TIME_LIMIT = env.int("SCHEMA_EXTRACTION_TIME_LIMIT", default=600)
-SCHEMA_RETRY_BACKOFF_SECONDS = env.float("SCHEMA_RETRY_BACKOFF_SECONDS", default=5.0)  # doubles per retry
+SCHEMA_RETRY_BACKOFF_SECONDS = env.float(
+    "SCHEMA_RETRY_BACKOFF_SECONDS", default=5.0
+)  # doubles per retry
 SCHEMA_SAMPLE_ROWS = env.int("SCHEMA_SAMPLE_ROWS", default=2)
 SCHEMA_SAMPLE_BUDGET_SECONDS = env.float("SCHEMA_SAMPLE_BUDGET_SECONDS", default=20.0)
 PROFILE_BUDGET_SECONDS = env.float("PROFILE_BUDGET_SECONDS", default=60.0)
@@ -162,4 +164,6 @@ CACHES = {
     )
 }
 DATAPOINTS_DIR = env.str("DATAPOINTS_DIR", default=str(BASE_DIR / "datapoints"))
-EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")  # DataPoints: embeddings via litellm when set
+EMBEDDING_MODEL = env.str(
+    "EMBEDDING_MODEL", default=""
+)  # DataPoints: embeddings via litellm when set

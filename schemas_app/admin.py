@@ -8,13 +8,23 @@ from .models import ExtractionSchedule, SchemaSnapshot
 
 @admin.register(SchemaSnapshot)
 class SchemaSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("connection", "status", "phase", "created_at", "duration_ms", "table_count", "column_count")
+    list_display = (
+        "connection",
+        "status",
+        "phase",
+        "created_at",
+        "duration_ms",
+        "table_count",
+        "column_count",
+    )
     list_filter = ("status", "connection")
     readonly_fields = [f.name for f in SchemaSnapshot._meta.fields]
     exclude = ("document", "profiles")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*services.HEAVY_FIELDS).select_related("connection")
+        return (
+            super().get_queryset(request).defer(*services.HEAVY_FIELDS).select_related("connection")
+        )
 
     def has_add_permission(self, request):
         return False
@@ -32,7 +42,9 @@ def extract_schema(modeladmin, request, queryset):
         # The task runs after this request commits (eagerly without REDIS_URL): the
         # connection's schema page shows its progress and outcome.
         state = "queued" if created else "already pending or running"
-        modeladmin.message_user(request, f"{connection.name}: extraction {state}.", messages.SUCCESS)
+        modeladmin.message_user(
+            request, f"{connection.name}: extraction {state}.", messages.SUCCESS
+        )
 
 
 # The registry app knows nothing of schemas (arrows point chat -> schemas_app -> connections),

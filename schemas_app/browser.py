@@ -50,7 +50,9 @@ def foreign_key_columns(table: Table) -> dict[str, str]:
     """column -> referenced qualified table name, for the FK badges and links."""
     links = {}
     for fk in table.foreign_keys:
-        target = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        target = (
+            f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+        )
         for column in fk.columns:
             links[column] = target
     return links

@@ -23,7 +23,9 @@ NUMERIC = re.compile(r"int|numeric|decimal|float|double|real|money|serial|number
 TEMPORAL = re.compile(r"date|time", re.I)
 TEXTUAL = re.compile(r"char|text|string|enum|citext|name|uuid|bool", re.I)
 # Types that cannot be compared or grouped cheaply (or at all) on some engines.
-UNPROFILABLE = re.compile(r"json|xml|bytea|blob|binary|\[\]|array|tsvector|geometry|map|tuple", re.I)
+UNPROFILABLE = re.compile(
+    r"json|xml|bytea|blob|binary|\[\]|array|tsvector|geometry|map|tuple", re.I
+)
 
 
 def _source(table: Table, kind: str, limit: int) -> exp.Expression:
@@ -34,7 +36,12 @@ def _source(table: Table, kind: str, limit: int) -> exp.Expression:
         return base
     if kind == "postgresql" and table.kind == "table":
         percent = max(0.01, min(100.0, 100.0 * limit / rows))
-        base.set("sample", exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 3))))
+        base.set(
+            "sample",
+            exp.TableSample(
+                method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 3))
+            ),
+        )
         return base
     if kind == "clickhouse" and table.sampling_key:
         # SAMPLE reads a fraction of the rows by the sampling key, without scanning the rest.
@@ -52,14 +59,14 @@ def _distinct(column: exp.Expression, kind: str) -> exp.Expression:
 
 def profile_table(engine: Dialect, table: Table, kind: str, *, timeout: float) -> dict:
     dialect = SQLGLOT_DIALECTS[kind]
-    columns = [c for c in table.columns if not UNPROFILABLE.search(c.type)][: settings.PROFILE_MAX_COLUMNS]
+    columns = [c for c in table.columns if not UNPROFILABLE.search(c.type)][
+        : settings.PROFILE_MAX_COLUMNS
+    ]
     source = _source(table, kind, settings.PROFILE_SAMPLE_ROWS)
     select = exp.select(exp.Count(this=exp.Star()).as_("n")).from_(source)
     for i, column in enumerate(columns):
         ref = exp.column(column.name, quoted=True)
-        select = select.select(
-            exp.Count(this=ref).as_(f"nn{i}"), _distinct(ref, kind).as_(f"d{i}")
-        )
+        select = select.select(exp.Count(this=ref).as_(f"nn{i}"), _distinct(ref, kind).as_(f"d{i}"))
         if NUMERIC.search(column.type) or TEMPORAL.search(column.type):
             select = select.select(exp.Min(this=ref).as_(f"mn{i}"), exp.Max(this=ref).as_(f"mx{i}"))
     result = engine.execute(select.sql(dialect=dialect), max_rows=1, timeout=timeout)
@@ -102,7 +109,9 @@ def _top_values(engine: Dialect, source, column: Column, dialect: str, *, timeou
         .order_by(exp.Ordered(this=exp.column("cnt"), desc=True))
         .limit(settings.PROFILE_TOP_VALUES)
     )
-    result = engine.execute(query.sql(dialect=dialect), max_rows=settings.PROFILE_TOP_VALUES, timeout=timeout)
+    result = engine.execute(
+        query.sql(dialect=dialect), max_rows=settings.PROFILE_TOP_VALUES, timeout=timeout
+    )
     return [[json_safe(value), int(count)] for value, count in result.rows]
 
 

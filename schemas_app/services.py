@@ -50,11 +50,18 @@ def snapshot_document(snapshot_id: int) -> SchemaDocument | None:
 
 @lru_cache(maxsize=16)
 def snapshot_profiles(snapshot_id: int) -> dict:
-    return SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("profiles", flat=True).first() or {}
+    return (
+        SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("profiles", flat=True).first()
+        or {}
+    )
 
 
 def active_snapshot(connection: Connection) -> SchemaSnapshot | None:
-    return connection.snapshots.filter(status__in=SchemaSnapshot.ACTIVE_STATUSES).defer(*HEAVY_FIELDS).first()
+    return (
+        connection.snapshots.filter(status__in=SchemaSnapshot.ACTIVE_STATUSES)
+        .defer(*HEAVY_FIELDS)
+        .first()
+    )
 
 
 @dataclass
@@ -74,8 +81,9 @@ def schema_status(connection: Connection) -> SchemaStatus:
     if last is None:
         return SchemaStatus("never", "never extracted")
     if last.is_active:
-        return SchemaStatus("extracting", f"extracting {last.percent}%", last.percent,
-                            extracted_at, last.pk)
+        return SchemaStatus(
+            "extracting", f"extracting {last.percent}%", last.percent, extracted_at, last.pk
+        )
     if last.status == Status.FAILED:
         return SchemaStatus("failed", f"failed: {last.error}", 0, extracted_at, last.pk)
     return SchemaStatus("ready", "schema ready", 100, extracted_at, last.pk)
@@ -86,10 +94,14 @@ def _expire_stale(connection: Connection) -> None:
     limit = timezone.now() - timedelta(seconds=settings.SCHEMA_EXTRACTION_TIME_LIMIT * 2)
     connection.snapshots.filter(
         status__in=SchemaSnapshot.ACTIVE_STATUSES, created_at__lt=limit
-    ).update(status=Status.FAILED, error="abandoned: the worker stopped", finished_at=timezone.now())
+    ).update(
+        status=Status.FAILED, error="abandoned: the worker stopped", finished_at=timezone.now()
+    )
 
 
-def request_extraction(connection: Connection, *, with_profile: bool = False) -> tuple[SchemaSnapshot, bool]:
+def request_extraction(
+    connection: Connection, *, with_profile: bool = False
+) -> tuple[SchemaSnapshot, bool]:
     """Queue an extraction unless one is already pending/running; returns (snapshot, created)."""
     from .tasks import extract_schema_task  # tasks import services; keep the cycle lazy
 
@@ -99,7 +111,9 @@ def request_extraction(connection: Connection, *, with_profile: bool = False) ->
         return existing, False
     try:
         with transaction.atomic():
-            snapshot = SchemaSnapshot.objects.create(connection=connection, with_profile=with_profile)
+            snapshot = SchemaSnapshot.objects.create(
+                connection=connection, with_profile=with_profile
+            )
             extract_schema_task.delay_on_commit(snapshot.pk)
     except IntegrityError:  # another request won the race (one_active_extraction_per_connection)
         return active_snapshot(connection), False
@@ -118,8 +132,14 @@ def claim(snapshot_id: int) -> bool:
 def fingerprint(document: dict) -> str:
     """Hash of the structure only (no row counts or samples), so equal schemas compare equal."""
     structural = [
-        [t["schema"], t["name"], t["kind"], [[c["name"], c["type"], c["nullable"]] for c in t["columns"]],
-         t["primary_key"], [[fk["columns"], fk["referred_table"]] for fk in t["foreign_keys"]]]
+        [
+            t["schema"],
+            t["name"],
+            t["kind"],
+            [[c["name"], c["type"], c["nullable"]] for c in t["columns"]],
+            t["primary_key"],
+            [[fk["columns"], fk["referred_table"]] for fk in t["foreign_keys"]],
+        ]
         for t in document.get("tables", [])
     ]
     return hashlib.sha256(json.dumps(structural, sort_keys=True).encode()).hexdigest()
@@ -166,7 +186,9 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
         if snapshot.with_profile:
             from .profiling import profile_document
 
-            profiles = profile_document(engine, document, on_progress=_Progress(snapshot_id, "profiling"))
+            profiles = profile_document(
+                engine, document, on_progress=_Progress(snapshot_id, "profiling")
+            )
     except ConnectorError as exc:
         if exc.transient and retry_transient:
             SchemaSnapshot.objects.filter(pk=snapshot_id).update(
@@ -175,7 +197,9 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
             raise
         return fail(snapshot_id, exc.user_message, started)
     except SoftTimeLimitExceeded:
-        return fail(snapshot_id, "timed out: the extraction took longer than its time limit", started)
+        return fail(
+            snapshot_id, "timed out: the extraction took longer than its time limit", started
+        )
     except Exception as exc:  # never leave a row running because of an unexpected bug
         logger.exception("Schema extraction %s failed", snapshot_id)
         return fail(snapshot_id, f"unexpected error: {exc.__class__.__name__}", started)
@@ -206,7 +230,9 @@ def _fail_if_server_went_away(engine, document: SchemaDocument) -> None:
         return
     check = engine.test_connection()
     if not check.ok:
-        raise ConnectorError(f"Lost the database during extraction: {check.message}", transient=True)
+        raise ConnectorError(
+            f"Lost the database during extraction: {check.message}", transient=True
+        )
 
 
 def fail(snapshot_id: int, message: str, started: float | None = None) -> SchemaSnapshot:
@@ -228,9 +254,13 @@ def extract_now(connection: Connection, *, with_profile: bool = False) -> Schema
     _expire_stale(connection)
     try:
         with transaction.atomic():
-            snapshot = SchemaSnapshot.objects.create(connection=connection, with_profile=with_profile)
+            snapshot = SchemaSnapshot.objects.create(
+                connection=connection, with_profile=with_profile
+            )
     except IntegrityError:
-        raise ExtractionBusy(f"{connection.name}: an extraction is already pending or running.") from None
+        raise ExtractionBusy(
+            f"{connection.name}: an extraction is already pending or running."
+        ) from None
     claim(snapshot.pk)
     return run_extraction(snapshot.pk)
 
@@ -281,7 +311,9 @@ def diff_documents(old: SchemaDocument, new: SchemaDocument) -> SchemaDiff:
 def previous_good(snapshot: SchemaSnapshot) -> SchemaSnapshot | None:
     return (
         SchemaSnapshot.objects.filter(
-            connection_id=snapshot.connection_id, status=Status.SUCCEEDED, created_at__lt=snapshot.created_at
+            connection_id=snapshot.connection_id,
+            status=Status.SUCCEEDED,
+            created_at__lt=snapshot.created_at,
         )
         .defer(*HEAVY_FIELDS)
         .order_by("-created_at")

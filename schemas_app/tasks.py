@@ -36,7 +36,9 @@ def refresh_due_schemas() -> int:
     """Celery beat entry: queue an extraction for every connection whose interval has passed."""
     queued = 0
     now = timezone.now()
-    for schedule in ExtractionSchedule.objects.filter(interval_minutes__gt=0).select_related("connection"):
+    for schedule in ExtractionSchedule.objects.filter(interval_minutes__gt=0).select_related(
+        "connection"
+    ):
         connection: Connection = schedule.connection
         if not connection.is_active:
             continue

@@ -16,7 +16,9 @@ pytest_plugins = ["tests.servers", "tests.demo_shop"]
 
 @pytest.fixture
 def admin_user(django_user_model):
-    return django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
+    return django_user_model.objects.create_superuser(
+        "admin", "admin@example.com", "admin-pass-123"
+    )
 
 
 @pytest.fixture

@@ -23,13 +23,20 @@ def test_scalars_with_different_names_become_one_comparison():
 
 
 def test_different_shapes_and_single_results_do_not_merge():
-    assert merge_results([DatabaseResult("a", ["x", "y"], [[1, 2]]), DatabaseResult("b", ["z"], [[1], [2]])]) is None
+    assert (
+        merge_results(
+            [DatabaseResult("a", ["x", "y"], [[1, 2]]), DatabaseResult("b", ["z"], [[1], [2]])]
+        )
+        is None
+    )
     assert merge_results([DatabaseResult("a", ["x"], [[1]])]) is None
     assert merge_results([DatabaseResult("a", ["x"], [[1]]), DatabaseResult("b", [], [])]) is None
 
 
 def test_category_and_numbers_make_a_bar_chart():
-    spec = chart_spec(["genre", "tracks", "minutes"], [["Rock", 1297, Decimal("5.5")], ["Jazz", 130, None]])
+    spec = chart_spec(
+        ["genre", "tracks", "minutes"], [["Rock", 1297, Decimal("5.5")], ["Jazz", 130, None]]
+    )
     assert spec["type"] == "bar" and spec["labels"] == ["Rock", "Jazz"]
     assert [d["label"] for d in spec["datasets"]] == ["tracks", "minutes"]
     assert spec["datasets"][1]["data"] == [5.5, None]

@@ -24,7 +24,9 @@ def alice_session(alice, chinook):
 
 
 def ask(client, session, question):
-    return client.post(reverse("chat_ask", args=[session.pk]), {"question": question}, HTTP_HX_REQUEST="true")
+    return client.post(
+        reverse("chat_ask", args=[session.pk]), {"question": question}, HTTP_HX_REQUEST="true"
+    )
 
 
 def run_pending(client, session):
@@ -33,7 +35,11 @@ def run_pending(client, session):
 
 
 def test_visitor_is_sent_to_login(alice_session):
-    for url in [reverse("chat"), reverse("chat_session", args=[alice_session.pk]), reverse("history")]:
+    for url in [
+        reverse("chat"),
+        reverse("chat_session", args=[alice_session.pk]),
+        reverse("history"),
+    ]:
         response = Client().get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
 
@@ -67,7 +73,12 @@ def test_ask_shows_the_question_at_once_then_the_answer(alice_client, alice_sess
     assert f'id="session-link-{alice_session.pk}" hx-swap-oob="true"' in body
 
     answered = run_pending(alice_client, alice_session).content.decode()
-    assert "59" in answered and "SELECT" in answered and "Download CSV" not in answered or "59" in answered
+    assert (
+        "59" in answered
+        and "SELECT" in answered
+        and "Download CSV" not in answered
+        or "59" in answered
+    )
     reply = alice_session.messages.filter(role="assistant").last()
     assert reply.status == "done", reply.text
     assert "59" in reply.text
@@ -108,7 +119,9 @@ def test_html_in_a_question_is_escaped(alice_client, alice_session):
 
 
 @pytest.mark.parametrize("question,error", [("", "Type a question"), ("x" * 20_000, "too long")])
-def test_bad_questions_are_refused_and_nothing_is_stored(alice_client, alice_session, question, error):
+def test_bad_questions_are_refused_and_nothing_is_stored(
+    alice_client, alice_session, question, error
+):
     response = ask(alice_client, alice_session, question)
     assert response.status_code == 400 and error in response.content.decode()
     assert not alice_session.messages.exists()
@@ -126,16 +139,22 @@ def test_add_and_remove_databases(alice_client, alice_session, make_connection, 
 
     other = make_connection(replace(chinook_sqlite.params), name="chinook-copy")
     response = alice_client.post(
-        reverse("chat_add_database", args=[alice_session.pk]), {"connection_id": str(other.pk)}, HTTP_HX_REQUEST="true"
+        reverse("chat_add_database", args=[alice_session.pk]),
+        {"connection_id": str(other.pk)},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and "chinook-copy" in response.content.decode()
     assert [e.connection_name for e in alice_session.databases.all()] == ["chinook", "chinook-copy"]
     entry = alice_session.databases.get(connection=other)
-    alice_client.post(reverse("chat_remove_database", args=[alice_session.pk, entry.pk]), HTTP_HX_REQUEST="true")
+    alice_client.post(
+        reverse("chat_remove_database", args=[alice_session.pk, entry.pk]), HTTP_HX_REQUEST="true"
+    )
     assert [e.connection_name for e in alice_session.databases.all()] == ["chinook"]
 
 
-def test_a_database_removed_from_the_registry_keeps_the_history(alice_client, alice_session, chinook):
+def test_a_database_removed_from_the_registry_keeps_the_history(
+    alice_client, alice_session, chinook
+):
     ask(alice_client, alice_session, "How many customers are there?")
     run_pending(alice_client, alice_session)
     chinook.delete()
@@ -144,7 +163,9 @@ def test_a_database_removed_from_the_registry_keeps_the_history(alice_client, al
     assert QueryRun.objects.filter(connection_name="chinook").exists()
 
 
-def test_two_databases_give_a_merged_comparison(alice_client, alice_session, make_connection, chinook_sqlite):
+def test_two_databases_give_a_merged_comparison(
+    alice_client, alice_session, make_connection, chinook_sqlite
+):
     from dataclasses import replace
 
     backup = make_connection(replace(chinook_sqlite.params), name="backup")
@@ -157,7 +178,9 @@ def test_two_databases_give_a_merged_comparison(alice_client, alice_session, mak
     assert "Comparison across databases" in body
 
 
-def test_one_database_down_the_other_answers(alice_client, alice_session, make_connection, tmp_path, chinook_sqlite):
+def test_one_database_down_the_other_answers(
+    alice_client, alice_session, make_connection, tmp_path, chinook_sqlite
+):
     import shutil
     from dataclasses import replace
 
@@ -204,11 +227,20 @@ def test_feedback_is_stored(alice_client, alice_session):
     ask(alice_client, alice_session, "How many tracks are there?")
     run_pending(alice_client, alice_session)
     reply = alice_session.messages.filter(role="assistant").last()
-    response = alice_client.post(reverse("chat_message_feedback", args=[reply.pk]), {"value": "correct"}, HTTP_HX_REQUEST="true")
+    response = alice_client.post(
+        reverse("chat_message_feedback", args=[reply.pk]),
+        {"value": "correct"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200 and "Marked correct" in response.content.decode()
     reply.refresh_from_db()
     assert reply.feedback == "correct"
-    assert alice_client.post(reverse("chat_message_feedback", args=[reply.pk]), {"value": "meh"}).status_code == 400
+    assert (
+        alice_client.post(
+            reverse("chat_message_feedback", args=[reply.pk]), {"value": "meh"}
+        ).status_code
+        == 400
+    )
 
 
 def test_rename_and_delete(alice_client, alice_session):
@@ -228,7 +260,10 @@ def test_history_page_own_runs_and_staff_sees_all(alice_client, alice_session, a
     run_pending(alice_client, alice_session)
     page = alice_client.get(reverse("history") + "?database=chinook&status=ok").content.decode()
     assert "How many tracks are there?" in page
-    assert "How many tracks" not in alice_client.get(reverse("history") + "?status=error").content.decode()
+    assert (
+        "How many tracks"
+        not in alice_client.get(reverse("history") + "?status=error").content.decode()
+    )
     staff = Client()
     staff.force_login(admin_user)
     assert "How many tracks are there?" in staff.get(reverse("history")).content.decode()
@@ -244,18 +279,46 @@ def test_dashboard_shows_query_figures(alice_client, alice_session):
     assert "Error rate" in body and "0%" in body
 
 
-def test_chat_page_queries_do_not_grow_with_messages(alice_client, alice_session, django_assert_max_num_queries):
+def test_chat_page_queries_do_not_grow_with_messages(
+    alice_client, alice_session, django_assert_max_num_queries
+):
     reply = None
     for i in range(50):
         ChatMessage.objects.create(session=alice_session, role="user", text=f"question {i}")
         reply = ChatMessage.objects.create(
-            session=alice_session, role="assistant", question=f"question {i}", text="answer",
-            status="done", result={"databases": [{"name": "chinook", "columns": ["n"], "rows": [[i]], "row_count": 1, "sql": "SELECT 1", "run_id": None, "color": "#000", "kind": "SQLite", "duration_ms": 1, "engine": "builtin", "error": "", "refused": False, "text": "answer", "chart": None}]},
+            session=alice_session,
+            role="assistant",
+            question=f"question {i}",
+            text="answer",
+            status="done",
+            result={
+                "databases": [
+                    {
+                        "name": "chinook",
+                        "columns": ["n"],
+                        "rows": [[i]],
+                        "row_count": 1,
+                        "sql": "SELECT 1",
+                        "run_id": None,
+                        "color": "#000",
+                        "kind": "SQLite",
+                        "duration_ms": 1,
+                        "engine": "builtin",
+                        "error": "",
+                        "refused": False,
+                        "text": "answer",
+                        "chart": None,
+                    }
+                ]
+            },
         )
     assert reply is not None
     with django_assert_max_num_queries(15):
         response = alice_client.get(reverse("chat_session", args=[alice_session.pk]))
-    assert response.status_code == 200 and response.content.decode().count('class="msg assistant"') == 50
+    assert (
+        response.status_code == 200
+        and response.content.decode().count('class="msg assistant"') == 50
+    )
 
 
 def test_api_style_ask_runs_now(alice, alice_session):

@@ -14,7 +14,9 @@ DEMO_POINTS = REPO / "datapoints" / "demo-shop"
 
 @pytest.fixture
 def shop(make_connection, demo_shop_sqlite):
-    connection = make_connection(ConnectionParams(kind="sqlite", database=demo_shop_sqlite), name="shop")
+    connection = make_connection(
+        ConnectionParams(kind="sqlite", database=demo_shop_sqlite), name="shop"
+    )
     extract_now(connection, with_profile=True)
     return connection
 

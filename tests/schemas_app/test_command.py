@@ -26,7 +26,9 @@ def test_extract_by_id_with_profile(make_connection, chinook_sqlite, capsys):
 
 def test_all_with_one_failure_exits_non_zero(make_connection, chinook_sqlite, tmp_path, capsys):
     make_connection(chinook_sqlite.params, name="chinook")
-    make_connection(ConnectionParams(kind="sqlite", database=str(tmp_path / "nope.db")), name="broken")
+    make_connection(
+        ConnectionParams(kind="sqlite", database=str(tmp_path / "nope.db")), name="broken"
+    )
     with pytest.raises(CommandError, match="1 of 2"):
         call_command("extract_schema", "--all")
     out = capsys.readouterr().out

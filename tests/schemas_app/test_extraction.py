@@ -23,7 +23,9 @@ def chinook_copy(chinook_sqlite, tmp_path):
 def chinook_connection(make_connection, chinook_sqlite, chinook_copy):
     from dataclasses import replace
 
-    return make_connection(replace(chinook_sqlite.params, database=str(chinook_copy)), name="chinook")
+    return make_connection(
+        replace(chinook_sqlite.params, database=str(chinook_copy)), name="chinook"
+    )
 
 
 def test_extraction_stores_a_typed_snapshot_with_samples(chinook_connection):
@@ -121,10 +123,14 @@ def test_profiles_give_nulls_distincts_ranges_and_top_values(chinook_connection)
     assert float(invoice["Total"]["max"]) == pytest.approx(25.86)
 
 
-def test_a_table_whose_sampling_fails_is_marked_and_the_extraction_succeeds(chinook_connection, chinook_copy):
+def test_a_table_whose_sampling_fails_is_marked_and_the_extraction_succeeds(
+    chinook_connection, chinook_copy
+):
     db = sqlite3.connect(chinook_copy)
     # A view over a table that no longer exists: listed in the catalog, fails when read.
-    db.executescript("CREATE TABLE Doomed (x INTEGER); CREATE VIEW Broken AS SELECT x FROM Doomed; DROP TABLE Doomed;")
+    db.executescript(
+        "CREATE TABLE Doomed (x INTEGER); CREATE VIEW Broken AS SELECT x FROM Doomed; DROP TABLE Doomed;"
+    )
     db.close()
     snapshot = services.extract_now(chinook_connection)
     assert snapshot.status == SchemaSnapshot.Status.SUCCEEDED, snapshot.error

@@ -166,9 +166,7 @@ def test_server_gone_during_introspection_fails_with_a_clear_message(proxied_chi
     assert_failed_keeping(connection, failed, good)
 
 
-def test_server_gone_during_sampling_fails_the_extraction(
-    proxied_chinook, monkeypatch, settings
-):
+def test_server_gone_during_sampling_fails_the_extraction(proxied_chinook, monkeypatch, settings):
     connection, proxy = proxied_chinook
     # Every later table waits for the pool's connect attempts until a budget runs out: keep
     # the budgets short so the test is too.

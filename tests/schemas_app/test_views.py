@@ -123,7 +123,9 @@ def test_extract_needs_post(alice_client, chinook):
 def test_status_keeps_polling_while_extracting(alice_client, chinook):
     from schemas_app.models import SchemaSnapshot
 
-    SchemaSnapshot.objects.create(connection=chinook, status="running", tables_done=3, tables_total=10)
+    SchemaSnapshot.objects.create(
+        connection=chinook, status="running", tables_done=3, tables_total=10
+    )
     response = alice_client.get(url("schema_status", chinook, "?poll=1"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     body = response.content.decode()
@@ -137,7 +139,9 @@ def test_database_list_shows_schema_status(alice_client, extracted):
 def test_dashboard(alice_client, admin_client, extracted, make_connection, tmp_path):
     from connections.dialects import ConnectionParams
 
-    make_connection(ConnectionParams(kind="sqlite", database=str(tmp_path / "missing.db")), name="gone")
+    make_connection(
+        ConnectionParams(kind="sqlite", database=str(tmp_path / "missing.db")), name="gone"
+    )
     response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -145,11 +149,15 @@ def test_dashboard(alice_client, admin_client, extracted, make_connection, tmp_p
     assert Client().get(reverse("dashboard")).status_code == 302
 
 
-def test_dashboard_query_count_does_not_grow(alice_client, extracted, make_connection, tmp_path, django_assert_max_num_queries):
+def test_dashboard_query_count_does_not_grow(
+    alice_client, extracted, make_connection, tmp_path, django_assert_max_num_queries
+):
     from connections.dialects import ConnectionParams
 
     for i in range(15):
-        make_connection(ConnectionParams(kind="sqlite", database=str(tmp_path / f"{i}.db")), name=f"db{i}")
+        make_connection(
+            ConnectionParams(kind="sqlite", database=str(tmp_path / f"{i}.db")), name=f"db{i}"
+        )
     with django_assert_max_num_queries(8):
         alice_client.get(reverse("dashboard"))
 

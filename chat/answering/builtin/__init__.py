@@ -198,7 +198,7 @@ def generate(
     if example is not None:  # a verified answer to this very question
         return Generated(
             sql=example.content["sql"],
-            explanation=f"Uses the verified example query for \"{example.content['question']}\".",
+            explanation=f'Uses the verified example query for "{example.content["question"]}".',
         )
     try:
         try:
@@ -758,7 +758,9 @@ class _Question:
             len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
         )
         if measure is not None and agg in ("sum", "avg", "metric"):
-            others = {t.qualified_name for t in needed if t is not None} - {measure[0].qualified_name}
+            others = {t.qualified_name for t in needed if t is not None} - {
+                measure[0].qualified_name
+            }
             if self.graph.duplicates_rows_of(measure[0].qualified_name, sorted(others)):
                 if agg == "metric":
                     raise MetricDoesNotApply(self.metric.name)

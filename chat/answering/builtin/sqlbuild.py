@@ -135,7 +135,9 @@ class JoinGraph:
         for goal in others:
             for _, after, pairs in self.path(start, goal) or []:
                 table = self.tables[after]
-                key = set(table.primary_key) or {c.name for c in table.columns if c.name.lower() == "id"}
+                key = set(table.primary_key) or {
+                    c.name for c in table.columns if c.name.lower() == "id"
+                }
                 if not key or not key <= {b for _, b in pairs}:
                     return True
         return False

@@ -67,7 +67,9 @@ class Command(BaseCommand):
         stop = threading.Event()
         interactive = sys.stdout.isatty() and self.stdout._out is sys.stdout
         if interactive:
-            threading.Thread(target=self._progress_bar, args=(connection, stop), daemon=True).start()
+            threading.Thread(
+                target=self._progress_bar, args=(connection, stop), daemon=True
+            ).start()
         try:
             return services.extract_now(connection, with_profile=with_profile)
         except services.ExtractionBusy:
