@@ -30,6 +30,10 @@ class SchemaSnapshot(models.Model):
     document = models.JSONField(null=True, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     profiles = models.JSONField(null=True, blank=True)
+    # Profiling runs as its own task after a successful extraction (when asked), so the
+    # schema is usable at once; "" = never asked, then pending -> running -> done | failed.
+    profile_status = models.CharField(max_length=10, blank=True)
+    profile_error = models.TextField(blank=True)
     profiled_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

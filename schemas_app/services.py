@@ -66,7 +66,7 @@ def active_snapshot(connection: Connection) -> SchemaSnapshot | None:
 
 @dataclass
 class SchemaStatus:
-    state: str  # ready | extracting | failed | never
+    state: str  # ready | extracting | profiling | failed | never
     label: str
     percent: int = 0
     extracted_at: object = None
@@ -86,6 +86,11 @@ def schema_status(connection: Connection) -> SchemaStatus:
         )
     if last.status == Status.FAILED:
         return SchemaStatus("failed", f"failed: {last.error}", 0, extracted_at, last.pk)
+    if last.profile_status in ("pending", "running"):
+        percent = last.percent if last.profile_status == "running" else 0
+        return SchemaStatus(
+            "profiling", f"schema ready · profiling {percent}%", percent, extracted_at, last.pk
+        )
     return SchemaStatus("ready", "schema ready", 100, extracted_at, last.pk)
 
 
@@ -162,7 +167,8 @@ class _Progress:
 
 
 def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> SchemaSnapshot:
-    """Extract (introspect, sample, optionally profile) and store; errors are stored, not lost.
+    """Extract (introspect, sample) and store; errors are stored, not lost. Profiling, when
+    asked, follows as its own step (run_profiling).
 
     With `retry_transient`, a transient ConnectorError puts the row back to pending and is
     raised so the caller (the task) can retry with backoff; anything else is recorded at once.
@@ -182,13 +188,6 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
             on_progress=_Progress(snapshot_id, "sampling"),
         )
         _fail_if_server_went_away(engine, document)
-        profiles = None
-        if snapshot.with_profile:
-            from .profiling import profile_document
-
-            profiles = profile_document(
-                engine, document, on_progress=_Progress(snapshot_id, "profiling")
-            )
     except ConnectorError as exc:
         if exc.transient and retry_transient:
             SchemaSnapshot.objects.filter(pk=snapshot_id).update(
@@ -216,10 +215,55 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
         tables_total=len(document.tables),
         document=data,
         fingerprint=fingerprint(data),
-        profiles=profiles,
-        profiled_at=timezone.now() if profiles is not None else None,
+        # Asked for profiles: the profiling task picks this up (see request_profiling).
+        profile_status="pending" if snapshot.with_profile else "",
         error="",
     )
+    return SchemaSnapshot.objects.get(pk=snapshot_id)
+
+
+def request_profiling(snapshot: SchemaSnapshot) -> bool:
+    """Queue column profiling of a good snapshot unless it is already queued or running."""
+    from .tasks import profile_snapshot_task
+
+    queued = (
+        SchemaSnapshot.objects.filter(pk=snapshot.pk, status=Status.SUCCEEDED)
+        .exclude(profile_status__in=["pending", "running"])
+        .update(profile_status="pending", profile_error="")
+    )
+    if queued or snapshot.profile_status == "pending":
+        transaction.on_commit(lambda: profile_snapshot_task.delay(snapshot.pk))
+    return bool(queued)
+
+
+def run_profiling(snapshot_id: int) -> SchemaSnapshot:
+    """Profile the columns of a stored snapshot; claimed so two workers never run it twice."""
+    from .profiling import profile_document
+
+    claimed = SchemaSnapshot.objects.filter(pk=snapshot_id, profile_status="pending").update(
+        profile_status="running", phase="profiling", tables_done=0
+    )
+    if not claimed:
+        return SchemaSnapshot.objects.get(pk=snapshot_id)
+    snapshot = SchemaSnapshot.objects.select_related("connection").get(pk=snapshot_id)
+    try:
+        profiles = profile_document(
+            snapshot.connection.engine(),
+            snapshot_document(snapshot_id),
+            on_progress=_Progress(snapshot_id, "profiling"),
+        )
+    except SoftTimeLimitExceeded:
+        fields = {"profile_status": "failed", "profile_error": "timed out"}
+    except Exception as exc:  # per-table failures are inside `profiles`; this is the rest
+        logger.exception("Profiling snapshot %s failed", snapshot_id)
+        fields = {
+            "profile_status": "failed",
+            "profile_error": getattr(exc, "user_message", exc.__class__.__name__),
+        }
+    else:
+        fields = {"profile_status": "done", "profiles": profiles, "profiled_at": timezone.now()}
+    SchemaSnapshot.objects.filter(pk=snapshot_id).update(phase="done", **fields)
+    snapshot_profiles.cache_clear()
     return SchemaSnapshot.objects.get(pk=snapshot_id)
 
 
@@ -262,7 +306,10 @@ def extract_now(connection: Connection, *, with_profile: bool = False) -> Schema
             f"{connection.name}: an extraction is already pending or running."
         ) from None
     claim(snapshot.pk)
-    return run_extraction(snapshot.pk)
+    snapshot = run_extraction(snapshot.pk)
+    if snapshot.profile_status == "pending":  # in this process too, right after extraction
+        snapshot = run_profiling(snapshot.pk)
+    return snapshot
 
 
 class ExtractionBusy(Exception):

@@ -22,13 +22,23 @@ def extract_schema_task(self, snapshot_id: int) -> None:
         return  # another worker has it, or it is finished
     eager = self.request.is_eager
     try:
-        services.run_extraction(snapshot_id, retry_transient=not eager)
+        snapshot = services.run_extraction(snapshot_id, retry_transient=not eager)
+        if snapshot.profile_status == "pending":
+            services.request_profiling(snapshot)
     except ConnectorError as exc:
         if self.request.retries >= self.max_retries:
             services.fail(snapshot_id, exc.user_message)
             return
         backoff = settings.SCHEMA_RETRY_BACKOFF_SECONDS * 2**self.request.retries
         raise self.retry(exc=exc, countdown=backoff) from None
+
+
+@shared_task(
+    soft_time_limit=settings.PROFILE_BUDGET_SECONDS + 60,
+    time_limit=settings.PROFILE_BUDGET_SECONDS + 90,
+)
+def profile_snapshot_task(snapshot_id: int) -> None:
+    services.run_profiling(snapshot_id)
 
 
 @shared_task

@@ -6,6 +6,7 @@ urlpatterns = [
     path("databases/<str:connection_id>/schema/", views.schema_page, name="schema_page"),
     path("databases/<str:connection_id>/schema/extract/", views.extract, name="schema_extract"),
     path("databases/<str:connection_id>/schema/status/", views.status, name="schema_status"),
+    path("databases/<str:connection_id>/schema/profile/", views.profile, name="schema_profile"),
     path("databases/<str:connection_id>/schema/tables/", views.tree_tables, name="schema_tables"),
     path("databases/<str:connection_id>/schema/table/", views.table_detail, name="schema_table"),
     path("databases/<str:connection_id>/schema/search/", views.search, name="schema_search"),

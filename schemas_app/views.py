@@ -44,6 +44,20 @@ def extract(request, connection_id):
 
 
 @login_required
+@require_POST
+def profile(request, connection_id):
+    """Profile the columns of the latest good snapshot (its own task)."""
+    connection = get_visible_connection(request.user, connection_id)
+    snapshot = services.latest_snapshot(connection)
+    if snapshot is None or not connection.is_active:
+        raise Http404("Extract the schema first.")
+    services.request_profiling(snapshot)
+    if request.htmx:
+        return _status_response(request, connection)
+    return redirect("schema_page", connection_id=connection.pk)
+
+
+@login_required
 def status(request, connection_id):
     connection = get_visible_connection(request.user, connection_id)
     return _status_response(request, connection)
@@ -54,7 +68,7 @@ def _status_response(request, connection):
     response = render(
         request, "schemas_app/schema_page.html#status", {"connection": connection, "status": status}
     )
-    if status.state != "extracting" and request.GET.get("poll"):
+    if status.state not in ("extracting", "profiling") and request.GET.get("poll"):
         response.status_code = HTMX_STOP_POLLING
         response["HX-Refresh"] = "true"  # reload the page once so the tree shows the new snapshot
     return response
