@@ -55,6 +55,15 @@ def test_identifiers_split_into_singular_words():
     assert singular("categories") == "category" and singular("status") == "status"
 
 
+def test_answers_name_tables_as_people_do():
+    from chat.answering.builtin.linking import plural_phrase
+
+    assert [
+        plural_phrase(n)
+        for n in ["Customer", "InvoiceLine", "categories", "order_items", "Address", "media_type"]
+    ] == ["customers", "invoice lines", "categories", "order items", "addresses", "media types"]
+
+
 def test_values_link_case_insensitively_with_the_stored_spelling(demo, demo_shop_sqlite):
     generated = ask(demo, "how many customers are in UNITED kingdom")
     assert "'United Kingdom'" in generated.sql

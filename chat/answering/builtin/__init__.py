@@ -32,6 +32,7 @@ from .linking import (
     SchemaIndex,
     ValueLink,
     fold,
+    plural_phrase,
     singular,
     split_identifier,
 )
@@ -820,7 +821,7 @@ class _Question:
         template = ""
         if not group:
             template = (
-                f"There are {{value}} {subject.name}."
+                f"There are {{value}} {plural_phrase(subject.name)}."
                 if agg == "count"
                 else f"The {self.metric.name if agg == 'metric' else agg} is {{value}}."
             )

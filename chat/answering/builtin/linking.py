@@ -85,6 +85,19 @@ def split_identifier(name: str) -> list[str]:
     return [singular(w) for w in re.split(r"[\s_\-.]+", fold(spaced)) if w]
 
 
+def plural_phrase(name: str) -> str:
+    """A table name as people say it, plural: Customer -> customers, InvoiceLine -> invoice lines."""
+    words = split_identifier(name)
+    last = words[-1]
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "ch", "sh")):
+        last += "es"
+    else:
+        last += "s"
+    return " ".join([*words[:-1], last])
+
+
 def is_numeric(column: Column) -> bool:
     return bool(NUMERIC.search(column.type))
 
