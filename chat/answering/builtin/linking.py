@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from connections.dialects.schema import Column, SchemaDocument, Table
 
@@ -80,9 +81,15 @@ def singular(word: str) -> str:
 
 
 def split_identifier(name: str) -> list[str]:
+    return list(_split_identifier(name))
+
+
+@lru_cache(maxsize=100_000)
+def _split_identifier(name: str) -> tuple[str, ...]:
+    # Cached: a 2,000-table schema asks for the same names thousands of times per question.
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [singular(w) for w in re.split(r"[\s_\-.]+", fold(spaced)) if w]
+    return tuple(singular(w) for w in re.split(r"[\s_\-.]+", fold(spaced)) if w)
 
 
 def plural_phrase(name: str) -> str:
@@ -123,6 +130,7 @@ class SchemaIndex:
     values: dict[str, list[ValueLink]] = field(default_factory=dict)
     fk_keys: set[tuple[str, str]] = field(default_factory=set)  # (table, column) in any FK
     longest_value: int = 1
+    _measures: dict[int, list[Column]] = field(default_factory=dict)  # id(table) -> measures
 
     @classmethod
     def build(cls, document: SchemaDocument, profiles: dict) -> SchemaIndex:
@@ -158,7 +166,12 @@ class SchemaIndex:
         )
 
     def measures(self, table: Table) -> list[Column]:
-        return [c for c in table.columns if is_numeric(c) and not self.is_key(table, c)]
+        # Per index (one per snapshot): asked for every table when a question implies an amount.
+        cached = self._measures.get(id(table))
+        if cached is None:
+            cached = [c for c in table.columns if is_numeric(c) and not self.is_key(table, c)]
+            self._measures[id(table)] = cached
+        return cached
 
     def date_columns(self, table: Table) -> list[Column]:
         return [c for c in table.columns if is_temporal(c)]
