@@ -64,6 +64,7 @@ def _litellm():
     import litellm
 
     litellm.telemetry = False
+    litellm.suppress_debug_info = True  # no "Give Feedback" banners (with request details) in logs
     return litellm
 
 

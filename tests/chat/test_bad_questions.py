@@ -114,3 +114,17 @@ def test_empty_and_enormous_questions(chinook, question, executed, settings):
     settings.LLM_MODEL = ""
     answer = answer_question(chinook, question)
     assert answer.refused and answer.text and executed == []
+
+
+@pytest.mark.parametrize("status", [401, 500])
+def test_the_llm_key_never_reaches_answers_or_logs(
+    chinook, fake_llm, settings, caplog, capsys, status
+):
+    settings.LLM_API_KEY = "sk-test-secret-key-123456"
+    fake_llm.fail(status)
+    with caplog.at_level("DEBUG"):
+        answer = answer_question(chinook, "How many customers are in Brazil?")
+    assert answer.error and not answer.rows
+    out = capsys.readouterr()
+    for text in (answer.error, answer.text, caplog.text, out.out, out.err):
+        assert "sk-test-secret-key-123456" not in text
