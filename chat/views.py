@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connections.services import visible_connections
+from connections.services import get_visible_connection, visible_connections
 from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
 
@@ -45,7 +45,15 @@ def chat_home(request):
 @login_required
 @require_POST
 def new_session(request):
-    session = sessions.create_session(request.user)
+    """A new chat on the database given ("Ask" on the databases page), else on the selected one."""
+    connection_id = request.POST.get("connection_id")
+    connections = None
+    if connection_id:
+        connection = get_visible_connection(request.user, connection_id)
+        if not connection.is_active:
+            raise Http404("No such database.")
+        connections = [connection]
+    session = sessions.create_session(request.user, connections=connections)
     return redirect("chat_session", session_id=session.pk)
 
 

@@ -346,3 +346,13 @@ def test_a_follow_up_is_not_served_from_another_conversations_cache(alice, alice
     assert first.status == follow.status == elsewhere.status == "done"
     assert elsewhere.result["cached"] is False
     assert elsewhere.result["databases"][0]["rows"] != follow.result["databases"][0]["rows"]
+
+
+def test_ask_from_the_databases_page_starts_a_chat_on_that_database(alice_client, alice, chinook):
+    page = alice_client.get(reverse("databases")).content.decode()
+    assert f'name="connection_id" value="{chinook.pk}"' in page
+    response = alice_client.post(reverse("chat_new"), {"connection_id": str(chinook.pk)})
+    session = ChatSession.objects.get(owner=alice)
+    assert response["Location"] == reverse("chat_session", args=[session.pk])
+    assert [e.connection for e in session.databases.all()] == [chinook]
+    assert alice_client.post(reverse("chat_new"), {"connection_id": "nope"}).status_code == 404
