@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 from django.core.paginator import Paginator
+from django.db.models import Max
 
 from .models import QueryRun
 
@@ -34,6 +35,19 @@ def history_context(user, params) -> dict:
         "database": database,
         "status": status,
     }
+
+
+def recently_used(user, connections, limit: int = 5) -> list:
+    """The connections the user asked questions of most recently (staff: anyone asked)."""
+    last = dict(
+        runs_for(user)
+        .order_by()
+        .values_list("connection_id")
+        .annotate(last=Max("created_at"))
+        .values_list("connection_id", "last")
+    )
+    used = [c for c in connections if c.pk in last]
+    return sorted(used, key=lambda c: last[c.pk], reverse=True)[:limit]
 
 
 def _percentile(values: list[float], fraction: float) -> float:

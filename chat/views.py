@@ -228,4 +228,8 @@ def history_page(request):
 def dashboard_page(request):
     context = dashboard_context(request.user)
     context["query_figures"] = history.figures_by_database(request.user, context["connections"])
+    # Questions asked say "used" better than selections and tests, once there are any.
+    context["recently_used"] = (
+        history.recently_used(request.user, context["connections"]) or context["recently_used"]
+    )
     return render(request, "schemas_app/dashboard.html", context)

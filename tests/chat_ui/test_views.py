@@ -272,11 +272,13 @@ def test_history_page_own_runs_and_staff_sees_all(alice_client, alice_session, a
     assert "How many tracks are there?" not in other.get(reverse("history")).content.decode()
 
 
-def test_dashboard_shows_query_figures(alice_client, alice_session):
+def test_dashboard_shows_query_figures(alice_client, alice_session, chinook):
     ask(alice_client, alice_session, "How many tracks are there?")
     run_pending(alice_client, alice_session)
-    body = alice_client.get(reverse("dashboard")).content.decode()
+    response = alice_client.get(reverse("dashboard"))
+    body = response.content.decode()
     assert "Error rate" in body and "0%" in body
+    assert [c.pk for c in response.context["recently_used"]] == [chinook.pk]
 
 
 def test_chat_page_queries_do_not_grow_with_messages(
