@@ -183,7 +183,10 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
             _finish(message, _payload(message, [(c, answer) for c in connections]), cached=False)
             return
 
-    _set_phase(message.pk, f"writing SQL and running on {len(connections)} database(s)")
+    # With one generation per database (built-in engine, or an LLM on one database) writing
+    # and running happen together in each worker.
+    running = f"running on {len(connections)} database(s)"
+    _set_phase(message.pk, running if generated else f"writing SQL and {running}")
     started = time.monotonic()
     results: list[tuple[Connection, Answer]] = []
     with ThreadPoolExecutor(max_workers=max(1, len(connections))) as pool:
