@@ -1,6 +1,5 @@
 from django.db import models
 
-from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
 
 
@@ -64,9 +63,6 @@ class SchemaSnapshot(models.Model):
         if not self.tables_total:
             return 0
         return min(99, int(100 * self.tables_done / self.tables_total))
-
-    def schema(self) -> SchemaDocument | None:
-        return SchemaDocument.from_dict(self.document) if self.document else None
 
 
 class ExtractionSchedule(models.Model):

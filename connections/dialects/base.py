@@ -38,9 +38,6 @@ class ConnectionParams:
     password: str = field(default="", repr=False)
     options: tuple[tuple[str, Any], ...] = ()
 
-    def option(self, name: str, default: Any = None) -> Any:
-        return dict(self.options).get(name, default)
-
 
 @dataclass
 class TestResult:
