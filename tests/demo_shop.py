@@ -138,13 +138,9 @@ def seeded(tmp_path_factory):
         "clickhouse": _with_database(CLICKHOUSE_URL, DB_NAME),
     }
     wait_for_clickhouse(parse_connection_url(CLICKHOUSE_URL))
-    seconds = {}
     try:
-        for kind, params in targets.items():
-            started = time.perf_counter()
+        for params in targets.values():
             seed(params)
-            seconds[kind] = time.perf_counter() - started
-        assert max(seconds.values()) < 10, seconds  # the default scale must stay quick
         yield targets
     finally:
         _drop_databases()

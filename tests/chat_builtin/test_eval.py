@@ -40,7 +40,7 @@ def _assert_floors(report: dict) -> None:
     assert totals["answered_but_should_refuse"] == 0, bad
     assert totals["execution_accuracy_pct"] >= 85, bad
     assert totals["answered_pct"] >= 75, totals
-    assert totals["engine_ms_p50"] < 100, totals
+    # Speed is measured by benchmarks/bench_context.py, not asserted here.
 
 
 def test_question_sets_are_big_enough_and_well_formed():
