@@ -93,6 +93,18 @@ class Dialect(ABC):
         return message
 
 
+def fetch_capped(cursor, max_rows: int, batch: int = 2000) -> tuple[list[tuple], bool]:
+    """Read at most `max_rows` rows in batches (never the whole result), plus one more row
+    to tell whether the result was cut. Returns (rows, truncated)."""
+    rows: list[tuple] = []
+    while cursor.description is not None and len(rows) <= max_rows:
+        chunk = cursor.fetchmany(min(batch, max_rows + 1 - len(rows)))
+        if not chunk:
+            break
+        rows.extend(chunk)
+    return rows[:max_rows], len(rows) > max_rows
+
+
 def timed_test(dialect: Dialect, probe) -> TestResult:
     """Shared shape of test_connection(): run `probe()` -> server version, time it."""
     started = time.perf_counter()

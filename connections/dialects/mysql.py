@@ -9,7 +9,7 @@ import MySQLdb.cursors
 from MySQLdb.constants import FIELD_TYPE
 from sqlalchemy.dialects.mysql.mysqldb import MySQLDialect_mysqldb
 
-from .base import ConnectorError, QueryResult, TestResult, connect_timeout, timed_test
+from .base import ConnectorError, QueryResult, TestResult, connect_timeout, fetch_capped, timed_test
 from .introspection import mysql as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
@@ -101,17 +101,10 @@ class MySQL(QueuePooledDialect):
             self._set_limits(conn, timeout)
             cur = conn.cursor(MySQLdb.cursors.SSCursor)  # unbuffered: rows arrive as we read
             cur.execute(sql)
-            rows: list[tuple] = []
-            truncated = False
-            while batch := cur.fetchmany(FETCH_BATCH):
-                room = max_rows - len(rows)
-                rows.extend(batch[:room])
-                if len(batch) > room:
-                    truncated = True
-                    # Closing an unbuffered cursor would read every remaining row; dropping
-                    # the connection ends the transfer at once.
-                    keep = False
-                    break
+            rows, truncated = fetch_capped(cur, max_rows, FETCH_BATCH)
+            # Closing an unbuffered cursor with rows left would read them all; dropping the
+            # connection ends the transfer at once.
+            keep = not truncated
             columns = [d[0] for d in cur.description or ()]
             types = [_TYPE_NAMES.get(d[1], str(d[1])) for d in cur.description or ()]
             if keep:

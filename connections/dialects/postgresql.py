@@ -11,7 +11,15 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .base import ConnectorError, Dialect, QueryResult, TestResult, connect_timeout, timed_test
+from .base import (
+    ConnectorError,
+    Dialect,
+    QueryResult,
+    TestResult,
+    connect_timeout,
+    fetch_capped,
+    timed_test,
+)
 from .introspection import postgresql as introspection
 from .schema import SchemaDocument
 
@@ -167,19 +175,11 @@ class PostgreSQL(Dialect):
             cur = conn.cursor()
         try:
             cur.execute(sql)
-            rows: list[tuple] = []
-            while cur.description is not None and len(rows) <= max_rows:
-                batch = cur.fetchmany(min(FETCH_BATCH, max_rows + 1 - len(rows)))
-                if not batch:
-                    break
-                rows.extend(batch)
-            truncated = len(rows) > max_rows
+            rows, truncated = fetch_capped(cur, max_rows, FETCH_BATCH)
             columns, types = self._describe(conn, cur)
         finally:
             cur.close()
-        return QueryResult(
-            columns, types, rows[:max_rows], truncated, (time.perf_counter() - started) * 1000
-        )
+        return QueryResult(columns, types, rows, truncated, (time.perf_counter() - started) * 1000)
 
     def introspect(self) -> SchemaDocument:
         """The catalog in a fixed number of queries (connections/dialects/introspection)."""

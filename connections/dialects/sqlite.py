@@ -8,7 +8,7 @@ import time
 import weakref
 from pathlib import Path
 
-from .base import ConnectorError, Dialect, QueryResult, TestResult, timed_test
+from .base import ConnectorError, Dialect, QueryResult, TestResult, fetch_capped, timed_test
 from .introspection import sqlite as introspection
 from .schema import SchemaDocument
 
@@ -118,14 +118,7 @@ class SQLite(Dialect):
         cur = None
         try:
             cur = conn.execute(sql)
-            rows: list[tuple] = []
-            truncated = False
-            while batch := cur.fetchmany(FETCH_BATCH):
-                room = max_rows - len(rows)
-                rows.extend(batch[:room])
-                if len(batch) > room:
-                    truncated = True
-                    break
+            rows, truncated = fetch_capped(cur, max_rows, FETCH_BATCH)
             columns = [d[0] for d in cur.description or ()]
             return QueryResult(
                 columns,
