@@ -17,7 +17,7 @@ from django.conf import settings
 from connections.dialects import SQLGLOT_DIALECTS, ConnectorError, Dialect
 from connections.dialects.schema import Column, SchemaDocument, Table
 
-from .sampling import json_safe, table_expression
+from .sampling import json_safe
 
 NUMERIC = re.compile(r"int|numeric|decimal|float|double|real|money|serial|number", re.I)
 TEMPORAL = re.compile(r"date|time", re.I)
@@ -30,7 +30,7 @@ UNPROFILABLE = re.compile(
 
 def _source(table: Table, kind: str, limit: int) -> exp.Expression:
     """The table itself when small; a sample of about `limit` rows when it is big."""
-    base = table_expression(table, kind)
+    base = table.sql_ref(kind)
     rows = table.row_count or 0
     if rows <= limit:
         return base

@@ -35,21 +35,9 @@ def json_safe(value):
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 
-def table_expression(table: Table, kind: str) -> exp.Table:
-    return exp.Table(
-        this=exp.to_identifier(table.name, quoted=True),
-        db=exp.to_identifier(table.schema, quoted=True)
-        if table.schema and kind != "sqlite"
-        else None,
-    )
-
-
 def sample_query(table: Table, kind: str, rows: int) -> str:
     return (
-        exp.select("*")
-        .from_(table_expression(table, kind))
-        .limit(rows)
-        .sql(dialect=SQLGLOT_DIALECTS[kind])
+        exp.select("*").from_(table.sql_ref(kind)).limit(rows).sql(dialect=SQLGLOT_DIALECTS[kind])
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import sqlglot.expressions as exp
+
 
 @dataclass
 class Column:
@@ -63,6 +65,16 @@ class Table:
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def sql_ref(self, kind: str) -> exp.Table:
+        """This table as a quoted sqlglot reference for `kind`. SQLite's schema is always
+        "main" and stays implicit; elsewhere it qualifies, so a non-default schema works."""
+        return exp.Table(
+            this=exp.to_identifier(self.name, quoted=True),
+            db=exp.to_identifier(self.schema, quoted=True)
+            if self.schema and kind != "sqlite"
+            else None,
+        )
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -37,7 +37,7 @@ from .linking import (
     split_identifier,
 )
 from .points import match_points, matching_example
-from .sqlbuild import JoinGraph, col, month_start, table_ref, year_of
+from .sqlbuild import JoinGraph, col, month_start, year_of
 
 WRITE_WORDS = {
     "delete",
@@ -359,7 +359,7 @@ class _Question:
             n = re.search(r"\b(\d+)\b", t)
             limit = int(n.group(1)) if n else 5
             sql = self.render(
-                exp.select("*").from_(table_ref(table, self.kind)).limit(min(limit, 100))
+                exp.select("*").from_(table.sql_ref(self.kind)).limit(min(limit, 100))
             )
             return Generated(sql=sql, explanation=f"A sample of {limit} rows from {table.name}.")
         if (
@@ -370,7 +370,7 @@ class _Question:
         ):
             sql = self.render(
                 exp.select(exp.Count(this=exp.Star()).as_("row_count")).from_(
-                    table_ref(table, self.kind)
+                    table.sql_ref(self.kind)
                 )
             )
             return Generated(
@@ -709,7 +709,7 @@ class _Question:
             if match.condition is not None:
                 where.append(match.condition.copy())
 
-        select = exp.select().from_(table_ref(subject, self.kind))
+        select = exp.select().from_(subject.sql_ref(self.kind))
         group: list[exp.Expression] = []
         outputs: list[exp.Expression] = []
         order = None

@@ -9,16 +9,6 @@ import sqlglot.expressions as exp
 from connections.dialects.schema import SchemaDocument, Table
 
 
-def table_ref(table: Table, kind: str) -> exp.Table:
-    # SQLite's schema is always "main"; elsewhere qualify so a non-default schema still works.
-    return exp.Table(
-        this=exp.to_identifier(table.name, quoted=True),
-        db=exp.to_identifier(table.schema, quoted=True)
-        if table.schema and kind != "sqlite"
-        else None,
-    )
-
-
 def col(table: Table, name: str) -> exp.Column:
     return exp.Column(
         this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table.name, quoted=True)
@@ -163,5 +153,5 @@ class JoinGraph:
                 on = exp.and_(
                     *[exp.EQ(this=col(left, a), expression=col(right, b)) for a, b in pairs]
                 )
-                select = select.join(table_ref(right, kind), on=on, join_type="inner")
+                select = select.join(right.sql_ref(kind), on=on, join_type="inner")
         return select
