@@ -230,8 +230,8 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
     owner = message.session.owner
     databases = []
     for connection, answer in results:
-        run_ids = _store_runs(owner, message, connection, answer)
         rows = json_rows(answer.rows)
+        run_ids = _store_runs(owner, message, connection, answer, rows)
         if run_ids and answer.sql and not answer.error:
             cache.set(f"run-rows:{run_ids[-1]}", rows, settings.CHAT_RESULT_CACHE_TTL)
         databases.append(
@@ -266,32 +266,33 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
     }
 
 
-def _store_runs(owner, message: ChatMessage, connection: Connection, answer: Answer) -> list[int]:
-    engine = answer.engine
+def _store_runs(
+    owner, message: ChatMessage, connection: Connection, answer: Answer, rows: list[list]
+) -> list[int]:
+    """One QueryRun per attempt (a refusal or an error before any SQL ran is one run too);
+    `rows` are the answer's rows already made JSON-safe."""
+    common = {
+        "owner": owner,
+        "message": message,
+        "connection": connection,
+        "connection_name": connection.name,
+        "question": message.question,
+        "engine": answer.engine,
+    }
     if not answer.attempts:
-        status = QueryRun.Status.REFUSED if answer.refused else QueryRun.Status.ERROR
         run = QueryRun.objects.create(
-            owner=owner,
-            message=message,
-            connection=connection,
-            connection_name=connection.name,
-            question=message.question,
+            **common,
             sql=answer.sql or "",
-            status=status,
+            status=QueryRun.Status.REFUSED if answer.refused else QueryRun.Status.ERROR,
             error=answer.error or (answer.text if answer.refused else ""),
-            engine=engine,
         )
         return [run.pk]
     ids = []
-    last = len(answer.attempts)
     for number, attempt in enumerate(answer.attempts, start=1):
-        final = number == last
+        final = number == len(answer.attempts)
+        shown = final and attempt.status == "ok"
         run = QueryRun.objects.create(
-            owner=owner,
-            message=message,
-            connection=connection,
-            connection_name=connection.name,
-            question=message.question,
+            **common,
             attempt=number,
             final=final,
             sql=attempt.sql,
@@ -302,11 +303,8 @@ def _store_runs(owner, message: ChatMessage, connection: Connection, answer: Ans
             row_count=attempt.row_count,
             truncated=answer.truncated if final else False,
             duration_ms=attempt.duration_ms,
-            engine=engine,
             columns=answer.columns if final else [],
-            preview=json_rows(answer.rows[: settings.CHAT_PREVIEW_ROWS])
-            if final and attempt.status == "ok"
-            else [],
+            preview=rows[: settings.CHAT_PREVIEW_ROWS] if shown else [],
         )
         ids.append(run.pk)
     return ids
