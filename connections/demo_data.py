@@ -516,6 +516,12 @@ def writer_for(params: dict) -> Writer:
     ](params)
 
 
+def sqlite_target(path) -> dict:
+    """seed()'s target for a SQLite file (what parse_connection_url gives for sqlite:///...)."""
+    return {"kind": "sqlite", "host": "", "port": None, "username": "", "password": "",
+            "options": {}, "database": str(path)}  # fmt: skip
+
+
 def seed(
     params: dict,
     *,

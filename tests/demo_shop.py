@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from connections.connection_url import parse_connection_url
-from connections.demo_data import seed
+from connections.demo_data import seed, sqlite_target
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN_URL = os.environ.get("TEST_MYSQL_ADMIN_URL", "mysql://root@127.0.0.1:3306/")
@@ -124,15 +124,7 @@ def wait_for_clickhouse(params: dict, seconds: float = 60) -> None:
 def seeded(tmp_path_factory):
     """{kind: params} with the default-scale demo written into each engine."""
     targets = {
-        "sqlite": {
-            "kind": "sqlite",
-            "host": "",
-            "port": None,
-            "username": "",
-            "password": "",
-            "options": {},
-            "database": str(tmp_path_factory.mktemp("demo") / "demo.sqlite3"),
-        },
+        "sqlite": sqlite_target(tmp_path_factory.mktemp("demo") / "demo.sqlite3"),
         "postgresql": _with_database(PG_ADMIN_URL, DB_NAME),
         "mysql": _with_database(MYSQL_ADMIN_URL, DB_NAME),
         "clickhouse": _with_database(CLICKHOUSE_URL, DB_NAME),
@@ -165,15 +157,5 @@ def _drop_databases() -> None:
 def demo_shop_sqlite(tmp_path_factory) -> str:
     """The path of a SQLite file holding the default-scale demo shop."""
     path = str(tmp_path_factory.mktemp("demo_shop") / "demo.sqlite3")
-    seed(
-        {
-            "kind": "sqlite",
-            "host": "",
-            "port": None,
-            "username": "",
-            "password": "",
-            "options": {},
-            "database": path,
-        }
-    )
+    seed(sqlite_target(path))
     return path

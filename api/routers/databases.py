@@ -11,6 +11,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from connections import services as registry
+from connections.connection_url import SCHEME_KINDS
 from connections.dialects import retire_engine
 from connections.forms import ConnectionAdminForm
 from connections.models import Connection
@@ -45,7 +46,6 @@ CONNECTION_FIELDS = (
     "password",
     "options",
 )
-KIND_ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
 
 
 def database_out(connection: Connection) -> dict:
@@ -88,7 +88,7 @@ def database_out(connection: Connection) -> dict:
 
 def _kind(payload) -> str | None:
     given = [k for k in (payload.database_type, payload.kind) if k]
-    kinds = {KIND_ALIASES.get(k.strip().lower(), k.strip().lower()) for k in given}
+    kinds = {SCHEME_KINDS.get(k.strip().lower(), k.strip().lower()) for k in given}
     if len(kinds) > 1:
         raise HttpError(400, "database_type and kind disagree.")
     kind = kinds.pop() if kinds else None

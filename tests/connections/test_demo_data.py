@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from connections.demo_data import TABLE_ORDER, generate, seed, table_counts
+from connections.demo_data import TABLE_ORDER, generate, seed, sqlite_target, table_counts
 from connections.models import Connection
 from tests.demo_shop import DB_NAME, normalize, reader
 
@@ -102,15 +102,7 @@ def test_generation_is_deterministic():
 
 
 def test_reseeding_replaces_tables_with_the_same_data(tmp_path):
-    params = {
-        "kind": "sqlite",
-        "host": "",
-        "port": None,
-        "username": "",
-        "password": "",
-        "options": {},
-        "database": str(tmp_path / "demo.sqlite3"),
-    }
+    params = sqlite_target(tmp_path / "demo.sqlite3")
 
     def dump():
         conn = sqlite3.connect(params["database"])

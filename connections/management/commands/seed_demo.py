@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.connection_url import ConnectionURLError, parse_connection_url
-from connections.demo_data import DEFAULT_DATABASE, seed
+from connections.demo_data import DEFAULT_DATABASE, seed, sqlite_target
 from connections.models import Connection
 from connections.services import set_default_connection
 
@@ -60,15 +60,7 @@ class Command(BaseCommand):
             except ConnectionURLError as exc:
                 raise CommandError(str(exc)) from None
         else:  # the file beside the system database
-            params = {
-                "kind": "sqlite",
-                "host": "",
-                "port": None,
-                "username": "",
-                "password": "",
-                "database": str(settings.DATA_DIR / "demo.sqlite3"),
-                "options": {},
-            }
+            params = sqlite_target(settings.DATA_DIR / "demo.sqlite3")
         target = (
             params["database"]
             if params["kind"] == "sqlite"
