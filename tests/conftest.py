@@ -11,7 +11,7 @@ import pytest
 # A fixed test key: the Celery worker that one test starts must decrypt what tests encrypt.
 TEST_CREDENTIALS_KEY = "yQ1n3k9o0Qd6b7QX2o8mJ1vYfYH6bN0w4bq5m3kqfXg="
 
-pytest_plugins = ["tests.servers", "tests.demo_shop"]
+pytest_plugins = ["tests.servers", "tests.demo_shop", "tests.chat.fake_llm"]
 
 
 @pytest.fixture

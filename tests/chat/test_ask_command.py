@@ -3,17 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from schemas_app.services import extract_now
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    extract_now(connection)
-    return connection
 
 
 def test_prints_sql_rows_and_answer(chinook, fake_llm, capsys):

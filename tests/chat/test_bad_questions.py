@@ -5,9 +5,7 @@ import sqlite3
 import pytest
 
 from chat.answering.pipeline import answer_question
-from connections.dialects.sqlite import SQLite
 from schemas_app.services import extract_now
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +20,6 @@ def chinook(make_connection, chinook_sqlite, tmp_path):
     connection = make_connection(replace(chinook_sqlite.params, database=str(path)), name="chinook")
     extract_now(connection, with_profile=True)
     return connection
-
-
-@pytest.fixture
-def executed(monkeypatch):
-    seen = []
-    real = SQLite.execute
-
-    def spy(self, sql, **kwargs):
-        seen.append(sql)
-        return real(self, sql, **kwargs)
-
-    monkeypatch.setattr(SQLite, "execute", spy)
-    return seen
 
 
 def counts(connection) -> tuple[int, int]:

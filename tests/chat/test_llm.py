@@ -6,7 +6,6 @@ import pytest
 
 from chat.answering import llm
 from chat.answering.context import SchemaContext
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
 
 CONTEXT = SchemaContext(
     text="Schema:\nTABLE customers\n  id INTEGER PK\n", tables=["customers"], token_estimate=10

@@ -16,7 +16,6 @@ from chat.answering import llm
 from chat.answering.context import estimate_tokens
 from chat.models import ChatMessage, QueryRun
 from schemas_app.services import extract_now
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,34 +6,11 @@ import pytest
 
 from chat.answering.pipeline import answer_question
 from chat.answering.types import Turn
-from connections.dialects.sqlite import SQLite
 from schemas_app.services import extract_now
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
 
 pytestmark = pytest.mark.django_db
 
 BRAZIL = "SELECT count(*) FROM Customer WHERE Country = 'Brazil'"
-
-
-@pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    extract_now(connection, with_profile=True)
-    return connection
-
-
-@pytest.fixture
-def executed(monkeypatch):
-    """Every SQL that reached the database, to prove what never did."""
-    seen = []
-    real = SQLite.execute
-
-    def spy(self, sql, **kwargs):
-        seen.append(sql)
-        return real(self, sql, **kwargs)
-
-    monkeypatch.setattr(SQLite, "execute", spy)
-    return seen
 
 
 def invoice_count(chinook_sqlite) -> int:

@@ -5,7 +5,6 @@ import pytest
 from chat.answering.pipeline import answer_question, load_schema
 from schemas_app import datapoints
 from schemas_app.models import DataPoint
-from tests.chat.fake_llm import fake_llm_fixture  # noqa: F401 (registers the fake_llm fixture)
 
 from .conftest import DEMO_POINTS
 
