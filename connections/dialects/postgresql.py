@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+from functools import partial
 
 import psycopg
 from psycopg import errors
@@ -60,6 +61,11 @@ class PostgreSQL(Dialect):
         }
         # sslmode, sslrootcert, ... go to libpq untouched.
         kwargs.update(dict(p.options))
+        # The session default is read-only too, so that even a transaction a statement
+        # manages to open for itself (after a COMMIT) cannot write.
+        kwargs["options"] = " ".join(
+            filter(None, [kwargs.get("options"), "-c default_transaction_read_only=on"])
+        )
         return {k: v for k, v in kwargs.items() if v not in ("", None)}
 
     def _connect(self) -> psycopg.Connection:
@@ -166,15 +172,20 @@ class PostgreSQL(Dialect):
         conn.execute(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
         if QUERY_START.match(sql):
             # A named (server-side) cursor: FETCH in batches and stop at max_rows; closing it
-            # early is a cheap CLOSE, unlike cancelling a streamed query.
+            # early is a cheap CLOSE, unlike cancelling a streamed query. DECLARE takes
+            # exactly one statement.
             cur = conn.cursor(name="datachat_query")
+            execute = cur.execute
         else:
             # Not a plain query (EXPLAIN, or a write that bypassed the guard): DECLARE would
             # reject it as a syntax error, so run it plainly and let the read-only
-            # transaction refuse writes by name. Such results are small.
+            # transaction refuse writes by name. Such results are small. prepare=True sends
+            # it through the extended protocol, which takes one statement: the simple
+            # protocol would run "COMMIT; BEGIN READ WRITE; ..." as several.
             cur = conn.cursor()
+            execute = partial(cur.execute, prepare=True)
         try:
-            cur.execute(sql)
+            execute(sql)
             rows, truncated = fetch_capped(cur, max_rows, FETCH_BATCH)
             columns, types = self._describe(conn, cur)
         finally:

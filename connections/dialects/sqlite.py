@@ -54,6 +54,9 @@ class SQLite(Dialect):
                 factory=_Connection,
             )
             conn.execute("PRAGMA query_only = ON")
+            # query_only is itself a pragma a statement could turn off, and ATTACH/VACUUM
+            # INTO reach other files: the authorizer refuses those before they run.
+            conn.set_authorizer(_refuse_escapes)
         except sqlite3.Error as exc:
             raise ConnectorError(f"Cannot open {self.params.database}: {exc}") from None
         with self._lock:
@@ -133,7 +136,7 @@ class SQLite(Dialect):
                 raise ConnectorError(
                     f"Query timed out after {timeout:g} s.", transient=True
                 ) from None
-            if "readonly" in text or "read-only" in text:
+            if "readonly" in text or "read-only" in text or "authoriz" in text:
                 raise ConnectorError(
                     f"Refused: the database is opened read-only ({text})."
                 ) from None
@@ -142,6 +145,18 @@ class SQLite(Dialect):
             conn.set_progress_handler(None, 0)
             if cur is not None:
                 cur.close()  # ends the statement even when the result was cut at max_rows
+
+
+# Pragmas that would loosen the read-only session if a statement could set them.
+_GUARDED_PRAGMAS = {"query_only", "writable_schema", "trusted_schema", "journal_mode"}
+
+
+def _refuse_escapes(action, arg1, arg2, db_name, trigger) -> int:
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and arg1.lower() in _GUARDED_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 def _column_types(columns: list[str], rows: list[tuple]) -> list[str]:

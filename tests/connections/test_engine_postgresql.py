@@ -145,6 +145,32 @@ def test_writes_refused_by_the_database(engine, pg_admin, pg_database, sql):
         assert admin.execute("SELECT to_regclass('hijack')").fetchone() == (None,)
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COMMIT; CREATE TABLE hijack (a int)",
+        "ROLLBACK; CREATE TABLE hijack (a int)",
+        "COMMIT; SET default_transaction_read_only = off; CREATE TABLE hijack (a int)",
+        "COMMIT; BEGIN READ WRITE; CREATE TABLE hijack (a int); COMMIT",
+        "SELECT 1; COMMIT; BEGIN READ WRITE; CREATE TABLE hijack (a int); COMMIT",
+    ],
+)
+def test_stacked_statements_cannot_leave_the_read_only_transaction(
+    engine, pg_admin, pg_database, sql
+):
+    with pytest.raises(ConnectorError):
+        engine.execute(sql, max_rows=10, timeout=5)
+    for follow_up in ("SET default_transaction_read_only = off", "COMMIT"):
+        try:
+            engine.execute(follow_up, max_rows=1, timeout=5)
+        except ConnectorError:
+            pass
+    with pytest.raises(ConnectorError, match="read-only"):
+        engine.execute("CREATE TABLE hijack (a int)", max_rows=1, timeout=5)
+    with pg_admin(pg_database) as admin:
+        assert admin.execute("SELECT to_regclass('hijack')").fetchone() == (None,)
+
+
 def test_sql_error_message(engine):
     with pytest.raises(ConnectorError, match='column "nosuch" does not exist') as info:
         engine.execute("SELECT nosuch", max_rows=1, timeout=5)

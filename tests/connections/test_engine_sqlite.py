@@ -64,7 +64,7 @@ def test_timeout_interrupts(engine):
         "INSERT INTO items VALUES (3, 'new', 1)",
         "DELETE FROM items",
         "CREATE TABLE hijack (a)",
-        "PRAGMA query_only = OFF",  # even when it "succeeds", the file stays mode=ro
+        "PRAGMA query_only = OFF",
     ],
 )
 def test_writes_refused(engine, sqlite_database, sql):
@@ -80,6 +80,25 @@ def test_writes_refused(engine, sqlite_database, sql):
         assert check.execute(
             "SELECT count(*) FROM sqlite_master WHERE name = 'hijack'"
         ).fetchone() == (0,)
+
+
+def test_session_cannot_be_loosened_or_reach_other_files(engine, tmp_path):
+    """Every statement runs on the same per-thread connection: turning query_only off once
+    must not open the way for later statements to write elsewhere."""
+    copy, attached = tmp_path / "copy.db", tmp_path / "attached.db"
+    statements = [
+        "PRAGMA query_only = OFF",
+        f"VACUUM INTO '{copy}'",
+        f"ATTACH '{attached}' AS x",
+        "CREATE TEMP TABLE evil (a)",
+    ]
+    for sql in statements:
+        with pytest.raises(ConnectorError, match="read-only"):
+            engine.execute(sql, max_rows=1, timeout=5)
+    with pytest.raises(ConnectorError, match="unknown database x"):
+        engine.execute("CREATE TABLE x.evil (a)", max_rows=1, timeout=5)
+    assert not copy.exists() and not attached.exists()
+    assert engine.execute("PRAGMA query_only", max_rows=1, timeout=5).rows == [(1,)]
 
 
 def test_chinook_loaded(chinook_sqlite):
