@@ -40,20 +40,59 @@ def latest_snapshot(connection: Connection) -> SchemaSnapshot | None:
     )
 
 
+class _NotStored(Exception):
+    """Raised inside the caches below: lru_cache does not keep exceptions, so a snapshot read
+    before its document or profiles exist is read again next time instead of cached empty."""
+
+
 @lru_cache(maxsize=16)
-def snapshot_document(snapshot_id: int) -> SchemaDocument | None:
-    """The parsed document of a snapshot, cached per process: snapshots never change once
-    succeeded, and parsing a 2,000-table document on every request would be the slow part."""
+def _parsed_document(snapshot_id: int) -> SchemaDocument:
     data = SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("document", flat=True).first()
-    return SchemaDocument.from_dict(data) if data else None
+    if not data:
+        raise _NotStored
+    return SchemaDocument.from_dict(data)
+
+
+def snapshot_document(snapshot_id: int) -> SchemaDocument | None:
+    """The parsed document of a snapshot, cached per process: a stored document never changes,
+    and parsing a 2,000-table document on every request would be the slow part. A snapshot
+    without a document yet (pending, running) is not cached."""
+    try:
+        return _parsed_document(snapshot_id)
+    except _NotStored:
+        return None
 
 
 @lru_cache(maxsize=16)
-def snapshot_profiles(snapshot_id: int) -> dict:
-    return (
+def _stored_profiles(snapshot_id: int, profiled_at) -> dict:
+    profiles = (
         SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("profiles", flat=True).first()
-        or {}
     )
+    if profiles is None:
+        raise _NotStored
+    return profiles
+
+
+def snapshot_profiles(snapshot_id: int) -> dict:
+    """The column profiles of a snapshot ({} until profiled), cached per process.
+
+    Profiles arrive after the snapshot (a separate task, maybe in another process) and can be
+    redone, so the cache is keyed by `profiled_at`, read on each call with one small indexed
+    query: every process sees new profiles as soon as they are stored.
+    """
+    profiled_at = (
+        SchemaSnapshot.objects.filter(pk=snapshot_id).values_list("profiled_at", flat=True).first()
+    )
+    try:
+        return _stored_profiles(snapshot_id, profiled_at)
+    except _NotStored:
+        return {}
+
+
+def clear_caches() -> None:
+    """Forget parsed documents and profiles (tests reuse snapshot ids across rollbacks)."""
+    _parsed_document.cache_clear()
+    _stored_profiles.cache_clear()
 
 
 def active_snapshot(connection: Connection) -> SchemaSnapshot | None:
@@ -263,7 +302,6 @@ def run_profiling(snapshot_id: int) -> SchemaSnapshot:
     else:
         fields = {"profile_status": "done", "profiles": profiles, "profiled_at": timezone.now()}
     SchemaSnapshot.objects.filter(pk=snapshot_id).update(phase="done", **fields)
-    snapshot_profiles.cache_clear()
     return SchemaSnapshot.objects.get(pk=snapshot_id)
 
 

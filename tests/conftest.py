@@ -60,5 +60,4 @@ def _fresh_snapshot_caches():
     """Snapshot ids can repeat across rolled-back tests; never serve a cached document."""
     from schemas_app import services
 
-    services.snapshot_document.cache_clear()
-    services.snapshot_profiles.cache_clear()
+    services.clear_caches()
