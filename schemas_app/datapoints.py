@@ -10,9 +10,13 @@ question: BM25 always, blended with cosine similarity of embeddings when EMBEDDI
 
 from __future__ import annotations
 
+import bisect
+import datetime
 import hashlib
 import json
+import json.scanner
 import logging
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -35,6 +39,7 @@ logger = logging.getLogger(__name__)
 FILE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 2_000_000
 MAX_CANDIDATES = 2000
+MAX_PATH_CHARS = 500  # DataPoint.source_file
 KINDS = ("metric", "glossary", "table_note", "example")
 KIND_ALIASES = {"term": "glossary", "note": "table_note", "table": "table_note", "query": "example"}
 
@@ -77,10 +82,8 @@ class ParsedPoint:
     content: dict
     file: str
     line: int | None
-
-    @property
-    def content_hash(self) -> str:
-        return content_hash(self.kind, self.content)
+    digest: str = ""  # content_hash, computed while parsing (where errors are per entry)
+    text: str = ""  # search_text
 
 
 @dataclass
@@ -127,10 +130,17 @@ def resolve_connection(identifier: str) -> Connection:
 # --- parsing -------------------------------------------------------------------------------
 
 LINE = "__line__"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's first line (1-based) under LINE."""
+    """SafeLoader that records each mapping's first line (1-based) under LINE, and leaves
+    dates as written: `equals: 2025-01-01` is the text "2025-01-01", not a date object."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != TIMESTAMP_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -142,12 +152,27 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != LINE}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
+def _load_yaml(text: str) -> list:
+    """Every document of the file (`---` separates several), None ones dropped."""
+    loaded = yaml.load_all(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+    return [document for document in loaded if document is not None]
+
+
+def _load_json(text: str) -> Any:
+    """json.loads that also records each object's first line under LINE. JSON is read as
+    JSON (YAML, though a superset, refuses tabs); the pure-Python scanner is used because
+    only it lets us see where each object starts."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    decoder = json.JSONDecoder()
+
+    def parse_object(s_and_end, *args):
+        obj, end = json.decoder.JSONObject(s_and_end, *args)
+        obj[LINE] = bisect.bisect_left(newlines, s_and_end[1] - 1) + 1  # line of the "{"
+        return obj, end
+
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    return decoder.decode(text)
 
 
 def _slug(text: str) -> str:
@@ -160,24 +185,62 @@ def normalize_question(text: str) -> str:
 
 def content_hash(kind: str, content: dict) -> str:
     data = json.dumps({"kind": kind, **content}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    # surrogatepass: a hash never fails, even on text validation would refuse.
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str, name: str) -> str:
+    """The text unless no database could store it (NUL, lone UTF-16 surrogates)."""
+    if "\x00" in value:
+        raise ValueError(f"'{name}' contains a NUL character")
+    if _SURROGATE.search(value):
+        raise ValueError(f"'{name}' contains an invalid character (a lone UTF-16 surrogate)")
+    return value
+
+
+def _scalar(value: Any, name: str) -> str | int | float | bool:
+    """One plain value: text, a finite number or a boolean (dates become ISO text)."""
+    if isinstance(value, str):
+        return _text(value, name)
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"'{name}' must be a finite number")
+        return value
+    if isinstance(value, datetime.date):  # an explicit !!timestamp
+        return value.isoformat()
+    raise ValueError(f"'{name}' must be a single value (text or a number)")
+
+
+def _string(value: Any, name: str) -> str:
+    return str(_scalar(value, name)).strip()
 
 
 def _string_list(value: Any, name: str) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return [str(v) for v in value]
-    raise ValueError(f"'{name}' must be a string or a list of strings")
+    if isinstance(value, list):
+        return [_string(v, name) for v in value]
+    return [_string(value, name)]
+
+
+def _field_names(mapping: dict, where: str) -> dict:
+    """The mapping without the line marker; field names must be text (YAML allows `1:`)."""
+    bad = [key for key in mapping if not isinstance(key, str)]
+    if bad:
+        raise ValueError(f"field names must be text; {where} has {bad[0]!r}")
+    return {key: value for key, value in mapping.items() if key != LINE}
 
 
 def validate_item(raw: Any) -> tuple[str, str, str, dict]:
     """(kind, key, name, content) for one raw entry, or ValueError saying what is wrong."""
     if not isinstance(raw, dict):
         raise ValueError("each DataPoint must be a mapping with a 'kind'")
-    item = _strip_lines(raw)
+    item = _field_names(raw, "the entry")
     kind = str(item.get("kind") or "").strip().lower()
     kind = KIND_ALIASES.get(kind, kind)
     if kind not in KINDS:
@@ -189,9 +252,11 @@ def validate_item(raw: Any) -> tuple[str, str, str, dict]:
     content: dict[str, Any] = {}
     for name in required:
         value = item.get(name)
-        if not isinstance(value, (str, int, float)) or not str(value).strip():
+        if isinstance(value, bool) or not isinstance(value, str | int | float | datetime.date):
             raise ValueError(f"a {kind} needs a non-empty '{name}'")
-        content[name] = str(value).strip()
+        content[name] = _string(value, name)
+        if not content[name]:
+            raise ValueError(f"a {kind} needs a non-empty '{name}'")
     for name in optional:
         if name not in item or item[name] is None:
             continue
@@ -199,13 +264,17 @@ def validate_item(raw: Any) -> tuple[str, str, str, dict]:
         if name in ("tables", "synonyms", "columns"):
             content[name] = _string_list(value, name)
         elif name == "value":
-            if not isinstance(value, dict) or not {"column", "equals"} <= set(value):
+            if not isinstance(value, dict):
                 raise ValueError("'value' must be a mapping with 'column' and 'equals'")
-            content[name] = {"column": str(value["column"]), "equals": value["equals"]}
-        elif isinstance(value, (str, int, float)):
-            content[name] = str(value).strip()
+            value = _field_names(value, "'value'")
+            if set(value) != {"column", "equals"}:
+                raise ValueError("'value' must be a mapping with 'column' and 'equals' (only)")
+            content[name] = {
+                "column": _string(value["column"], "value.column"),
+                "equals": _scalar(value["equals"], "value.equals"),
+            }
         else:
-            raise ValueError(f"'{name}' must be a string")
+            content[name] = _string(value, name)
     if kind in ("metric", "example"):
         _check_sql(content["sql"], kind)
     if kind == "metric" and " where " in f" {content['sql'].lower()} " and "filter" not in content:
@@ -222,7 +291,7 @@ def validate_item(raw: Any) -> tuple[str, str, str, dict]:
         "table_note": content.get("table"),
         "example": content.get("name") or content.get("question"),
     }[kind]
-    ident = item.get("id")
+    ident = _string(item["id"], "id") if item.get("id") is not None else ""
     if kind == "example" and not ident:
         ident = hashlib.sha256(normalize_question(content["question"]).encode()).hexdigest()[:16]
     key = f"{kind}:{_slug(ident or name)}"
@@ -249,9 +318,7 @@ def parse_file(path: Path, display: str) -> tuple[list[ParsedPoint], list[FileEr
     except (OSError, UnicodeDecodeError) as error:
         return [], [FileError(display, None, f"cannot read the file ({error})")]
     try:
-        if path.suffix == ".json":
-            json.loads(text)  # JSON's own error positions, then YAML (a superset) for lines
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
+        documents = [_load_json(text)] if path.suffix.lower() == ".json" else _load_yaml(text)
     except json.JSONDecodeError as error:
         return [], [FileError(display, error.lineno, f"invalid JSON: {error.msg}")]
     except yaml.YAMLError as error:
@@ -259,28 +326,38 @@ def parse_file(path: Path, display: str) -> tuple[list[ParsedPoint], list[FileEr
         problem = getattr(error, "problem", None) or str(error)
         line = mark.line + 1 if mark is not None else None
         return [], [FileError(display, line, f"invalid YAML: {problem}")]
-    if data is None:
-        return [], []
-    if isinstance(data, dict) and "datapoints" in data:
-        items = data["datapoints"]
-        if not isinstance(items, list):
-            return [], [FileError(display, data.get(LINE), "'datapoints' must be a list")]
-    elif isinstance(data, dict):
-        items = [data]
-    elif isinstance(data, list):
-        items = data
-    else:
-        return [], [FileError(display, 1, "expected a mapping or a list of mappings")]
+    except (ValueError, RecursionError) as error:  # e.g. a 5,000-digit number, deep nesting
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        return [], [FileError(display, None, f"invalid {kind}: {str(error)[:200]}")]
+    items: list = []
+    for data in documents:
+        if isinstance(data, dict) and "datapoints" in data:
+            if not isinstance(data["datapoints"], list):
+                return [], [FileError(display, data.get(LINE), "'datapoints' must be a list")]
+            items += data["datapoints"]
+        elif isinstance(data, dict):
+            items.append(data)
+        elif isinstance(data, list):
+            items += data
+        else:
+            return [], [FileError(display, 1, "expected a mapping or a list of mappings")]
     points = []
     for position, raw in enumerate(items, 1):
         line = raw.get(LINE) if isinstance(raw, dict) else None
         try:
             kind, key, name, content = validate_item(raw)
+            point = ParsedPoint(kind, key, name, content, display, line)
+            point.digest = content_hash(kind, content)
+            point.text = search_text(kind, name, content)
         except ValueError as problem:
-            label = f"entry {position}: {problem}"
-            errors.append(FileError(display, line, label))
+            errors.append(FileError(display, line, f"entry {position}: {problem}"))
             continue
-        points.append(ParsedPoint(kind, key, name, content, display, line))
+        except Exception as problem:  # a bug must cost one entry, never the whole sync
+            logger.exception("Unexpected error validating %s entry %s", display, position)
+            message = f"entry {position}: could not be read ({type(problem).__name__})"
+            errors.append(FileError(display, line, message))
+            continue
+        points.append(point)
     return points, errors
 
 
@@ -294,7 +371,15 @@ def parse_directory(directory: str | os.PathLike) -> tuple[int, list[ParsedPoint
     seen: dict[str, ParsedPoint] = {}
     for path in files:
         display = str(path.relative_to(root))
-        found, problems = parse_file(path, display)
+        if len(display) > MAX_PATH_CHARS:
+            errors.append(FileError(display[:200] + "...", None, "path is too long"))
+            continue
+        try:
+            found, problems = parse_file(path, display)
+        except Exception as problem:  # one file's surprise must not stop the other files
+            logger.exception("Unexpected error reading DataPoints file %s", display)
+            found = []
+            problems = [FileError(display, None, f"could not be read ({type(problem).__name__})")]
         errors += problems
         for point in found:
             if point.key in seen:
@@ -350,7 +435,7 @@ def sync_directory(
     }
     to_create, to_update = [], []
     for point in parsed:
-        digest = point.content_hash
+        digest = point.digest
         old = existing.get(point.key)
         if old is None:
             report.added.append(point.key)
@@ -384,17 +469,17 @@ def sync_directory(
                 key=point.key,
                 name=point.name,
                 content=point.content,
-                search_text=search_text(point.kind, point.name, point.content),
-                content_hash=point.content_hash,
+                search_text=point.text,
+                content_hash=point.digest,
                 source=DataPoint.Source.FILE,
                 source_file=point.file,
                 source_line=point.line,
             )
         for old, point in to_update:
-            changed = old.content_hash != point.content_hash
+            changed = old.content_hash != point.digest
             old.name, old.kind, old.content = point.name, point.kind, point.content
-            old.search_text = search_text(point.kind, point.name, point.content)
-            old.content_hash = point.content_hash
+            old.search_text = point.text
+            old.content_hash = point.digest
             old.source_file, old.source_line = point.file, point.line
             if changed:
                 old.embedding, old.embedding_model = None, ""
@@ -403,7 +488,7 @@ def sync_directory(
         sync = DataPointSync.objects.create(
             scope_key=scope_key,
             connection=connection,
-            directory=str(directory),
+            directory=str(directory)[:500],
             added=len(report.added),
             updated=len(report.updated),
             removed=len(report.removed),

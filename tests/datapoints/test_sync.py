@@ -137,3 +137,149 @@ def test_bm25_retrieval_ranks_the_relevant_point_first(shop):
     assert datapoints.retrieve("how many churned customers", candidates)[0].name == "churned"
     assert datapoints.retrieve("revenue by month", candidates)[0].name == "revenue"
     assert datapoints.retrieve("zzz qqq", candidates) == []
+
+
+# --- files that used to crash the whole sync (each is now one file's error, or just works) ---
+
+OK_NOTE = "kind: table_note\ntable: orders\nnote: One row per order.\n"
+
+
+def _sync_global(root, **kwargs):
+    return datapoints.sync_directory(root, global_scope=True, **kwargs)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_yaml_dates_stay_text_as_written(points_dir, dry_run):
+    root = points_dir("ok.yaml", OK_NOTE)
+    points_dir(
+        "date.yaml",
+        "kind: glossary\nterm: new year orders\nmeaning: Orders on new year day.\n"
+        "value: {column: orders.order_date, equals: 2025-01-01}\n",
+    )
+    report = _sync_global(root, dry_run=dry_run)
+    assert report.errors == [] and len(report.added) == 2
+    if not dry_run:
+        point = DataPoint.objects.get(key="glossary:new-year-orders")
+        assert point.content["value"] == {"column": "orders.order_date", "equals": "2025-01-01"}
+        assert _sync_global(root).unchanged == 2  # the hash of a date is stable
+
+
+def test_explicit_timestamps_and_numbers_in_values(points_dir):
+    root = points_dir(
+        "t.yaml",
+        "- kind: glossary\n  term: launch\n  meaning: Launch day.\n"
+        "  value: {column: orders.order_date, equals: !!timestamp 2025-01-01}\n"
+        "- kind: glossary\n  term: big\n  meaning: Big.\n  value: {column: orders.total, equals: 500}\n",
+    )
+    report = _sync_global(root)
+    assert report.errors == []
+    assert DataPoint.objects.get(key="glossary:launch").content["value"]["equals"] == "2025-01-01"
+    assert DataPoint.objects.get(key="glossary:big").content["value"]["equals"] == 500
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_integer_field_names_are_reported_not_a_crash(points_dir, dry_run):
+    root = points_dir("ok.yaml", OK_NOTE)
+    points_dir("intkey.yaml", "kind: table_note\ntable: x\nnote: y\n1: a\nfoo: b\n")
+    points_dir("nested.yaml", "- kind: glossary\n  term: t\n  meaning: m\n  value: {1: a}\n")
+    report = _sync_global(root, dry_run=dry_run)
+    assert [str(e) for e in report.errors] == [
+        "intkey.yaml:1: entry 1: field names must be text; the entry has 1",
+        "nested.yaml:1: entry 1: field names must be text; 'value' has 1",
+    ]
+    assert report.added == ["table_note:orders"]
+
+
+def test_json_surrogate_escapes(points_dir):
+    # A pair is one character (an emoji); a lone half cannot be stored, so it is reported.
+    root = points_dir(
+        "esc.json", '[{"kind": "table_note", "table": "orders", "note": "a\\/b \\ud83d\\ude00"}]'
+    )
+    points_dir("lone.json", '[{"kind": "table_note", "table": "x", "note": "bad \\ud83d"}]')
+    points_dir("nul.yaml", 'kind: table_note\ntable: "y"\nnote: "a\\0b"\n')
+    points_dir(
+        "nan.yaml", "kind: glossary\nterm: t\nmeaning: m\nvalue: {column: a.b, equals: .nan}\n"
+    )
+    report = _sync_global(root)
+    assert [str(e) for e in report.errors] == [
+        "lone.json:1: entry 1: 'note' contains an invalid character (a lone UTF-16 surrogate)",
+        "nan.yaml:1: entry 1: 'value.equals' must be a finite number",
+        "nul.yaml:1: entry 1: 'note' contains a NUL character",
+    ]
+    assert DataPoint.objects.get(key="table_note:orders").content["note"] == "a/b \U0001f600"
+
+
+def test_non_scalar_values_are_reported(points_dir):
+    root = points_dir(
+        "a.yaml",
+        "- kind: glossary\n  term: t\n  meaning: m\n  value: {column: a.b, equals: [1, 2]}\n"
+        "- kind: metric\n  name: m\n  sql: SUM(x)\n  synonyms: [[a]]\n"
+        "- kind: metric\n  name: n\n  sql: SUM(x)\n  id: {a: 1}\n",
+    )
+    report = _sync_global(root)
+    assert [str(e) for e in report.errors] == [
+        "a.yaml:1: entry 1: 'value.equals' must be a single value (text or a number)",
+        "a.yaml:5: entry 2: 'synonyms' must be a single value (text or a number)",
+        "a.yaml:9: entry 3: 'id' must be a single value (text or a number)",
+    ]
+
+
+def test_an_unexpected_error_costs_one_entry_and_names_file_and_line(points_dir, monkeypatch):
+    # Fault injection: stands in for any bug in validation we have not thought of.
+    real = datapoints.validate_item
+
+    def buggy(raw):
+        if raw.get("note") == "boom":
+            raise TypeError("a bug")
+        return real(raw)
+
+    monkeypatch.setattr(datapoints, "validate_item", buggy)
+    root = points_dir("ok.yaml", OK_NOTE)
+    points_dir(
+        "bad.yaml",
+        "- kind: table_note\n  table: a\n  note: fine\n- {kind: table_note, table: b, note: boom}\n",
+    )
+    report = _sync_global(root)
+    assert [str(e) for e in report.errors] == ["bad.yaml:4: entry 2: could not be read (TypeError)"]
+    assert sorted(report.added) == ["table_note:a", "table_note:orders"]
+
+
+def test_an_unexpected_error_in_a_file_is_that_files_error(points_dir, monkeypatch):
+    real = datapoints.parse_file
+
+    def buggy(path, display):
+        if display == "bad.yaml":
+            raise RuntimeError("a bug")
+        return real(path, display)
+
+    monkeypatch.setattr(datapoints, "parse_file", buggy)
+    root = points_dir("ok.yaml", OK_NOTE)
+    points_dir("bad.yaml", OK_NOTE)
+    report = _sync_global(root)
+    assert [str(e) for e in report.errors] == ["bad.yaml: could not be read (RuntimeError)"]
+    assert report.added == ["table_note:orders"]
+
+
+def test_json_indented_with_tabs_and_its_line_numbers(points_dir):
+    root = points_dir(
+        "tabs.json",
+        '[\n\t{\n\t\t"kind": "table_note",\n\t\t"table": "orders",\n\t\t"note": "One per order."\n\t},'
+        '\n\t{\n\t\t"kind": "metric",\n\t\t"name": "nosql"\n\t}\n]',
+    )
+    points_dir("big.json", '{"kind": "table_note", "table": "t", "note": ' + "9" * 5000 + "}")
+    report = _sync_global(root)
+    assert report.added == ["table_note:orders"]
+    assert DataPoint.objects.get(key="table_note:orders").source_line == 2
+    big, tabs = (str(e) for e in report.errors)
+    assert big.startswith("big.json: invalid JSON: Exceeds the limit")
+    assert tabs == "tabs.json:7: entry 2: a metric needs a non-empty 'sql'"
+
+
+def test_yaml_files_may_hold_several_documents(points_dir):
+    root = points_dir(
+        "multi.yaml",
+        "---\n- kind: table_note\n  table: a\n  note: b\n---\nkind: table_note\ntable: c\nnote: d\n",
+    )
+    report = _sync_global(root)
+    assert report.errors == [] and sorted(report.added) == ["table_note:a", "table_note:c"]
+    assert DataPoint.objects.get(key="table_note:c").source_line == 6
