@@ -1,9 +1,13 @@
 """Column profiles: null fraction, distinct count, min/max, top values of low-cardinality text.
 
-One aggregate query per table plus one small GROUP BY per low-cardinality text column, all
-through the engine's read-only execute(). Big tables are sampled (PostgreSQL TABLESAMPLE,
-ClickHouse SAMPLE where the table has a sampling key, otherwise a bounded subquery) and the
-whole run stops at a time budget; limits on tables and columns keep it bounded on huge schemas. Everything is configurable in settings (PROFILE_*).
+Each engine exposes `profile(table)` (connections/dialects/base.py) and chooses how a big table
+is sampled (`profile_source`: PostgreSQL TABLESAMPLE, ClickHouse SAMPLE where the table has a
+sampling key, otherwise a bounded subquery); the aggregate queries themselves are built here,
+once for all engines, and sent through the engine's read-only execute(). One aggregate query
+per table plus one small GROUP BY per low-cardinality text column; when the table's query
+fails on a column type the engine cannot aggregate, columns are profiled one by one so the
+others keep their profile. The whole run stops at a time budget; limits on tables and columns
+keep it bounded on huge schemas. Everything is configurable in settings (PROFILE_*).
 """
 
 from __future__ import annotations
@@ -19,36 +23,40 @@ from connections.dialects.schema import Column, SchemaDocument, Table
 
 from .sampling import json_safe
 
-NUMERIC = re.compile(r"int|numeric|decimal|float|double|real|money|serial|number", re.I)
-TEMPORAL = re.compile(r"date|time", re.I)
-TEXTUAL = re.compile(r"char|text|string|enum|citext|name|uuid|bool", re.I)
+# Type names are matched word by word ("point" is not an "int"); digits and quoted enum labels
+# are dropped first, so Int64, int4, Nullable(UInt8) and Enum8('a' = 1) read as int, uint, enum.
+NUMERIC = {
+    "int", "integer", "bigint", "smallint", "tinyint", "mediumint", "uint", "numeric",
+    "decimal", "float", "double", "real", "money", "serial", "bigserial", "smallserial", "number",
+}  # fmt: skip
+TEMPORAL = {
+    "date", "time", "timetz", "timestamp", "timestamptz", "datetime", "interval", "year"
+}  # fmt: skip
+TEXTUAL = {
+    "char", "character", "varchar", "nchar", "nvarchar", "bpchar", "text", "tinytext",
+    "mediumtext", "longtext", "ntext", "clob", "string", "fixedstring", "enum", "citext",
+    "name", "uuid", "bool", "boolean",
+}  # fmt: skip
 # Types that cannot be compared or grouped cheaply (or at all) on some engines.
-UNPROFILABLE = re.compile(
-    r"json|xml|bytea|blob|binary|\[\]|array|tsvector|geometry|map|tuple", re.I
-)
+UNPROFILABLE = {
+    "json", "jsonb", "xml", "bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary",
+    "varbinary", "array", "tsvector", "tsquery", "geometry", "geography", "point", "line",
+    "lseg", "box", "path", "polygon", "circle", "linestring", "multipoint", "multilinestring",
+    "multipolygon", "geometrycollection", "ring", "map", "tuple", "nested", "object",
+    "aggregatefunction",
+}  # fmt: skip
 
 
-def _source(table: Table, kind: str, limit: int) -> exp.Expression:
-    """The table itself when small; a sample of about `limit` rows when it is big."""
-    base = table.sql_ref(kind)
-    rows = table.row_count or 0
-    if rows <= limit:
-        return base
-    if kind == "postgresql" and table.kind == "table":
-        percent = max(0.01, min(100.0, 100.0 * limit / rows))
-        base.set(
-            "sample",
-            exp.TableSample(
-                method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 3))
-            ),
-        )
-        return base
-    if kind == "clickhouse" and table.sampling_key:
-        # SAMPLE reads a fraction of the rows by the sampling key, without scanning the rest.
-        fraction = max(0.0001, min(1.0, limit / rows))
-        base.set("sample", exp.TableSample(size=exp.Literal.number(round(fraction, 4))))
-        return base
-    return exp.select("*").from_(base).limit(limit).subquery("sampled")
+def type_words(type_name: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", re.sub(r"'[^']*'", "", type_name.lower())))
+
+
+def profilable(column: Column) -> bool:
+    return "[]" not in column.type and not type_words(column.type) & UNPROFILABLE
+
+
+def _has_range(column: Column) -> bool:
+    return bool(type_words(column.type) & (NUMERIC | TEMPORAL))
 
 
 def _distinct(column: exp.Expression, kind: str) -> exp.Expression:
@@ -58,18 +66,59 @@ def _distinct(column: exp.Expression, kind: str) -> exp.Expression:
 
 
 def profile_table(engine: Dialect, table: Table, kind: str, *, timeout: float) -> dict:
-    dialect = SQLGLOT_DIALECTS[kind]
-    columns = [c for c in table.columns if not UNPROFILABLE.search(c.type)][
-        : settings.PROFILE_MAX_COLUMNS
-    ]
-    source = _source(table, kind, settings.PROFILE_SAMPLE_ROWS)
-    select = exp.select(exp.Count(this=exp.Star()).as_("n")).from_(source)
+    """{column: profile} of one table, within `timeout` seconds in all. Engines call this from
+    their profile(); a column that cannot be profiled gets {"type", "error"}."""
+    deadline = time.monotonic() + timeout
+    columns = [c for c in table.columns if profilable(c)][: settings.PROFILE_MAX_COLUMNS]
+    source = engine.profile_source(table, settings.PROFILE_SAMPLE_ROWS)
+    try:
+        profiles = _aggregate(engine, source, columns, kind, deadline)
+    except ConnectorError as exc:
+        # A lost server or a timeout would only repeat per column; so would a one-column table.
+        if exc.transient or len(columns) <= 1:
+            raise
+        profiles = _column_by_column(engine, source, columns, kind, deadline)
+        if all("error" in p for p in profiles.values()):
+            raise  # not a column's fault (the table is gone, no permission, ...)
+    for column in columns:
+        profile = profiles[column.name]
+        if "error" not in profile and _wants_top_values(column, profile):
+            try:
+                profile["top_values"] = _top_values(engine, source, column, kind, deadline)
+            except ConnectorError as exc:
+                if exc.transient:
+                    raise
+                profile["top_values_error"] = exc.user_message[:300]
+    return profiles
+
+
+def _column_by_column(engine: Dialect, source, columns: list[Column], kind: str, deadline: float):
+    profiles: dict[str, dict] = {}
+    for column in columns:
+        try:
+            profiles.update(_aggregate(engine, source, [column], kind, deadline))
+        except ConnectorError as exc:
+            if exc.transient:
+                raise
+            profiles[column.name] = {"type": column.type, "error": exc.user_message[:300]}
+    return profiles
+
+
+def _left(deadline: float) -> float:
+    return max(0.5, deadline - time.monotonic())
+
+
+def _aggregate(engine: Dialect, source, columns: list[Column], kind: str, deadline: float):
+    """One query: row count, then non-null count, distinct count and min/max per column."""
+    select = exp.select(exp.Count(this=exp.Star()).as_("n")).from_(source.copy())
     for i, column in enumerate(columns):
         ref = exp.column(column.name, quoted=True)
         select = select.select(exp.Count(this=ref).as_(f"nn{i}"), _distinct(ref, kind).as_(f"d{i}"))
-        if NUMERIC.search(column.type) or TEMPORAL.search(column.type):
+        if _has_range(column):
             select = select.select(exp.Min(this=ref).as_(f"mn{i}"), exp.Max(this=ref).as_(f"mx{i}"))
-    result = engine.execute(select.sql(dialect=dialect), max_rows=1, timeout=timeout)
+    result = engine.execute(
+        select.sql(dialect=SQLGLOT_DIALECTS[kind]), max_rows=1, timeout=_left(deadline)
+    )
     row = dict(zip(result.columns, result.rows[0], strict=True)) if result.rows else {}
     total = int(row.get("n") or 0)
     profiles: dict[str, dict] = {}
@@ -84,22 +133,19 @@ def profile_table(engine: Dialect, table: Table, kind: str, *, timeout: float) -
         if f"mn{i}" in row:
             profile["min"], profile["max"] = json_safe(row[f"mn{i}"]), json_safe(row[f"mx{i}"])
         profiles[column.name] = profile
-    for column in columns:
-        profile = profiles[column.name]
-        if _wants_top_values(column, profile):
-            profile["top_values"] = _top_values(engine, source, column, dialect, timeout=timeout)
     return profiles
 
 
 def _wants_top_values(column: Column, profile: dict) -> bool:
+    words = type_words(column.type)
     return (
-        bool(TEXTUAL.search(column.type))
-        and not NUMERIC.search(column.type)
+        bool(words & TEXTUAL)
+        and not words & NUMERIC
         and 0 < profile["distinct"] <= settings.PROFILE_LOW_CARDINALITY
     )
 
 
-def _top_values(engine: Dialect, source, column: Column, dialect: str, *, timeout: float) -> list:
+def _top_values(engine: Dialect, source, column: Column, kind: str, deadline: float) -> list:
     ref = exp.column(column.name, quoted=True)
     query = (
         exp.select(ref, exp.Count(this=exp.Star()).as_("cnt"))
@@ -110,7 +156,9 @@ def _top_values(engine: Dialect, source, column: Column, dialect: str, *, timeou
         .limit(settings.PROFILE_TOP_VALUES)
     )
     result = engine.execute(
-        query.sql(dialect=dialect), max_rows=settings.PROFILE_TOP_VALUES, timeout=timeout
+        query.sql(dialect=SQLGLOT_DIALECTS[kind]),
+        max_rows=settings.PROFILE_TOP_VALUES,
+        timeout=_left(deadline),
     )
     return [[json_safe(value), int(count)] for value, count in result.rows]
 
@@ -126,8 +174,8 @@ def profile_document(engine: Dialect, document: SchemaDocument, *, on_progress=N
             profiles[table.qualified_name] = {"_error": "skipped: profiling time budget used up"}
             continue
         try:
-            profiles[table.qualified_name] = profile_table(
-                engine, table, document.dialect, timeout=max(0.5, min(remaining, 30.0))
+            profiles[table.qualified_name] = engine.profile(
+                table, timeout=max(0.5, min(remaining, 30.0))
             )
         except ConnectorError as exc:
             profiles[table.qualified_name] = {"_error": exc.user_message[:300]}

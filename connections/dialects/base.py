@@ -11,8 +11,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlglot.expressions as exp
+
 if TYPE_CHECKING:
-    from .schema import SchemaDocument
+    from .schema import SchemaDocument, Table
 
 
 class ConnectorError(Exception):
@@ -81,6 +83,23 @@ class Dialect(ABC):
     @abstractmethod
     def introspect(self) -> SchemaDocument:
         """Tables, columns, keys and indexes in a fixed number of catalog queries."""
+
+    def profile(self, table: Table, *, timeout: float) -> dict:
+        """{column: null fraction, distinct count, min/max, top values} of one table, read
+        from `profile_source`. The aggregate queries are the same for every engine, so they
+        are built in one place (schemas_app.profiling); engines differ in how they sample."""
+        from schemas_app.profiling import profile_table
+
+        return profile_table(self, table, self.name, timeout=timeout)
+
+    def profile_source(self, table: Table, limit: int) -> exp.Expression:
+        """What profile() reads: the table itself when it has at most `limit` rows, else its
+        first `limit` rows (a bounded subquery). Engines with a cheap sampling clause override
+        this for big tables."""
+        ref = table.sql_ref(self.name)
+        if (table.row_count or 0) <= limit:
+            return ref
+        return exp.select("*").from_(ref).limit(limit).subquery("sampled")
 
     def close(self) -> None:  # noqa: B027  (optional hook: engines without a pool keep it)
         """Release pooled connections."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from clickhouse_driver import Client, errors
+from sqlglot import expressions as exp
 
 from .base import ConnectorError, QueryResult, TestResult, connect_timeout, timed_test
 from .introspection import clickhouse as introspection
@@ -138,6 +139,17 @@ class ClickHouse(QueuePooledDialect):
             raise self._error(exc) from None
         finally:
             fairy.close()
+
+    def profile_source(self, table, limit: int):
+        """A big table with a sampling key (SAMPLE BY) is read with SAMPLE: a fraction of
+        the rows chosen by the key, without scanning the rest."""
+        rows = table.row_count or 0
+        if rows <= limit or not table.sampling_key:
+            return super().profile_source(table, limit)
+        ref = table.sql_ref(self.name)
+        fraction = max(0.0001, min(1.0, limit / rows))
+        ref.set("sample", exp.TableSample(size=exp.Literal.number(round(fraction, 4))))
+        return ref
 
     def _error(self, exc: Exception, timeout: float | None = None) -> ConnectorError:
         code = getattr(exc, "code", None)

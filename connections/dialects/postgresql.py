@@ -11,6 +11,7 @@ from functools import partial
 import psycopg
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
+from sqlglot import expressions as exp
 
 from .base import (
     ConnectorError,
@@ -207,6 +208,22 @@ class PostgreSQL(Dialect):
             ) from None
         except psycopg.Error as exc:
             raise self._query_error(exc, connect_timeout()) from None
+
+    def profile_source(self, table, limit: int):
+        """A big table is read through TABLESAMPLE SYSTEM: about `limit` rows from random
+        pages, without scanning the rest (views cannot be sampled this way)."""
+        rows = table.row_count or 0
+        if rows <= limit or table.kind != "table":
+            return super().profile_source(table, limit)
+        percent = max(0.01, min(100.0, 100.0 * limit / rows))
+        ref = table.sql_ref(self.name)
+        ref.set(
+            "sample",
+            exp.TableSample(
+                method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 3))
+            ),
+        )
+        return ref
 
     def _describe(self, conn, cur) -> tuple[list[str], list[str]]:
         fields = [(d.name, d.type_code) for d in cur.description or ()]
