@@ -10,20 +10,26 @@ from django.views.decorators.http import require_POST
 
 from .models import ApiToken
 
+NEW_TOKEN_KEY = "api_new_token"
+
 
 @login_required
 def tokens_page(request):
-    secret = None
-    created = None
     if request.method == "POST":
-        created, secret = ApiToken.issue(request.user, request.POST.get("name", ""))
+        name = request.POST.get("name", "").replace("\x00", "")  # PostgreSQL refuses NUL
+        created, secret = ApiToken.issue(request.user, name)
+        # Post/redirect/get: a browser refresh must not create a second token. The secret
+        # rides in the (server-side) session only until the next page shows it, once.
+        request.session[NEW_TOKEN_KEY] = {"id": created.pk, "secret": secret}
+        return redirect("api_tokens")
+    new = request.session.pop(NEW_TOKEN_KEY, None)
     tokens = ApiToken.objects.filter(user=request.user)
-    # The secret is in this one response only (never stored, never in a redirect or session).
+    created = tokens.filter(pk=new["id"]).first() if new else None
+    secret = new["secret"] if created else None
     response = render(
         request, "api/tokens.html", {"tokens": tokens, "secret": secret, "created": created}
     )
-    if secret:
-        response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "no-store"  # the one page with a secret must not be cached
     return response
 
 

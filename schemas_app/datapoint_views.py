@@ -1,20 +1,20 @@
 """The DataPoints page: points by scope and kind, and a Sync Status panel."""
 
-from pathlib import Path
+import logging
 
-from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from connections.services import get_visible_connection, selected_connection, visible_connections
 
 from . import datapoints
 from .models import DataPoint
+
+logger = logging.getLogger(__name__)
 
 
 def _scope(request, value: str):
@@ -26,19 +26,13 @@ def _scope(request, value: str):
     return selected_connection(request.user)
 
 
-def sync_directory_for(connection) -> Path:
-    """DATAPOINTS_DIR/<slug of the database name>/ (e.g. "Demo shop" -> demo-shop/) for a
-    database, DATAPOINTS_DIR/global/ for the global scope."""
-    return Path(settings.DATAPOINTS_DIR) / (slugify(connection.name) if connection else "global")
-
-
 def _context(request, connection) -> dict:
     scope_key = datapoints.scope_key_for(connection)
     points = DataPoint.objects.filter(scope_key=scope_key).order_by("kind", "name")
     by_kind = [
         (label, [p for p in points if p.kind == kind]) for kind, label in DataPoint.Kind.choices
     ]
-    directory = sync_directory_for(connection)
+    directory = datapoints.configured_directory(connection)
     return {
         "connection": connection,
         "scope_value": str(connection.pk) if connection else "global",
@@ -64,19 +58,30 @@ def datapoints_sync(request):
     if not request.user.is_staff:
         raise PermissionDenied("Only staff can sync DataPoints.")
     connection = _scope(request, request.POST.get("scope", "global"))
-    directory = sync_directory_for(connection)
+    directory = datapoints.configured_directory(connection)
+    outcome = {}
     try:
         report = datapoints.sync_directory(
             directory, connection=connection, global_scope=connection is None
         )
     except datapoints.DataPointError as error:
-        flash.error(request, str(error))
+        outcome = {"sync_failed": str(error)}
+    except Exception:  # the page must say the sync failed, not answer with a bare 500
+        logger.exception("DataPoints sync of %s failed", directory)
+        outcome = {"sync_failed": "The sync failed unexpectedly; the error was logged."}
     else:
-        level = flash.warning if report.errors else flash.success
-        level(request, f"Synced {report.summary()}.")
+        outcome = {"sync_summary": f"Synced {report.summary()}.", "sync_warning": report.errors}
     if request.htmx:
+        # The panel shows the outcome itself: HTMX swaps only the panel, not the flash list.
         return render(
-            request, "schemas_app/datapoints.html#sync_panel", _context(request, connection)
+            request,
+            "schemas_app/datapoints.html#sync_panel",
+            {**_context(request, connection), **outcome},
         )
+    if "sync_failed" in outcome:
+        flash.error(request, outcome["sync_failed"])
+    else:
+        level = flash.warning if outcome["sync_warning"] else flash.success
+        level(request, outcome["sync_summary"])
     scope = str(connection.pk) if connection else "global"
     return redirect(f"{reverse('datapoints')}?scope={scope}")

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from connections.models import Connection
 
@@ -125,6 +126,26 @@ def resolve_connection(identifier: str) -> Connection:
         return Connection.objects.get(name=identifier)
     except Connection.DoesNotExist:
         raise DataPointError(f"No database with id or name {identifier!r}.") from None
+
+
+def configured_directory(connection: Connection | None) -> Path:
+    """DATAPOINTS_DIR/<slug of the database name>/ (e.g. "Demo shop" -> demo-shop/) for a
+    database, DATAPOINTS_DIR/global/ for the global scope: where Sync Now reads."""
+    return Path(settings.DATAPOINTS_DIR) / (slugify(connection.name) if connection else "global")
+
+
+def directory_in_root(relative: str) -> Path:
+    """A directory given over the web, confined to DATAPOINTS_DIR: a relative path that stays
+    inside it once `..` and symlinks are resolved. Arbitrary server paths are for the CLI only."""
+    root = Path(settings.DATAPOINTS_DIR).resolve()
+    if Path(relative).is_absolute():
+        raise DataPointError(
+            "Give the directory relative to DATAPOINTS_DIR, not as an absolute path."
+        )
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root):
+        raise DataPointError("The directory must be inside DATAPOINTS_DIR.")
+    return candidate
 
 
 # --- parsing -------------------------------------------------------------------------------

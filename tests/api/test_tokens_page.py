@@ -18,8 +18,10 @@ def test_visitor_is_sent_to_login():
 
 
 def test_create_shows_the_secret_once_and_stores_a_hash(alice_client, alice):
-    response = alice_client.post(URL, {"name": "notebook"})
-    assert response.status_code == 200
+    response = alice_client.post(URL, {"name": "notebook"}, follow=True)
+    # Post/redirect/get: the secret is on the page the redirect leads to, not in the URL.
+    assert response.redirect_chain == [(URL, 302)]
+    assert response["Cache-Control"] == "no-store"
     secret = response.context["secret"]
     assert secret.startswith("dct_") and secret in response.content.decode()
     token = ApiToken.objects.get(user=alice)
@@ -29,8 +31,20 @@ def test_create_shows_the_secret_once_and_stores_a_hash(alice_client, alice):
     )
     assert secret not in str(ApiToken.objects.filter(user=alice).values())
     assert secret.startswith(token.prefix)
+    # Shown once: a refresh (GET) neither shows it again nor creates another token.
     again = alice_client.get(URL).content.decode()
     assert secret not in again and token.prefix in again and "notebook" in again
+    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert "new_token" not in str(dict(alice_client.session))
+
+
+def test_nav_links_to_the_tokens_page(alice_client):
+    assert f'href="{URL}"' in alice_client.get("/datapoints/").content.decode()
+
+
+def test_nul_in_the_name_is_dropped(alice_client, alice):
+    alice_client.post(URL, {"name": "a\x00b"})
+    assert ApiToken.objects.get(user=alice).name == "ab"
 
 
 def test_revoke(alice_client, alice):

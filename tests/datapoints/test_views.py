@@ -107,3 +107,28 @@ def test_wrong_answers_offer_no_save_and_others_cannot_save(client, bob, answere
     assert "Save as example" not in client.post(url, {"value": "wrong"}).content.decode()
     assert client.post(url, {"value": "save_example"}).status_code == 400
     assert not DataPoint.objects.exists()
+
+
+def test_htmx_sync_now_shows_its_outcome_and_errors_in_the_panel(
+    admin_client, shop, settings, tmp_path
+):
+    settings.DATAPOINTS_DIR = str(tmp_path)
+    sync = {"scope": str(shop.pk)}
+    missing = admin_client.post("/datapoints/sync/", sync, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="sync-panel"' in missing and "Sync failed: No directory at" in missing
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "m.yaml").write_text(
+        "kind: metric\nname: revenue\nsql: SUM(orders.total)\n"
+    )
+    # Files that used to crash the whole sync are now their own errors, shown in the panel.
+    (tmp_path / "shop" / "date.yaml").write_text(
+        "kind: glossary\nterm: t\nmeaning: m\nvalue: {column: orders.order_date, equals: 2025-01-01}\n"
+    )
+    (tmp_path / "shop" / "intkey.yaml").write_text(
+        "kind: table_note\ntable: x\nnote: y\n1: a\nfoo: b\n"
+    )
+    panel = admin_client.post("/datapoints/sync/", sync, HTTP_HX_REQUEST="true")
+    html = panel.content.decode()
+    assert panel.status_code == 200
+    assert "2 added" in html and "1 error(s)" in html
+    assert "intkey.yaml:1: entry 1: field names must be text" in html
