@@ -29,21 +29,30 @@ class SearchHit:
     column: str = ""  # empty when the table itself matched
 
 
-def search(document: SchemaDocument, query: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
-    """Case-insensitive substring match on table names, column names and comments."""
+def search(
+    document: SchemaDocument, query: str, limit: int | None = None
+) -> tuple[list[SearchHit], int]:
+    """Case-insensitive substring match on table names, column names and comments.
+
+    Returns the first `limit` hits and the number of all hits, so the page can say that it
+    shows only part of them (counting the rest is a cheap walk over lists in memory)."""
+    limit = limit or SEARCH_LIMIT
     needle = query.strip().lower()
     if not needle:
-        return []
+        return [], 0
     hits: list[SearchHit] = []
+    total = 0
     for table in document.tables:
         if needle in table.name.lower() or needle in table.comment.lower():
-            hits.append(SearchHit(table))
+            total += 1
+            if total <= limit:
+                hits.append(SearchHit(table))
         for column in table.columns:
             if needle in column.name.lower() or needle in column.comment.lower():
-                hits.append(SearchHit(table, column.name))
-        if len(hits) >= limit:
-            break
-    return hits[:limit]
+                total += 1
+                if total <= limit:
+                    hits.append(SearchHit(table, column.name))
+    return hits, total
 
 
 def foreign_key_columns(table: Table) -> dict[str, str]:

@@ -110,27 +110,32 @@ class SchemaStatus:
     percent: int = 0
     extracted_at: object = None
     snapshot_id: int | None = None
+    duration_ms: int | None = None  # of the extraction that produced the current schema
 
 
 def schema_status(connection: Connection) -> SchemaStatus:
     """One line a user can read: schema ready / extracting N% / failed: reason / never extracted."""
     last = connection.snapshots.defer(*HEAVY_FIELDS).order_by("-created_at").first()
-    good = latest_snapshot(connection) if last and last.status != Status.SUCCEEDED else last
-    extracted_at = good.finished_at if good else None
     if last is None:
         return SchemaStatus("never", "never extracted")
+    good = latest_snapshot(connection) if last.status != Status.SUCCEEDED else last
+    when = {
+        "extracted_at": good.finished_at if good else None,
+        "duration_ms": good.duration_ms if good else None,
+        "snapshot_id": last.pk,
+    }
     if last.is_active:
-        return SchemaStatus(
-            "extracting", f"extracting {last.percent}%", last.percent, extracted_at, last.pk
-        )
+        return SchemaStatus("extracting", f"extracting {last.percent}%", last.percent, **when)
     if last.status == Status.FAILED:
-        return SchemaStatus("failed", f"failed: {last.error}", 0, extracted_at, last.pk)
+        return SchemaStatus("failed", f"failed: {last.error}", 0, **when)
     if last.profile_status in ("pending", "running"):
         percent = last.percent if last.profile_status == "running" else 0
-        return SchemaStatus(
-            "profiling", f"schema ready · profiling {percent}%", percent, extracted_at, last.pk
-        )
-    return SchemaStatus("ready", "schema ready", 100, extracted_at, last.pk)
+        return SchemaStatus("profiling", f"schema ready · profiling {percent}%", percent, **when)
+    if last.profile_status == "failed":
+        # The schema itself is good and usable; say why the profiles are missing.
+        label = f"schema ready · profiling failed: {last.profile_error or 'unknown error'}"
+        return SchemaStatus("ready", label, 100, **when)
+    return SchemaStatus("ready", "schema ready", 100, **when)
 
 
 def _expire_stale(connection: Connection) -> None:

@@ -113,20 +113,27 @@ def search(request, connection_id):
     connection = get_visible_connection(request.user, connection_id)
     snapshot, document = _document_or_none(connection)
     query = request.GET.get("q", "")[:200]
-    hits = browser.search(document, query) if document else []
+    hits, total = browser.search(document, query) if document else ([], 0)
     return render(
         request,
         "schemas_app/schema_page.html#search_results",
-        {"connection": connection, "hits": hits, "query": query},
+        {"connection": connection, "hits": hits, "total": total, "query": query},
     )
 
 
 @login_required
 def download(request, connection_id):
     connection = get_visible_connection(request.user, connection_id)
-    snapshot_id = request.GET.get("snapshot")
+    snapshot_id = request.GET.get("snapshot", "")
+    if snapshot_id and not (
+        snapshot_id.isascii() and snapshot_id.isdigit() and len(snapshot_id) < 19
+    ):
+        return JsonResponse(
+            {"error": "snapshot must be a snapshot id (a whole number), as in ?snapshot=12."},
+            status=400,
+        )
     snapshots = connection.snapshots.filter(status=SchemaSnapshot.Status.SUCCEEDED)
-    snapshot = snapshots.filter(pk=snapshot_id).first() if snapshot_id else snapshots.first()
+    snapshot = snapshots.filter(pk=int(snapshot_id)).first() if snapshot_id else snapshots.first()
     if snapshot is None:
         raise Http404("No schema snapshot to download.")
     response = JsonResponse(

@@ -83,6 +83,37 @@ def test_diff_against_the_previous_good_snapshot(chinook_connection, chinook_cop
     assert not diff.types_changed
 
 
+def test_diff_reports_type_changes_and_removed_columns_on_the_schema_page(
+    alice_client, chinook_connection, chinook_copy
+):
+    from django.urls import reverse
+
+    services.extract_now(chinook_connection)
+    db = sqlite3.connect(chinook_copy)
+    db.executescript(
+        """
+        ALTER TABLE Customer DROP COLUMN Fax;
+        PRAGMA foreign_keys = OFF;
+        CREATE TABLE MediaType_new (MediaTypeId INTEGER PRIMARY KEY, Name TEXT);
+        INSERT INTO MediaType_new SELECT * FROM MediaType;
+        DROP TABLE MediaType;
+        ALTER TABLE MediaType_new RENAME TO MediaType;
+        """
+    )
+    db.close()
+
+    second = services.extract_now(chinook_connection)
+    diff = services.diff_with_previous(second)
+
+    assert diff.columns_removed == ["main.Customer.Fax"]
+    assert diff.types_changed == [("main.MediaType.Name", "NVARCHAR(120)", "TEXT")]
+    assert not (diff.tables_added or diff.tables_removed or diff.columns_added)
+    page = alice_client.get(reverse("schema_page", args=[chinook_connection.pk])).content.decode()
+    assert "Changes since the previous snapshot" in page
+    assert "− column main.Customer.Fax" in page
+    assert "~ main.MediaType.Name: NVARCHAR(120) → TEXT" in page
+
+
 def test_diff_of_equal_documents_is_empty(chinook_connection):
     first = services.extract_now(chinook_connection)
     second = services.extract_now(chinook_connection)

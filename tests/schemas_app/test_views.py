@@ -172,3 +172,57 @@ def test_admin_action_extracts(admin_client, chinook, django_capture_on_commit_c
     assert response.status_code == 200
     assert "hinook: extraction queued" in response.content.decode()  # admin capitalises
     assert services.latest_snapshot(chinook) is not None
+
+
+@pytest.mark.parametrize("bad", ["abc", "1.5", "١٢", "9" * 30])
+def test_download_with_a_malformed_snapshot_id_is_400(alice_client, extracted, bad):
+    response = alice_client.get(url("schema_download", extracted), {"snapshot": bad})
+    assert response.status_code == 400
+    assert "snapshot must be a snapshot id" in response.json()["error"]
+
+
+def test_download_of_an_unknown_snapshot_is_404(alice_client, extracted):
+    snapshot = services.latest_snapshot(extracted)
+    ok = alice_client.get(url("schema_download", extracted), {"snapshot": str(snapshot.pk)})
+    assert ok.status_code == 200 and ok.json()["snapshot_id"] == snapshot.pk
+    missing = alice_client.get(url("schema_download", extracted), {"snapshot": "987654321"})
+    assert missing.status_code == 404
+
+
+def test_failed_profiling_is_shown_next_to_the_status(alice_client, extracted):
+    from schemas_app.models import SchemaSnapshot
+
+    snapshot = services.latest_snapshot(extracted)
+    SchemaSnapshot.objects.filter(pk=snapshot.pk).update(
+        profile_status="failed", profile_error="timed out"
+    )
+    page = alice_client.get(url("schema_page", extracted)).content.decode()
+    assert "schema ready · profiling failed: timed out" in page
+    assert "Profile columns" in page  # the schema is usable and profiling can be retried
+    detail = alice_client.get(reverse("database_detail", args=[extracted.pk])).content.decode()
+    assert "profiling failed: timed out" in detail
+
+
+def test_extraction_time_is_visible_on_the_database_page(alice_client, extracted):
+    snapshot = services.latest_snapshot(extracted)
+    body = alice_client.get(reverse("database_detail", args=[extracted.pk])).content.decode()
+    from django.utils import timezone
+
+    when = f"extracted {timezone.localtime(snapshot.finished_at):%Y-%m-%d %H:%M}"
+    assert f'schema-extracted">{when} in {snapshot.duration_ms} ms</span>' in body
+
+
+def test_search_says_when_it_shows_only_part_of_the_hits(alice_client, extracted, monkeypatch):
+    from schemas_app import browser
+
+    document = services.snapshot_document(services.latest_snapshot(extracted).pk)
+    total = sum("id" in t.name.lower() for t in document.tables) + sum(
+        "id" in c.name.lower() for t in document.tables for c in t.columns
+    )
+    assert total > 5
+    monkeypatch.setattr(browser, "SEARCH_LIMIT", 5)
+    body = alice_client.get(url("schema_search", extracted, "?q=id")).content.decode()
+    assert f"Showing the first 5 of {total} matches" in body
+    assert body.count("<li>") == 5
+    everything = alice_client.get(url("schema_search", extracted, "?q=billingcountry"))
+    assert "Showing the first" not in everything.content.decode()
