@@ -13,6 +13,7 @@ from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
 
 MAX_BLOCK_SIZE = 65536
+SOCKET_MARGIN_SECONDS = 5
 
 # ClickHouse error codes we turn into specific messages.
 AUTH_FAILED = {192, 193, 516}  # unknown user, wrong password, authentication failed (newer)
@@ -34,6 +35,17 @@ class _PooledClient(Client):
         self.disconnect()
 
 
+def _bound_socket_wait(client: Client, timeout: float) -> None:
+    """Connect (handshake under the connect timeout), then let reads wait as long as the
+    query may run: the server stops it at max_execution_time, the socket a little later."""
+    connection = client.connection
+    if not connection.connected:
+        connection.send_receive_timeout = connect_timeout()
+        connection.connect()
+    connection.send_receive_timeout = timeout + SOCKET_MARGIN_SECONDS
+    connection.socket.settimeout(connection.send_receive_timeout)
+
+
 class ClickHouse(QueuePooledDialect):
     name = "clickhouse"
     default_port = 9000
@@ -52,6 +64,9 @@ class ClickHouse(QueuePooledDialect):
             "user": p.username or "default",
             "password": p.password,
             "connect_timeout": connect_timeout(),
+            # The socket timeout also bounds the handshake: a server that accepts the TCP
+            # connection and never answers would otherwise hold us for the default 300 s.
+            "send_receive_timeout": connect_timeout(),
         }
         kwargs.update(dict(p.options))  # secure, verify, ca_certs, compression, ...
         return _PooledClient(**kwargs)
@@ -92,6 +107,7 @@ class ClickHouse(QueuePooledDialect):
         fairy = self._checkout()
         client = fairy.dbapi_connection
         try:
+            _bound_socket_wait(client, timeout)
             if self._check_profile(client):
                 settings = {}
             else:

@@ -174,6 +174,9 @@ class MySQL(QueuePooledDialect):
             return ConnectorError(f"Query timed out after {timeout:g} s.", transient=True)
         if code in READ_ONLY:
             return ConnectorError(f"Refused: the session is read-only ({text}).")
+        if code in LOST_CONNECTION and "initial communication packet" in text and "110" in text:
+            # The server accepted the TCP connection but never greeted us (errno 110).
+            return ConnectorError(f"Timed out connecting to {self._where}.", transient=True)
         if code in LOST_CONNECTION:
             return ConnectorError(f"Lost the connection to {self._where}: {text}", transient=True)
         return ConnectorError(text)
