@@ -337,3 +337,26 @@ def test_selections_are_manageable(admin_client, alice, remote):
     assert DatabaseSelection.objects.get(user=alice).connection == remote
     listing = admin_client.get(reverse("admin:connections_databaseselection_changelist"))
     assert "alice" in listing.text
+
+
+@pytest.mark.django_db
+def test_delete_removes_the_row_and_keeps_other_users_data(admin_client, alice, pair):
+    remote, shop = pair
+    DatabaseSelection.objects.create(user=alice, connection=remote)
+    confirm = admin_client.get(reverse("admin:connections_connection_delete", args=[remote.pk]))
+    assert confirm.status_code == 200 and remote.name in confirm.text
+    response = admin_client.post(
+        reverse("admin:connections_connection_delete", args=[remote.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert list(Connection.objects.all()) == [shop]
+    assert not DatabaseSelection.objects.filter(user=alice).exists()
+    assert alice.__class__.objects.filter(pk=alice.pk).exists()
+
+
+@pytest.mark.django_db
+def test_admin_pages_show_the_selected_database(admin_client, admin_user, remote):
+    assert "Selected:" not in admin_client.get(reverse(CHANGELIST)).text
+    DatabaseSelection.objects.create(user=admin_user, connection=remote)
+    page = admin_client.get(reverse(CHANGELIST)).text
+    assert "Selected:" in page and reverse("database_detail", args=[remote.pk]) in page

@@ -137,3 +137,26 @@ def _call_rotate(expect_ok: bool = True) -> str:
         if not expect_ok:
             assert "failed 1." in out.getvalue()
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_local_default_generates_one_key_file_with_a_warning(settings, tmp_path, caplog):
+    settings.DEBUG = True
+    settings.DATABASE_CREDENTIALS_KEY = ""
+    settings.CREDENTIALS_KEY_FILE = tmp_path / "data" / "credentials.key"
+    crypto.reset_key_cache()
+    try:
+        with caplog.at_level("WARNING", logger="connections.crypto"):
+            make("local")
+        key = settings.CREDENTIALS_KEY_FILE.read_text().strip()
+        assert (settings.CREDENTIALS_KEY_FILE.stat().st_mode & 0o777) == 0o600
+        assert "generated a local key" in caplog.text and key not in caplog.text
+        assert Fernet(key.encode()).decrypt(raw_password("local").encode()).decode() == SECRET
+        # Generated once: later processes reuse the same file (and stay silent).
+        caplog.clear()
+        crypto.reset_key_cache()
+        assert Connection.objects.get(name="local").password == SECRET
+        assert settings.CREDENTIALS_KEY_FILE.read_text().strip() == key
+        assert "generated" not in caplog.text
+    finally:
+        crypto.reset_key_cache()

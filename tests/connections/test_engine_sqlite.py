@@ -44,6 +44,29 @@ def test_typed_results(engine):
     assert result.rows == [(1, "tea", 2.5), (2, "Ünïcødé 北京", None)]
 
 
+def test_dates_decimals_nulls_and_unicode(tmp_path):
+    """SQLite stores dates as ISO text and DECIMAL with numeric affinity: they come back as
+    stored, and each column is typed after its first non-NULL value."""
+    path = tmp_path / "typed.sqlite3"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE t (d DATE, ts TIMESTAMP, amount DECIMAL(10, 2), note TEXT)")
+        setup.executemany(
+            "INSERT INTO t VALUES (?, ?, ?, ?)",
+            [
+                ("2024-02-29", "2024-02-29 13:45:00", 19.99, None),
+                (None, "1999-12-31 23:59:59", 1000000, "straße ✓"),
+            ],
+        )
+    engine = SQLite(ConnectionParams(kind="sqlite", database=str(path)))
+    result = engine.execute("SELECT d, ts, amount, note FROM t ORDER BY ts", max_rows=5, timeout=5)
+    assert result.rows == [
+        (None, "1999-12-31 23:59:59", 1000000, "straße ✓"),
+        ("2024-02-29", "2024-02-29 13:45:00", 19.99, None),
+    ]
+    assert result.column_types == ["TEXT", "TEXT", "INTEGER", "TEXT"]
+    engine.close()
+
+
 def test_truncates_large_result_quickly(engine):
     started = time.monotonic()
     result = engine.execute(COUNT_TO_A_BILLION + "SELECT i FROM n", max_rows=1000, timeout=30)
