@@ -86,12 +86,17 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     base = f"/databases/{connection.pk}/schema/"
+    # The very first request of a process also imports every view module and compiles the
+    # base templates; the status partial does that without reading the snapshot's document.
     started = time.perf_counter()
-    client.get(base)
+    assert client.get(base + "status/").status_code == 200
+    warmup = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    assert client.get(base).status_code == 200
     cold = (time.perf_counter() - started) * 1000
-    print(
-        f"snapshot: {TABLES} tables x {COLUMNS} columns; first request (parse + cache): {cold:.0f} ms"
-    )
+    print(f"snapshot: {TABLES} tables x {COLUMNS} columns")
+    print(f"process warm-up (first request, status partial): {warmup:.0f} ms")
+    print(f"first schema page (document read + parse, then cached): {cold:.0f} ms")
     print(f"{'request':44} {'p50 ms':>8} {'p95 ms':>8}")
     for label, url in [
         ("schema page", base),
