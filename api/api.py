@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI, Swagger
@@ -85,15 +86,27 @@ def registry_unavailable(request, exc):
     return _error(request, 503, "The database registry cannot be read right now; try again later.")
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(
+        request,
+        413,
+        f"Request body too large: at most {limit:,} bytes are accepted "
+        "(DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    )
+
+
 @api.exception_handler(Exception)
 def server_error(request, exc):
     logger.exception("Unexpected API error")
     return _error(request, 500, "Internal error; it was logged.")
 
 
-from .routers import chat, databases, tasks, tools  # noqa: E402
+from .routers import chat, databases, datapoints, tasks, tools  # noqa: E402
 
 api.add_router("/databases", databases.router)
 api.add_router("/", chat.router)
 api.add_router("/tools", tools.router)
 api.add_router("/tasks", tasks.router)
+api.add_router("/datapoints", datapoints.router)

@@ -44,7 +44,7 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] | None = None
 
 
-ERROR_CODES = frozenset({400, 401, 403, 404, 422, 500, 503})
+ERROR_CODES = frozenset({400, 401, 403, 404, 413, 422, 500, 503})
 
 
 def responses(ok: dict) -> dict:
@@ -310,3 +310,71 @@ class TaskOut(Schema):
     snapshot_id: int | None = None
     message_id: int | None = None
     session_id: int | None = None
+
+
+# -- DataPoints ----------------------------------------------------------------------------
+
+ScopeValue = Field(
+    ...,
+    max_length=100,
+    description='"global" or a database id (UUID).',
+    examples=["global"],
+)
+
+
+class DataPointOut(Schema):
+    id: int
+    kind: str = Field(..., description="metric, glossary, table_note or example")
+    name: str
+    scope: str = Field(..., description="connection, global or unscoped (legacy)")
+    connection_id: UUID | None
+    content: dict[str, Any]
+    source: str = Field(..., description="file or feedback (a verified answer)")
+    source_file: str
+    source_line: int | None
+    updated_at: datetime
+
+
+class SyncErrorOut(Schema):
+    file: str
+    line: int | None
+    message: str
+
+
+class SyncStatusOut(Schema):
+    scope: str
+    directory: str = Field(..., description="Where Sync Now reads for this scope.")
+    directory_exists: bool
+    last_sync_at: datetime | None
+    added: int | None
+    updated: int | None
+    removed: int | None
+    unchanged: int | None
+    errors: list[SyncErrorOut]
+
+
+class SyncIn(In):
+    scope: str = ScopeValue
+    directory: str | None = Field(
+        None,
+        max_length=500,
+        description="Relative to DATAPOINTS_DIR (never an absolute or outside path). "
+        "Omitted: DATAPOINTS_DIR/<database name slug>/, or DATAPOINTS_DIR/global/.",
+    )
+    dry_run: bool = Field(False, description="Report what would change; write nothing.")
+
+
+class SyncOut(Schema):
+    scope: str
+    directory: str
+    dry_run: bool
+    files: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    added_keys: list[str]
+    updated_keys: list[str]
+    removed_keys: list[str]
+    errors: list[SyncErrorOut]
+    sync_id: int | None

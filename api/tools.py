@@ -205,7 +205,9 @@ TOOLS: dict[str, tuple[type[_Args], Callable[[Connection, Any], Any]]] = {
 }
 
 
-def execute(connection: Connection, name: str, arguments: dict) -> Any:
+def validate(name: str, arguments: dict) -> tuple[Callable[[Connection, Any], Any], _Args]:
+    """The tool's function and its checked arguments, or ToolError naming the problem. Runs
+    before the target database is chosen, so "unknown tool" is never hidden by "no database"."""
     if name not in TOOLS:
         raise ToolError(f"Unknown tool {name!r}; the tools are {', '.join(TOOLS)}.")
     model, function = TOOLS[name]
@@ -216,4 +218,9 @@ def execute(connection: Connection, name: str, arguments: dict) -> Any:
             f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
         )
         raise ToolError(f"Bad arguments for {name}: {problems}") from None
+    return function, args
+
+
+def execute(connection: Connection, name: str, arguments: dict) -> Any:
+    function, args = validate(name, arguments)
     return function(connection, args)

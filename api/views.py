@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .models import ApiToken
@@ -44,6 +47,30 @@ def revoke_token(request, token_id):
     return redirect("api_tokens")
 
 
+@csrf_exempt  # changes nothing; without it a POST gets Django's HTML CSRF page, not JSON
 def api_not_found(request, rest=""):
     """Unknown URLs under /api/v1/ answer in JSON like the rest of the API."""
     return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def json_method_not_allowed(view):
+    """django-ninja answers a method a path lacks with a text/html 405; every API error is
+    JSON with a message, so say which methods the path accepts (the Allow header stays)."""
+
+    @functools.wraps(view)  # also copies csrf_exempt
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m))
+        detail = f"Method {request.method} is not allowed here"
+        json_response = JsonResponse(
+            {"detail": f"{detail}; use {allowed}." if allowed else f"{detail}."}, status=405
+        )
+        if allowed:
+            json_response["Allow"] = allowed
+        return json_response
+
+    return wrapped

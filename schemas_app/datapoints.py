@@ -131,7 +131,10 @@ def resolve_connection(identifier: str) -> Connection:
 def configured_directory(connection: Connection | None) -> Path:
     """DATAPOINTS_DIR/<slug of the database name>/ (e.g. "Demo shop" -> demo-shop/) for a
     database, DATAPOINTS_DIR/global/ for the global scope: where Sync Now reads."""
-    return Path(settings.DATAPOINTS_DIR) / (slugify(connection.name) if connection else "global")
+    if connection is None:
+        return Path(settings.DATAPOINTS_DIR) / "global"
+    # A name with no letters or digits ("!!!") slugs to "": never the whole root.
+    return Path(settings.DATAPOINTS_DIR) / (slugify(connection.name) or str(connection.pk))
 
 
 def directory_in_root(relative: str) -> Path:
@@ -384,9 +387,14 @@ def parse_file(path: Path, display: str) -> tuple[list[ParsedPoint], list[FileEr
 
 def parse_directory(directory: str | os.PathLike) -> tuple[int, list[ParsedPoint], list[FileError]]:
     root = Path(directory)
-    if not root.is_dir():
-        raise DataPointError(f"No directory at {root}.")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    try:
+        if not root.is_dir():
+            raise DataPointError(f"No directory at {root}.")
+        files = sorted(
+            p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in FILE_SUFFIXES
+        )
+    except OSError as error:  # e.g. a name too long, no permission
+        raise DataPointError(f"Cannot read the directory {root} ({error.strerror}).") from None
     points: list[ParsedPoint] = []
     errors: list[FileError] = []
     seen: dict[str, ParsedPoint] = {}

@@ -17,9 +17,10 @@ def execute(request, payload: ToolIn):
     """Unknown tools, bad arguments, SQL the guard refuses and database errors are 400s that
     name the problem. `run_sql` goes through the SQL guard, runs read-only and returns at most
     `limit` rows (1000 at most)."""
-    connection = target_connection(request.auth, payload.target_database)
     try:
-        result = tools.execute(connection, payload.name, payload.arguments)
+        function, args = tools.validate(payload.name, payload.arguments)
+        connection = target_connection(request.auth, payload.target_database)
+        result = function(connection, args)
     except tools.ToolError as exc:
         raise HttpError(400, str(exc)) from None
     return {"name": payload.name, "target_database": connection.pk, "result": result}

@@ -95,3 +95,11 @@ def test_tools_before_extraction(alice_api, make_connection, chinook_sqlite):
     fresh = make_connection(chinook_sqlite.params, name="fresh")
     assert_error(run(alice_api, fresh, "list_tables"), 400, "extract")
     assert run(alice_api, fresh, "run_sql", sql="SELECT 1 AS one").json()["result"]["rows"] == [[1]]
+
+
+def test_the_tool_and_its_arguments_are_checked_before_the_target(alice_api):
+    # No target and nothing selected: the tool's own problem is the one named.
+    unknown = alice_api.post("/tools/execute", json={"name": "nope", "arguments": {}})
+    assert_error(unknown, 400, "unknown tool 'nope'", "list_tables")
+    bad = alice_api.post("/tools/execute", json={"name": "describe_table", "arguments": {}})
+    assert_error(bad, 400, "describe_table", "table")
