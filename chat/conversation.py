@@ -10,15 +10,18 @@ without REDIS_URL or in a Celery task with it (the page polls the message's stat
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections as django_connections
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +33,7 @@ from .answering.followup import resolve_followup
 from .answering.llm import LLMError
 from .answering.types import Answer, Generated, Turn
 from .jsonsafe import json_rows
-from .models import ChatMessage, ChatSession, QueryRun
+from .models import ChatMessage, ChatSession, QueryRun, answer_plan
 from .presentation import DatabaseResult, chart_spec, merge_results
 
 logger = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ def ask(
             question=question,
             databases=[c.name for c in connections],
             status=ChatMessage.Status.PENDING,
-            phase="choosing tables",
+            phase=answer_plan(len(connections))[0],
             result={"bypass_cache": bypass_cache},  # remembered until the answer replaces it
         )
         if session.name == "New chat":
@@ -131,6 +134,25 @@ def _set_phase(message_id: int, phase: str) -> None:
     ChatMessage.objects.filter(pk=message_id).update(phase=phase)
 
 
+INTERRUPTED = (
+    "The answer was interrupted (it did not finish within {limit:g} s: the worker or the "
+    "request answering it stopped). Please ask again."
+)
+
+
+def fail_stale(messages) -> int:
+    """Mark the given messages that are still pending or running after
+    CHAT_ANSWER_STALE_SECONDS failed. A worker or request killed mid-answer leaves its message
+    so, and nothing else would ever finish it: the page would poll forever. Called when a
+    message's status is read; the question and the rest of the history stay."""
+    limit = settings.CHAT_ANSWER_STALE_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=limit)
+    return messages.filter(
+        status__in=(ChatMessage.Status.PENDING, ChatMessage.Status.RUNNING),
+        created_at__lt=cutoff,
+    ).update(status=ChatMessage.Status.FAILED, phase="failed", text=INTERRUPTED.format(limit=limit))
+
+
 def run_answer(message_id: int, *, bypass_cache: bool = False) -> None:
     """Answer one pending message. Claimed with a conditional update: runs at most once."""
     claimed = ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.PENDING).update(
@@ -144,7 +166,7 @@ def run_answer(message_id: int, *, bypass_cache: bool = False) -> None:
         _answer(message, bypass_cache=bypass_cache)
     except Exception:  # never leave a message spinning: the history must show what happened
         logger.exception("Answering message %s failed", message_id)
-        ChatMessage.objects.filter(pk=message_id).update(
+        ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.RUNNING).update(
             status=ChatMessage.Status.FAILED,
             phase="failed",
             text="Something went wrong while answering; the error was logged. Please try again.",
@@ -161,14 +183,15 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
     key = _cache_key(message.question, schemas, history)
     cached = None if bypass_cache else cache.get(key)
     if cached is not None:
-        _finish(message, cached, cached=True)
+        _finish(message, _with_own_runs(message, cached), cached=True)
         return
 
     generated: dict[str, Generated] = {}
-    if settings.LLM_MODEL and len(connections) > 1:
+    plan = answer_plan(len(connections))
+    if len(plan) == 4:
         # One LLM call for all databases: the model decides which the question concerns and
         # writes SQL for each; the workers below validate, run and correct per database.
-        _set_phase(message.pk, f"writing SQL for {len(connections)} databases")
+        _set_phase(message.pk, plan[1])
         try:
             generated = pipeline.generate_for_databases(message.question, schemas, history=history)
         except LLMError as error:
@@ -183,57 +206,80 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
             _finish(message, _payload(message, [(c, answer) for c in connections]), cached=False)
             return
 
-    # With one generation per database (built-in engine, or an LLM on one database) writing
-    # and running happen together in each worker.
-    running = f"running on {len(connections)} database(s)"
-    _set_phase(message.pk, running if generated else f"writing SQL and {running}")
-    started = time.monotonic()
-    results: list[tuple[Connection, Answer]] = []
-    with ThreadPoolExecutor(max_workers=max(1, len(connections))) as pool:
-        futures = [
-            (
-                connection,
-                pool.submit(
-                    pipeline.answer_question,
-                    connection,
-                    message.question,
-                    history=history,
-                    schema=schema,
-                    generated=generated.get(connection.name),
-                ),
-            )
-            for connection, schema in schemas
-        ]
-        deadline = started + settings.CHAT_DATABASE_TIMEOUT_SECONDS
-        for connection, future in futures:
-            try:
-                answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except FutureTimeout:
-                timeout = settings.CHAT_DATABASE_TIMEOUT_SECONDS
-                answer = Answer(
-                    message.question,
-                    f"No answer within {timeout:g} s.",
-                    None,
-                    error=f"{connection.name} did not answer within {timeout:g} s.",
-                )
-            results.append((connection, answer))
-        # Do not wait for a straggler past its deadline: its server-side timeout ends it.
-        pool.shutdown(wait=False, cancel_futures=True)
-
+    # Otherwise (built-in engine, or an LLM on one database) each worker writes and runs.
+    _set_phase(message.pk, plan[-2])
+    results = _run_on_databases(message, schemas, history, generated)
     payload = _payload(message, results)
     if not any(d["error"] for d in payload["databases"]):
         cache.set(key, payload, settings.CHAT_RESULT_CACHE_TTL)
     _finish(message, payload, cached=False)
 
 
+def _answer_one(connection, question, history, schema, generated) -> Answer:
+    try:
+        return pipeline.answer_question(
+            connection, question, history=history, schema=schema, generated=generated
+        )
+    finally:
+        # Should anything in the pipeline touch the system database, the connection this
+        # thread opened must not outlive the thread.
+        django_connections.close_all()
+
+
+def _run_on_databases(message, schemas, history, generated) -> list[tuple[Connection, Answer]]:
+    """Every database's answer, in parallel; a database past CHAT_DATABASE_TIMEOUT_SECONDS
+    gets a timeout error instead and the others' answers do not wait for it."""
+    timeout = settings.CHAT_DATABASE_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
+    # Not a `with` block: leaving one waits for every thread, so one slow database would
+    # hold the whole answer past its timeout. A straggler's Answer dies with its future
+    # (only the loop below reads futures, and it has moved on); its query ends by the
+    # server-side QUERY_TIMEOUT_SECONDS, then its connection goes back to its pool.
+    pool = ThreadPoolExecutor(max_workers=max(1, len(schemas)))
+    results: list[tuple[Connection, Answer]] = []
+    try:
+        futures = [
+            (
+                connection,
+                pool.submit(
+                    _answer_one,
+                    connection,
+                    message.question,
+                    history,
+                    schema,
+                    generated.get(connection.name),
+                ),
+            )
+            for connection, schema in schemas
+        ]
+        for connection, future in futures:
+            try:
+                answer = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FutureTimeout:
+                answer = Answer(
+                    message.question,
+                    f"No answer within {timeout:g} s.",
+                    None,
+                    error=f"{connection.name} did not answer within {timeout:g} s.",
+                    engine=settings.LLM_MODEL or "builtin",
+                )
+                answer.timings_ms = {"total": timeout * 1000}
+            results.append((connection, answer))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
 def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> dict:
     owner = message.session.owner
     databases = []
+    full_rows: dict[str, list[list]] = {}
     for connection, answer in results:
         rows = json_rows(answer.rows)
         run_ids = _store_runs(owner, message, connection, answer, rows)
         if run_ids and answer.sql and not answer.error:
             cache.set(f"run-rows:{run_ids[-1]}", rows, settings.CHAT_RESULT_CACHE_TTL)
+        full_rows[connection.name] = rows
         databases.append(
             {
                 "connection_id": str(connection.pk),
@@ -257,13 +303,66 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
     answered = [d for d in databases if d["columns"] and not d["error"]]
     # With several databases, one refusing means the question is not about that one.
     concerned = answered or databases
-    merged = merge_results([DatabaseResult(d["name"], d["columns"], d["rows"]) for d in answered])
+    # Merged from the full results (each up to QUERY_MAX_ROWS), not the previews; the page
+    # shows the first rows and pages / downloads the rest from the runs (chat.results).
+    merged = merge_results(
+        [DatabaseResult(d["name"], d["columns"], full_rows[d["name"]]) for d in answered]
+    )
+    if merged:
+        merged_rows = merged["rows"]
+        merged = {
+            "columns": merged["columns"],
+            "rows": merged_rows[: settings.CHAT_PREVIEW_ROWS],
+            "row_count": len(merged_rows),
+            "truncated": any(d["truncated"] for d in answered),
+            "run_ids": [d["run_id"] for d in answered],
+        }
     return {
         "databases": databases,
         "concerned": [d["name"] for d in concerned],
         "merged": merged,
-        "merged_chart": chart_spec(merged["columns"], merged["rows"]) if merged else None,
+        "merged_chart": chart_spec(merged["columns"], merged_rows) if merged else None,
     }
+
+
+def _with_own_runs(message: ChatMessage, payload: dict) -> dict:
+    """A cached answer ran no query, but gets its own run records (copies marked `cached`),
+    so its result pages, CSV and "save as example" work as for a fresh answer, for its
+    owner alone, and no user reads another's runs."""
+    payload = copy.deepcopy(payload)
+    originals = QueryRun.objects.in_bulk(
+        [d["run_id"] for d in payload["databases"] if d.get("run_id")]
+    )
+    new_ids = {}
+    for d in payload["databases"]:
+        original = originals.get(d.get("run_id"))
+        d["run_id"] = None
+        if original is None:
+            continue
+        run = QueryRun.objects.create(
+            owner=message.session.owner,
+            message=message,
+            connection_id=original.connection_id,
+            connection_name=original.connection_name,
+            question=message.question,
+            sql=original.sql,
+            status=original.status,
+            error=original.error,
+            row_count=original.row_count,
+            truncated=original.truncated,
+            engine=original.engine,
+            columns=original.columns,
+            preview=original.preview,
+            cached=True,
+        )
+        rows = cache.get(f"run-rows:{original.pk}")
+        if rows is not None:
+            cache.set(f"run-rows:{run.pk}", rows, settings.CHAT_RESULT_CACHE_TTL)
+        new_ids[original.pk] = d["run_id"] = run.pk
+    merged = payload.get("merged")
+    if merged and merged.get("run_ids"):
+        merged["run_ids"] = [new_ids.get(i) for i in merged["run_ids"]]
+    return payload
 
 
 def _store_runs(
@@ -323,7 +422,8 @@ def _finish(message: ChatMessage, payload: dict, *, cached: bool) -> None:
             if d["error"] or d["name"] in payload["concerned"]
         )
     failed = all(d["error"] for d in databases)
-    ChatMessage.objects.filter(pk=message.pk).update(
+    # Only while still running: a message already marked interrupted (fail_stale) stays so.
+    ChatMessage.objects.filter(pk=message.pk, status=ChatMessage.Status.RUNNING).update(
         text=text,
         result={**payload, "cached": cached, "answered_at": timezone.now().isoformat()},
         status=ChatMessage.Status.FAILED if failed else ChatMessage.Status.DONE,

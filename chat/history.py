@@ -5,11 +5,12 @@ from __future__ import annotations
 import statistics
 
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import F, Max, Window
+from django.db.models.functions import RowNumber
 
 from .models import QueryRun
 
-FIGURES_WINDOW = 10_000  # the most recent runs the dashboard figures are computed over
+FIGURES_WINDOW = 1_000  # the most recent questions per database the figures cover
 
 
 def runs_for(user):
@@ -57,10 +58,29 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def figures_by_database(user, connections) -> dict:
-    """{connection id: {runs, error_rate, median_ms, p95_ms}} over the user's visible runs."""
-    recent = runs_for(user).values_list("connection_id", "status", "duration_ms")[:FIGURES_WINDOW]
+    """{connection id: {runs, error_rate, median_ms, p95_ms}} over the user's visible runs,
+    each database over its own last FIGURES_WINDOW questions (so a busy database does not
+    push a quiet one out of the figures).
+
+    `runs` counts questions a database answered or failed to answer: the final attempt of
+    each, not every correction round, and not refusals (a question about another database
+    of the session), nor answers served from the cache. The error rate is the share whose final attempt failed; median and p95
+    are of the successful final queries' durations.
+    """
+    final = (
+        runs_for(user)
+        .filter(final=True, cached=False, connection__in=connections)
+        .exclude(status=QueryRun.Status.REFUSED)
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=F("connection_id"), order_by=F("created_at").desc()
+            )
+        )
+        .filter(recency__lte=FIGURES_WINDOW)
+        .values_list("connection_id", "status", "duration_ms")
+    )
     grouped: dict = {}
-    for connection_id, status, duration in recent:
+    for connection_id, status, duration in final:
         grouped.setdefault(connection_id, []).append((status, duration))
     figures = {}
     for connection in connections:
@@ -70,10 +90,7 @@ def figures_by_database(user, connections) -> dict:
         durations = [d for s, d in runs if s == QueryRun.Status.OK]
         figures[connection.pk] = {
             "runs": len(runs),
-            "error_rate": sum(
-                s in (QueryRun.Status.ERROR, QueryRun.Status.INVALID) for s, _ in runs
-            )
-            / len(runs),
+            "error_rate": sum(s != QueryRun.Status.OK for s, _ in runs) / len(runs),
             "median_ms": statistics.median(durations) if durations else None,
             "p95_ms": _percentile(durations, 0.95) if durations else None,
         }

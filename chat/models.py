@@ -43,6 +43,16 @@ class SessionDatabase(models.Model):
         return self.connection_name
 
 
+def answer_plan(database_count: int) -> list[str]:
+    """The steps an answer goes through, as the page shows them; `phase` is always one of
+    them. With an LLM and several databases one call writes all the SQL before anything
+    runs; otherwise each database writes and runs its SQL in one go (no separate step)."""
+    running = f"running on {database_count} database{'s' if database_count != 1 else ''}"
+    if settings.LLM_MODEL and database_count > 1:
+        return ["choosing tables", "writing SQL", running, "done"]
+    return ["choosing tables", f"writing SQL and {running}", "done"]
+
+
 class ChatMessage(models.Model):
     class Role(models.TextChoices):
         USER = "user", "User"
@@ -81,6 +91,16 @@ class ChatMessage(models.Model):
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """(label, "done" | "active" | "") for each step: exactly one is active."""
+        plan = answer_plan(len(self.databases or []))
+        current = plan.index(self.phase) if self.phase in plan else 0
+        return [
+            (label, "done" if i < current else "active" if i == current else "")
+            for i, label in enumerate(plan)
+        ]
+
 
 class QueryRun(models.Model):
     """Every attempt at running SQL for a question. Kept when the message or session goes,
@@ -114,6 +134,11 @@ class QueryRun(models.Model):
     engine = models.CharField(max_length=100, blank=True, help_text="builtin, or the LLM model.")
     columns = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True, help_text="The first rows, capped.")
+    cached = models.BooleanField(
+        default=False,
+        help_text="A copy of an earlier run for an answer served from the result cache: "
+        "nothing ran (not counted in the dashboard figures).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

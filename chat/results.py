@@ -1,7 +1,9 @@
-"""Stored results of a run: server-side pages and a streamed CSV.
+"""Stored results of a run, and the merged comparison of an answer: server-side pages and
+a streamed CSV.
 
 The full rows (up to the row cap) sit in the cache for CHAT_RESULT_CACHE_TTL; after that the
-run's SQL is simply run again, read-only, through the guard like any other query.
+run's SQL is simply run again, read-only, through the guard like any other query. A merged
+comparison is rebuilt from its runs' full rows, so it pages and downloads the same way.
 """
 
 from __future__ import annotations
@@ -16,47 +18,80 @@ from django.http import Http404
 
 from connections.dialects import ConnectorError
 from connections.guard import UnsafeSQLError
-from connections.services import run_read_only_query, visible_connections
+from connections.services import run_read_only_query
 
 from .jsonsafe import json_rows
-from .models import QueryRun
+from .models import ChatMessage, QueryRun
+from .presentation import DatabaseResult, merge_results
+
+
+class ResultUnavailable(Exception):
+    """The rows of a result cannot be had any more; `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 def visible_run(user, run_id) -> QueryRun:
-    """A successful run the user may read: their own, any for staff, or one on a database
-    they can see (cached answers are shared between users of the same databases)."""
+    """A successful run the user may read: their own (a cached answer has its own copies of
+    the runs), any for staff; else 404, as if it did not exist."""
     try:
         run = QueryRun.objects.select_related("connection").get(
             pk=int(run_id), status=QueryRun.Status.OK
         )
-    except (QueryRun.DoesNotExist, ValueError) as exc:
+    except (QueryRun.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such result.") from exc
     if run.owner_id == user.pk or user.is_staff:
-        return run
-    if run.connection_id and visible_connections(user).filter(pk=run.connection_id).exists():
         return run
     raise Http404("No such result.")
 
 
 def full_rows(run: QueryRun) -> list[list]:
+    """All rows of the run (up to the row cap): from the cache, else by running it again.
+    Raises ResultUnavailable when neither is possible."""
     key = f"run-rows:{run.pk}"
     rows = cache.get(key)
     if rows is not None:
         return rows
     if run.connection is None:
-        raise Http404("The database of this result was removed from the registry.")
+        raise ResultUnavailable(
+            f"{run.connection_name} was removed from the registry, so this result cannot be "
+            "read again.",
+            410,
+        )
     try:
         result = run_read_only_query(run.connection, run.sql)
     except (ConnectorError, UnsafeSQLError) as exc:
         message = getattr(exc, "user_message", None) or getattr(exc, "reason", str(exc))
-        raise Http404(f"The result could not be read again: {message}") from exc
+        raise ResultUnavailable(f"The result could not be read again: {message}", 502) from exc
     rows = json_rows(result.rows)
     cache.set(key, rows, settings.CHAT_RESULT_CACHE_TTL)
     return rows
 
 
-def page_of(run: QueryRun, number) -> Page:
-    return Paginator(full_rows(run), settings.CHAT_PAGE_SIZE).get_page(number)
+def merged_table(user, message: ChatMessage) -> tuple[list[str], list[list]]:
+    """The answer's full comparison table, rebuilt from each database's run."""
+    result = message.result or {}
+    merged = result.get("merged") or {}
+    if not merged.get("run_ids"):
+        raise Http404("This answer has no comparison table to page through.")
+    names = {d.get("run_id"): d.get("name") for d in result.get("databases", [])}
+    parts = []
+    for run_id in merged["run_ids"]:
+        run = visible_run(user, run_id)
+        parts.append(
+            DatabaseResult(names.get(run_id) or run.connection_name, run.columns, full_rows(run))
+        )
+    table = merge_results(parts)
+    if table is None:  # cannot happen for rows stored by the same answer; say so if it does
+        raise ResultUnavailable("The databases' results no longer have the same shape.", 409)
+    return table["columns"], table["rows"]
+
+
+def page_of(rows: list[list], number) -> Page:
+    return Paginator(rows, settings.CHAT_PAGE_SIZE).get_page(number)
 
 
 class _Echo:
@@ -64,8 +99,10 @@ class _Echo:
         return value
 
 
-def csv_lines(run: QueryRun) -> Iterator[str]:
+def csv_lines(columns: list[str], rows: list[list]) -> Iterator[str]:
+    """CSV lines of rows already in hand: obtaining them (which may fail) happens before the
+    response starts, so a failure gets an error status instead of a cut file."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(run.columns)
-    for row in full_rows(run):
+    yield writer.writerow(columns)
+    for row in rows:
         yield writer.writerow(row)

@@ -1,19 +1,33 @@
-"""Chat pages: thin views over chat.sessions, chat.conversation and chat.results."""
+"""Chat pages: thin views over chat.sessions, chat.conversation, chat.feedback and
+chat.results."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connections.services import get_visible_connection, visible_connections
-from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
 
 from . import conversation, history, results, sessions
+from . import feedback as answer_feedback
 from .models import ChatMessage
 
 HTMX_STOP_POLLING = 286
+
+
+def _run_in_request() -> bool:
+    """Without a broker the page asks for the answer from a request of its own (/run/);
+    with REDIS_URL a Celery worker answers and the page only polls."""
+    return not settings.REDIS_URL
+
+
+def _assistant(request, message, **extra):
+    context = {"m": message, "session": message.session, "run_in_request": _run_in_request()}
+    return render(request, "chat/session.html#assistant", {**context, **extra})
 
 
 def _session_page_context(request, session):
@@ -31,6 +45,8 @@ def _session_page_context(request, session):
             if c.pk not in in_session
         ],
         "messages_list": session.messages.all(),
+        "run_in_request": _run_in_request(),
+        "max_question_chars": conversation.MAX_QUESTION_CHARS,
     }
 
 
@@ -60,17 +76,27 @@ def new_session(request):
 @login_required
 def session_page(request, session_id):
     session = sessions.get_session(request.user, session_id)
+    conversation.fail_stale(session.messages.all())
     return render(request, "chat/session.html", _session_page_context(request, session))
 
 
 @login_required
 @require_POST
 def rename_session(request, session_id):
+    """HTMX swaps the name form (and the sidebar link) in place; without JavaScript the
+    form posts and the page comes back."""
     session = sessions.get_session(request.user, session_id)
+    error = ""
     try:
         sessions.rename_session(session, request.POST.get("name", ""))
     except ValueError as exc:
-        flash.error(request, str(exc))
+        error = str(exc)
+    if request.htmx:
+        if error:  # shown next to the form, which stays as typed
+            return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        return render(request, "chat/session.html#rename", {"session": session, "renamed": True})
+    if error:
+        flash.error(request, error)
     return redirect("chat_session", session_id=session.pk)
 
 
@@ -118,11 +144,20 @@ def ask(request, session_id):
         flash.error(request, str(exc))
         return redirect("chat_session", session_id=session.pk)
     if not request.htmx:
-        conversation.run_answer(reply.pk)
+        if _run_in_request():
+            conversation.run_answer(reply.pk)
         return redirect("chat_session", session_id=session.pk)
     session.refresh_from_db()  # the first question names the chat
-    pair = _question_and_reply(reply)
-    return render(request, "chat/session.html#new_messages", {"session": session, "pair": pair})
+    return _new_messages(request, session, reply)
+
+
+def _new_messages(request, session, reply):
+    context = {
+        "session": session,
+        "pair": _question_and_reply(reply),
+        "run_in_request": _run_in_request(),
+    }
+    return render(request, "chat/session.html#new_messages", context)
 
 
 def _question_and_reply(reply: ChatMessage) -> list[ChatMessage]:
@@ -142,9 +177,11 @@ def _own_message(request, message_id) -> ChatMessage:
 @login_required
 def message_status(request, message_id):
     message = _own_message(request, message_id)
-    response = render(
-        request, "chat/session.html#assistant", {"m": message, "session": message.session}
-    )
+    if not message.is_finished and conversation.fail_stale(
+        ChatMessage.objects.filter(pk=message.pk)
+    ):
+        message.refresh_from_db()
+    response = _assistant(request, message)
     if message.is_finished and request.htmx:
         response.status_code = HTMX_STOP_POLLING
     return response
@@ -154,13 +191,13 @@ def message_status(request, message_id):
 @require_POST
 def run_message(request, message_id):
     """Without a broker the page asks for the work from this separate request, so the
-    question shows at once and the steps can be polled meanwhile."""
+    question shows at once and the steps can be polled meanwhile. With a broker the worker
+    answers: this only reports the status (never holds a web worker for an answer)."""
     message = _own_message(request, message_id)
-    conversation.run_answer(message.pk)  # a no-op when a worker already claimed it
-    message.refresh_from_db()
-    return render(
-        request, "chat/session.html#assistant", {"m": message, "session": message.session}
-    )
+    if _run_in_request():
+        conversation.run_answer(message.pk)  # a no-op once anything claimed it
+        message.refresh_from_db()
+    return _assistant(request, message)
 
 
 @login_required
@@ -171,10 +208,11 @@ def run_again(request, message_id):
         reply = conversation.run_again(request.user, message, run_now=False)
     except conversation.QuestionError as exc:
         return render(request, "chat/session.html#ask_error", {"error": str(exc)}, status=400)
-    pair = _question_and_reply(reply)
-    return render(
-        request, "chat/session.html#new_messages", {"session": message.session, "pair": pair}
-    )
+    if not request.htmx:
+        if _run_in_request():
+            conversation.run_answer(reply.pk)
+        return redirect("chat_session", session_id=message.session_id)
+    return _new_messages(request, message.session, reply)
 
 
 @login_required
@@ -182,40 +220,77 @@ def run_again(request, message_id):
 def feedback(request, message_id):
     message = _own_message(request, message_id)
     value = request.POST.get("value", "")
-    if value == "save_example":
-        return _save_example(request, message)
-    if value not in ("correct", "wrong"):
-        return HttpResponse("Feedback must be 'correct' or 'wrong'.", status=400)
-    ChatMessage.objects.filter(pk=message.pk).update(feedback=value)
-    message.feedback = value
-    return render(request, "chat/session.html#feedback", {"m": message})
+    try:
+        if value == "save_example":
+            answer_feedback.save_as_example(message, request.user)
+        else:
+            answer_feedback.set_feedback(message, request.user, value)
+    except answer_feedback.FeedbackError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    context = {"m": message, "saved_example": value == "save_example"}
+    return render(request, "chat/session.html#feedback", context)
 
 
-def _save_example(request, message):
-    """A "Correct" answer's question and SQL become an example DataPoint of each database
-    it ran on (verified queries), which both generators use for later questions."""
-    if message.feedback != "correct":
-        return HttpResponse("Only an answer marked correct can be saved as an example.", status=400)
-    runs = message.runs.filter(final=True, status="ok", connection__isnull=False).exclude(sql="")
-    saved = [datapoints.save_example(run.connection, message.question, run.sql)[0] for run in runs]
-    if not saved:
-        return HttpResponse("This answer has no successful query to save.", status=400)
-    return render(request, "chat/session.html#feedback", {"m": message, "saved_example": True})
+def _unavailable(exc: results.ResultUnavailable) -> HttpResponse:
+    return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+
+
+def _csv_response(columns, rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        results.csv_lines(columns, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required
 def run_rows(request, run_id):
     run = results.visible_run(request.user, run_id)
-    page = results.page_of(run, request.GET.get("page", "1"))
-    return render(request, "chat/session.html#result_table", {"page": page, "run": run})
+    try:
+        rows = results.full_rows(run)
+    except results.ResultUnavailable as exc:
+        return _unavailable(exc)
+    context = {
+        "page": results.page_of(rows, request.GET.get("page", "1")),
+        "columns": run.columns,
+        "rows_url": reverse("chat_run_rows", args=[run.pk]),
+    }
+    return render(request, "chat/session.html#result_table", context)
 
 
 @login_required
 def run_csv(request, run_id):
     run = results.visible_run(request.user, run_id)
-    response = StreamingHttpResponse(results.csv_lines(run), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="datachat-run-{run.pk}.csv"'
-    return response
+    try:
+        rows = results.full_rows(run)  # before the response starts: errors get a status
+    except results.ResultUnavailable as exc:
+        return _unavailable(exc)
+    return _csv_response(run.columns, rows, f"datachat-run-{run.pk}.csv")
+
+
+@login_required
+def merged_rows(request, message_id):
+    message = _own_message(request, message_id)
+    try:
+        columns, rows = results.merged_table(request.user, message)
+    except results.ResultUnavailable as exc:
+        return _unavailable(exc)
+    context = {
+        "page": results.page_of(rows, request.GET.get("page", "1")),
+        "columns": columns,
+        "rows_url": reverse("chat_merged_rows", args=[message.pk]),
+    }
+    return render(request, "chat/session.html#result_table", context)
+
+
+@login_required
+def merged_csv(request, message_id):
+    message = _own_message(request, message_id)
+    try:
+        columns, rows = results.merged_table(request.user, message)
+    except results.ResultUnavailable as exc:
+        return _unavailable(exc)
+    return _csv_response(columns, rows, f"datachat-comparison-{message.pk}.csv")
 
 
 @login_required

@@ -156,6 +156,8 @@ CHAT_RESULT_CACHE_TTL = env.int("CHAT_RESULT_CACHE_TTL", default=600)
 CHAT_PREVIEW_ROWS = env.int("CHAT_PREVIEW_ROWS", default=100)
 CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=25)
 CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=3)
+# A message still pending or running after this long is marked failed ("interrupted").
+CHAT_ANSWER_STALE_SECONDS = env.float("CHAT_ANSWER_STALE_SECONDS", default=600.0)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -1,4 +1,5 @@
-// Charts (Chart.js, vendored) and copy buttons for chat answers, including ones HTMX swaps in.
+// Charts (Chart.js, vendored), copy buttons and the question's character counter for chat
+// answers, including ones HTMX swaps in.
 (function () {
   function drawCharts(root) {
     root.querySelectorAll("canvas.chart:not([data-drawn])").forEach(function (canvas) {
@@ -11,12 +12,53 @@
       });
     });
   }
+
+  // navigator.clipboard exists only in secure contexts (HTTPS or localhost): over plain HTTP
+  // on another host, select the text and use the older execCommand("copy").
+  function copyWithSelection(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+    document.body.removeChild(area);
+    return copied;
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(
+        function () { return true; },
+        function () { return copyWithSelection(text); }
+      );
+    }
+    return Promise.resolve(copyWithSelection(text));
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     var code = button.parentElement.querySelector("code").innerText;
-    navigator.clipboard.writeText(code).then(function () { button.textContent = "Copied"; });
+    copyText(code).then(function (copied) {
+      button.textContent = copied ? "Copied" : "Select and copy by hand";
+    });
   });
+
+  // "123 / 4,000" under the question box; the server refuses longer questions anyway.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("textarea[data-counter]")) return;
+    var counter = document.getElementById(box.getAttribute("data-counter"));
+    var limit = parseInt(box.getAttribute("maxlength"), 10);
+    if (!counter || !limit) return;
+    counter.textContent = box.value.length.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters";
+    counter.classList.toggle("error", box.value.length >= limit);
+  });
+
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.body.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
   // Keep the newest message in view.
