@@ -36,6 +36,21 @@ def _read_only(conn: psycopg.Connection) -> None:
     conn.read_only = True
 
 
+def _handing_over(first: psycopg.Connection) -> type[psycopg.Connection]:
+    """A connection class whose first connect() returns `first`; later ones connect."""
+    spare = [first]
+
+    class HandOver(psycopg.Connection):
+        @classmethod
+        def connect(cls, *args, **kwargs):
+            try:
+                return spare.pop()
+            except IndexError:
+                return psycopg.Connection.connect(*args, **kwargs)
+
+    return HandOver
+
+
 class PostgreSQL(Dialect):
     name = "postgresql"
     default_port = 5432
@@ -116,10 +131,12 @@ class PostgreSQL(Dialect):
             if self._pool is not None:
                 return self._pool
             # The pool retries failed connects in the background and only ever reports
-            # "timeout"; one direct attempt first fails fast with the real reason.
-            self._connect().close()
+            # "timeout"; one direct attempt first fails fast with the real reason, and then
+            # becomes the pool's first connection instead of being thrown away.
+            first = self._connect()
             pool = ConnectionPool(
                 kwargs=self._connect_kwargs(),
+                connection_class=_handing_over(first),
                 min_size=1,
                 max_size=self.pool_max_size,
                 open=False,
