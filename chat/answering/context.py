@@ -17,6 +17,7 @@ import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from connections.dialects.schema import SchemaDocument, Table
 
@@ -356,6 +357,7 @@ def build_context(
     budget_tokens: int = 3000,
     points: Sequence = (),
     show_history: bool = True,
+    today: date | None = None,
 ) -> SchemaContext:
     """The schema text for one question, dialect notes and recent turns, within the budget.
 
@@ -366,6 +368,11 @@ def build_context(
     notes = DIALECT_NOTES.get(dialect, "")
     history_text = render_history(history) if show_history else ""
     points_text = render_points(points, budget_tokens // POINTS_BUDGET_SHARE)
+    today = today or date.today()
+    notes += (
+        f" Today is {today.isoformat()}: relative dates are calendar periods, so 'last year' "
+        f"is {today.year - 1} and 'this year' {today.year}."
+    )
     header = f"Database dialect notes: {notes}\n"
     if points_text:
         header += f"\nBusiness definitions (use them when the question uses these words):\n{points_text}\n"

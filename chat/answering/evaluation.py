@@ -1,17 +1,24 @@
-"""Execution accuracy of the built-in engine on a file of {question, sql} pairs.
+"""Execution accuracy of the configured engine on a file of {question, sql} pairs.
 
-A prediction counts as correct when it returns the same multiset of rows as the gold SQL
-(in order only when the gold has ORDER BY). Values are normalised first, because engines
-disagree on types: Decimal/float/int compare after rounding to 2 places, dates as ISO text
-(a midnight datetime as its date), booleans as 0/1.
+Each question goes through answer_question, the product's own path (the built-in engine, or
+the LLM when LLM_MODEL is set; guard, schema check, execution with row cap), and the rows it
+returns are compared with the gold SQL's. A prediction counts as correct when it returns the
+same multiset of rows as the gold (in order only when the gold has ORDER BY). Values are
+normalised first, because engines disagree on types: Decimal/float/int compare after rounding
+to 2 places, dates as ISO text (a midnight datetime as its date), booleans as 0/1.
+
+A question set is a list of items, or a mapping {today: DATE, questions: [...]} when its gold
+SQL depends on the date relative dates count from ("last year"). Items: `question`, `sql`
+(gold; null = must be refused), `contains` (for answers read from the schema, such as "which
+tables exist?": words the answer text must hold).
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,18 +28,44 @@ import sqlglot
 from connections.dialects import SQLGLOT_DIALECTS
 from connections.models import Connection
 
-from .builtin import generate
-
 MAX_ROWS = 10_000
 
 
-def load_questions(path: str | Path) -> list[dict]:
+@dataclass
+class QuestionSet:
+    questions: list[dict]
+    today: date | None = None
+
+
+def load_question_set(path: str | Path) -> QuestionSet:
     text = Path(path).read_text(encoding="utf-8")
     if str(path).endswith(".json"):
-        return json.loads(text)
-    import yaml
+        data = json.loads(text)
+    else:
+        import yaml
 
-    return yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from None
+    if isinstance(data, dict):
+        today = data.get("today")
+        if isinstance(today, str):
+            today = date.fromisoformat(today)
+        if today is not None and not isinstance(today, date):
+            raise ValueError(f"today must be a date (YYYY-MM-DD), not {today!r}")
+        data = QuestionSet(data.get("questions") or [], today)
+    else:
+        data = QuestionSet(data)
+    if not isinstance(data.questions, list) or not all(
+        isinstance(q, dict) and q.get("question") for q in data.questions
+    ):
+        raise ValueError("expected a list of {question, sql} items")
+    return data
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    return load_question_set(path).questions
 
 
 def normalize(value):
@@ -70,40 +103,41 @@ def gold_for(item: dict, kind: str) -> str | None:
     return sqlglot.transpile(sql, read="sqlite", write=SQLGLOT_DIALECTS[kind])[0]
 
 
-def evaluate(connection: Connection, questions: list[dict]) -> dict:
-    """Run every question; returns {"results": [...], "totals": {...}}."""
-    from schemas_app.services import (
-        extract_now,
-        latest_snapshot,
-        snapshot_document,
-        snapshot_profiles,
-    )
+def evaluate(connection: Connection, questions: list[dict], *, today: date | None = None) -> dict:
+    """Run every question through answer_question; returns {"results": [...], "totals": {...},
+    "engine": ...}. `today`: what relative dates count from (the set's own date)."""
+    from schemas_app.services import extract_now, latest_snapshot
 
-    snapshot = latest_snapshot(connection) or extract_now(connection, with_profile=True)
-    document, profiles = snapshot_document(snapshot.pk), snapshot_profiles(snapshot.pk)
+    from .pipeline import answer_question, load_schema
+
+    if latest_snapshot(connection) is None:
+        extract_now(connection, with_profile=True)
+    schema = load_schema(connection)
     engine = connection.engine()
-    results, timings = [], []
+    results, timings, engines = [], [], Counter()
 
     def run(sql: str) -> list[tuple]:
         return list(engine.execute(sql, max_rows=MAX_ROWS, timeout=30).rows)
 
     for item in questions:
         question = item["question"]
-        must_refuse = item.get("refuse") or not item.get("sql")
-        started = time.perf_counter()
-        generated = generate(
-            question, document=document, profiles=profiles, dialect=connection.kind
+        must_refuse = item.get("refuse") or not (item.get("sql") or item.get("contains"))
+        answer = answer_question(
+            connection, question, schema=schema, max_rows=MAX_ROWS, today=today
         )
-        timings.append((time.perf_counter() - started) * 1000)
-        row = {"question": question, "predicted": generated.sql, "must_refuse": bool(must_refuse)}
-        answered = bool(generated.sql) or (not generated.refused and bool(generated.explanation))
-        if must_refuse:
-            row["status"] = "wrong" if answered else "refused_ok"
-        elif not answered:
-            row["status"] = "refused"
-            row["reason"] = generated.reason
-        elif not generated.sql:
-            row["status"] = "answered_text"  # schema questions are answered from the document
+        engines[answer.engine] += 1
+        timings.append(answer.timings_ms.get("generate", 0.0))
+        row = {"question": question, "predicted": answer.sql, "must_refuse": bool(must_refuse)}
+        if answer.refused:
+            row["status"] = "refused_ok" if must_refuse else "refused"
+            row["reason"] = answer.text
+        elif answer.error:  # the query failed: no answer, but not a wrong one either
+            row.update(status="error", error=answer.error[:300])
+        elif must_refuse:
+            row["status"] = "wrong"
+        elif item.get("contains"):  # answered from the schema document, no SQL to compare
+            found = all(word.lower() in answer.text.lower() for word in item["contains"])
+            row["status"] = "match" if found else "wrong"
         else:
             gold = gold_for(item, connection.kind)
             try:
@@ -112,14 +146,8 @@ def evaluate(connection: Connection, questions: list[dict]) -> dict:
                 row.update(status="gold_error", error=str(exc)[:300])
                 results.append(row)
                 continue
-            try:
-                predicted_rows = run(generated.sql)
-            except Exception as exc:
-                row.update(status="error", error=str(exc)[:300])
-                results.append(row)
-                continue
             ordered = "order by" in gold.lower()
-            row["status"] = "match" if same_rows(gold_rows, predicted_rows, ordered) else "wrong"
+            row["status"] = "match" if same_rows(gold_rows, answer.rows, ordered) else "wrong"
         results.append(row)
 
     counts = Counter(r["status"] for r in results)
@@ -142,12 +170,14 @@ def evaluate(connection: Connection, questions: list[dict]) -> dict:
         "answered_but_should_refuse": sum(
             1 for r in results if r["must_refuse"] and r["status"] == "wrong"
         ),
-        "engine_ms_p50": round(statistics.median(timings), 2) if timings else 0.0,
-        "engine_ms_max": round(max(timings), 2) if timings else 0.0,
+        "generate_ms_p50": round(statistics.median(timings), 2) if timings else 0.0,
+        "generate_ms_max": round(max(timings), 2) if timings else 0.0,
     }
     return {
         "connection": connection.name,
         "kind": connection.kind,
+        "engine": ", ".join(engines) or "none",
+        "today": today.isoformat() if today else None,
         "results": results,
         "totals": totals,
     }

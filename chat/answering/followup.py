@@ -119,6 +119,13 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     return _rewrite(question, previous)
 
 
+def is_followup(question: str) -> bool:
+    """True for a fragment that only makes sense after an earlier question ("and by
+    country?", "only the top 3"): it is one that resolve_followup would rewrite."""
+    probe = Turn("how many orders are there")
+    return _rewrite(question, probe) != question
+
+
 def _rewrite(question: str, previous: Turn) -> str:
     base = _strip_end(previous.question)
     text = _strip_end(question)

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 
@@ -22,6 +23,7 @@ from schemas_app.datapoints import load_candidates, retrieve
 from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
 
 from .context import build_context
+from .followup import is_followup
 from .types import Answer, Attempt, Generated, Turn
 from .validation import validate_sql
 
@@ -50,6 +52,10 @@ _WRITE_ANYWHERE = re.compile(
     re.IGNORECASE,
 )
 WRITE_REFUSAL = "I only answer questions by reading data; I never change, add or delete it."
+NO_EARLIER_QUESTION = (
+    "This reads as a follow-up, but there is no earlier question in this conversation; "
+    "please ask the whole question."
+)
 
 
 @dataclass(frozen=True)
@@ -95,9 +101,12 @@ def answer_question(
     max_rows: int | None = None,
     schema: LoadedSchema | None = None,
     generated: Generated | None = None,
+    today: date | None = None,
 ) -> Answer:
     """`generated`: with an LLM, the first SQL already written for this database (by the one
-    call of generate_for_databases); validation, execution and correction rounds are the same."""
+    call of generate_for_databases); validation, execution and correction rounds are the same.
+    `today`: the date relative dates count from ("last year" is the calendar year before
+    today's); the real date unless given, so tests and question sets can fix it."""
     started = time.monotonic()
     timings: dict[str, float] = {}
     question = (question or "").strip()
@@ -122,6 +131,10 @@ def answer_question(
         )
     if write_request(question):
         return finish(Answer(question, WRITE_REFUSAL, None, refused=True))
+    if not history and is_followup(question):
+        # "and by country?" as the first question: any answer would be a guess.
+        return finish(Answer(question, NO_EARLIER_QUESTION, None, refused=True))
+    today = today or date.today()
 
     schema = schema or load_schema(connection)
     document, profiles = schema.document, schema.profiles
@@ -135,9 +148,19 @@ def answer_question(
     max_rows = max_rows or settings.QUERY_MAX_ROWS
     history = list(history)
 
+    from .builtin import document_answer
+
+    # "Which tables exist?", "describe orders": the snapshot already holds the answer, for
+    # either engine (an LLM would query the catalog, which the schema check does not allow).
+    known = document_answer(question, document=document, profiles=profiles, dialect=kind)
+    if known is not None:
+        return finish(
+            Answer(question, known.explanation, None, columns=known.columns, rows=known.rows)
+        )
+
     phase = time.monotonic()
     # With `generated` this context serves only correction rounds, for this database alone.
-    context = _context(question, schema, kind, history, settings.CONTEXT_TOKEN_BUDGET)
+    context = _context(question, schema, kind, history, settings.CONTEXT_TOKEN_BUDGET, today=today)
     timings["context"] = _ms(phase)
 
     attempts: list[Attempt] = []
@@ -171,6 +194,7 @@ def answer_question(
                 dialect=kind,
                 history=history,
                 points=schema.points,  # it matches names exactly, so it can see them all
+                today=today,
             )
 
         again = None
@@ -199,6 +223,16 @@ def answer_question(
     for round_ in range(rounds + 1):
         if isinstance(generated, Answer):
             return finish(_with_usage(generated, usage_calls))
+        if not generated.refused and not generated.sql and generated.explanation:
+            answer = Answer(  # answered from the schema document, without SQL
+                question,
+                generated.explanation,
+                None,
+                columns=generated.columns,
+                rows=generated.rows,
+                attempts=attempts,
+            )
+            return finish(_with_usage(answer, usage_calls))
         if generated.refused or not generated.sql:
             reason = generated.reason or "I could not write a query for this question."
             answer = Answer(question, reason, None, refused=True, attempts=attempts)
@@ -228,9 +262,10 @@ def answer_question(
                 attempts.append(
                     Attempt(validated.sql, "ok", "", result.duration_ms, result.row_count)
                 )
+                text = _answer_text(generated, result.columns, result.rows, use_llm)
                 answer = Answer(
                     question,
-                    _answer_text(generated, result.columns, result.rows, use_llm),
+                    f"{text} {generated.note}" if generated.note else text,
                     validated.sql,
                     columns=result.columns,
                     rows=result.rows,
@@ -257,6 +292,7 @@ def generate_for_databases(
     targets: Sequence[tuple[Connection, LoadedSchema]],
     *,
     history: Sequence[Turn] = (),
+    today: date | None = None,
 ) -> dict[str, Generated]:
     """First SQL for several databases from ONE LLM call, keyed by connection name.
 
@@ -271,12 +307,15 @@ def generate_for_databases(
     question = (question or "").strip()
     if not question or len(question) > MAX_QUESTION_CHARS or write_request(question):
         return {}
+    if not history and is_followup(question):
+        return {}  # answer_question refuses it: nothing to follow up on
     ready = [(c, s) for c, s in targets if s.document is not None]
     if not ready:
         return {}
     budget = settings.CONTEXT_TOKEN_BUDGET // len(ready)
     contexts = {
-        c.name: _context(question, s, c.kind, history, budget, show_history=False) for c, s in ready
+        c.name: _context(question, s, c.kind, history, budget, show_history=False, today=today)
+        for c, s in ready
     }
     return llm.generate_multi(
         question, contexts=contexts, dialects={c.name: c.kind for c, _ in ready}, history=history
@@ -284,6 +323,7 @@ def generate_for_databases(
 
 
 def _context(question, schema: LoadedSchema, kind: str, history, budget: int, **options):
+    """`options`: build_context's keywords (show_history, today)."""
     points = retrieve(question, schema.points, k=DATAPOINTS_IN_CONTEXT) if schema.points else []
     return build_context(
         question,
@@ -299,7 +339,14 @@ def _context(question, schema: LoadedSchema, kind: str, history, budget: int, **
 
 def _answer_text(generated: Generated, columns: list[str], rows: list[tuple], use_llm: bool) -> str:
     if use_llm and generated.explanation:
-        return generated.explanation
+        # The model wrote its sentence before the query ran: say what the query returned.
+        if not rows:
+            result = "no rows"
+        elif len(rows) == 1 and len(columns) == 1:
+            result = str(_number(rows[0][0]))
+        else:
+            result = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
+        return f"{generated.explanation.rstrip()} Result: {result}."
     if generated.answer_template and rows:
         value = rows[0][0] if rows[0] else None
         try:

@@ -24,6 +24,11 @@ class Generated:
     refused: bool = False  # the generator could not or would not write SQL
     reason: str = ""  # why it refused, naming the closest tables/columns it knows
     answer_template: str = ""  # built-in engine: e.g. "There are {value} customers."
+    note: str = ""  # appended to the answer text, e.g. which dates "last year" meant
+    # An answer read from the schema document itself (which tables exist, a table's
+    # columns): no SQL, but a result table all the same.
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency
 
 

@@ -19,7 +19,34 @@ def test_prints_sql_rows_and_answer(chinook, fake_llm, capsys):
     header = next(line for line in out.splitlines() if line.startswith("Country"))
     assert header.split(" | ")[1].strip() == "n"
     assert "USA" in out and "| 13" in out
-    assert out.rstrip().endswith("Customers per country, most first.")
+    assert out.rstrip().endswith("Customers per country, most first. Result: 24 rows.")
+
+
+@pytest.mark.parametrize(
+    "question, shown",
+    [
+        ("What tables exist?", ["InvoiceLine", "The database has 11 tables"]),
+        ("Describe the orders table", []),  # no such table in Chinook: refused below
+        ("Describe the Track table", ["Milliseconds", "Table Track has columns"]),
+        ("Show sample rows from Genre", ["SQL (builtin)", "Rock"]),
+        ("How many rows does Genre have?", ["Genre has 25 rows."]),
+    ],
+)
+def test_schema_questions_through_the_command(chinook, settings, capsys, question, shown):
+    settings.LLM_MODEL = ""
+    if not shown:
+        with pytest.raises(CommandError, match="Refused"):
+            call_command("ask", "--connection", "chinook", question)
+        return
+    call_command("ask", "--connection", "chinook", question)
+    out = capsys.readouterr().out
+    assert all(s in out for s in shown), out
+
+
+def test_follow_up_without_history_is_refused(chinook, settings):
+    settings.LLM_MODEL = ""
+    with pytest.raises(CommandError, match="no earlier question"):
+        call_command("ask", "--connection", "chinook", "and by country?")
 
 
 def test_refusal_exits_non_zero(chinook, fake_llm):

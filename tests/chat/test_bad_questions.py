@@ -90,7 +90,7 @@ def test_the_llm_answers_another_language(chinook, fake_llm):
         }
     )
     answer = answer_question(chinook, "¿Cuántos clientes hay en Brasil?")
-    assert answer.rows == [(5,)] and answer.text == "Hay 5 clientes."
+    assert answer.rows == [(5,)] and answer.text == "Hay 5 clientes. Result: 5."
     assert "¿Cuántos clientes hay en Brasil?" in fake_llm.prompt()
 
 

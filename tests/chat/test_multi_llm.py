@@ -123,7 +123,10 @@ def test_a_failing_database_gets_its_own_correction_round(alice, session, fake_l
     assert broken in correction and "no such function" in correction.lower()
     assert "several databases" not in correction and COUNT not in correction
     by_name = {d["name"]: d for d in reply.result["databases"]}
-    assert by_name["prod"]["rows"] == [[412]] and by_name["prod"]["text"] == "412 invoices."
+    assert (
+        by_name["prod"]["rows"] == [[412]]
+        and by_name["prod"]["text"] == "412 invoices. Result: 412."
+    )
     assert by_name["backup"]["rows"] == [[46]]
     assert runs(reply, "prod") == ["error", "ok"] and runs(reply, "backup") == ["ok"]
     assert reply.status == ChatMessage.Status.DONE

@@ -1,6 +1,7 @@
 """answer_question end to end on Chinook (SQLite) with litellm talking to the fake server."""
 
 import sqlite3
+from datetime import date
 
 import pytest
 
@@ -22,7 +23,8 @@ def test_answer_with_prompt_holding_tables_and_dialect_notes(chinook, fake_llm):
     fake_llm.reply({"sql": BRAZIL, "explanation": "There are 5 customers in Brazil."})
     answer = answer_question(chinook, "How many customers are in Brazil?")
     assert answer.error == "" and not answer.refused
-    assert answer.rows == [(5,)] and answer.text == "There are 5 customers in Brazil."
+    # The model's sentence, then what the query actually returned.
+    assert answer.rows == [(5,)] and answer.text == "There are 5 customers in Brazil. Result: 5."
     assert answer.engine == "openai/fake-model"
     assert [a.status for a in answer.attempts] == ["ok"]
     assert answer.sql.startswith(BRAZIL) and "LIMIT" in answer.sql
@@ -216,3 +218,63 @@ def test_schema_loaded_up_front_is_used(chinook, fake_llm, django_assert_num_que
     with django_assert_num_queries(0):  # worker threads need no system-database connection
         answer = answer_question(chinook, "How many customers?", schema=schema)
     assert answer.rows == [(59,)]
+
+
+@pytest.mark.parametrize(
+    "question, words, columns",
+    [
+        (
+            "What tables exist?",
+            ["11 tables", "InvoiceLine", "MediaType"],
+            ["table", "kind", "columns"],
+        ),
+        (
+            "Describe the Invoice table",
+            ["InvoiceDate (DATETIME)", "references Customer.CustomerId"],
+            ["column", "type", "nullable", "key", "comment"],
+        ),
+    ],
+)
+@pytest.mark.parametrize("llm", [False, True])
+def test_schema_questions_are_answered_from_the_snapshot(
+    chinook, fake_llm, settings, executed, question, words, columns, llm
+):
+    if not llm:
+        settings.LLM_MODEL = ""
+    answer = answer_question(chinook, question)
+    assert not answer.refused and not answer.error and answer.sql is None, answer.text
+    assert all(w in answer.text for w in words), answer.text
+    assert answer.columns == columns and answer.rows
+    assert fake_llm.requests == [] and executed == []  # neither the model nor the database
+
+
+@pytest.mark.parametrize(
+    "question, rows",
+    [("Show 3 sample rows from Genre", 3), ("How many rows does MediaType have?", 1)],
+)
+def test_schema_questions_needing_data_run_sql(chinook, settings, question, rows):
+    settings.LLM_MODEL = ""
+    answer = answer_question(chinook, question)
+    assert answer.sql and len(answer.rows) == rows and not answer.refused
+
+
+@pytest.mark.parametrize("llm", [False, True])
+def test_follow_up_without_an_earlier_question_is_refused(chinook, fake_llm, settings, llm):
+    if not llm:
+        settings.LLM_MODEL = ""
+    answer = answer_question(chinook, "and by country?")
+    assert answer.refused and "no earlier question" in answer.text
+    assert fake_llm.requests == []
+
+
+def test_builtin_answer_says_which_dates_last_year_meant(chinook, settings):
+    settings.LLM_MODEL = ""
+    answer = answer_question(chinook, "How many invoices last year?", today=date(2024, 3, 1))
+    assert "'2023-01-01'" in answer.sql and "'2024-01-01'" in answer.sql
+    assert answer.text.endswith("Dates: Invoice.InvoiceDate in 2023 (today is 2024-03-01).")
+
+
+def test_prompt_says_today_and_what_last_year_means(chinook, fake_llm):
+    fake_llm.reply({"sql": "SELECT count(*) FROM Invoice", "explanation": "Invoices."})
+    answer_question(chinook, "How many invoices last year?", today=date(2030, 5, 1))
+    assert "Today is 2030-05-01" in fake_llm.prompt() and "'last year' is 2029" in fake_llm.prompt()

@@ -4,6 +4,7 @@ introspection of the demo shop and Chinook (SQLite), so nothing here is hand-mad
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 
@@ -91,9 +92,128 @@ def test_durations_convert_units_to_the_column(chinook):
     assert '"Milliseconds" > 300000' in ask(chinook, "tracks longer than 5 minutes").sql
 
 
-def test_relative_dates_use_the_newest_date_in_the_data(demo):
-    sql = ask(demo, "orders over 100 from last year").sql
-    assert "'2024-01-01'" in sql and "'2025-01-01'" in sql  # demo orders end in 2025
+def test_relative_dates_are_calendar_years_from_today(demo):
+    document, profiles = demo
+    generated = generate(
+        "orders over 100 from last year",
+        document=document,
+        profiles=profiles,
+        dialect="sqlite",
+        today=date(2027, 3, 1),
+    )
+    assert "'2026-01-01'" in generated.sql and "'2027-01-01'" in generated.sql
+    assert generated.note == "Dates: orders.order_date in 2026 (today is 2027-03-01)."
+    this_year = generate(
+        "how many orders this year",
+        document=document,
+        profiles=profiles,
+        dialect="sqlite",
+        today=date(2024, 6, 1),
+    )
+    assert "'2024-01-01'" in this_year.sql and "'2025-01-01'" in this_year.sql
+
+
+def count(path, sql):
+    return run(path, sql)[0][0]
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # The audit's wrong answers: the opposite value, ANDed alternatives, dropped numbers.
+        (
+            "how many orders were not shipped",
+            "SELECT COUNT(*) FROM orders WHERE status <> 'shipped'",
+        ),
+        (
+            "how many customers are not in Germany",
+            "SELECT COUNT(*) FROM customers WHERE country <> 'Germany'",
+        ),
+        ("customers outside Germany", "SELECT * FROM customers WHERE country <> 'Germany'"),
+        (
+            "how many customers in Germany or France",
+            "SELECT COUNT(*) FROM customers WHERE country IN ('Germany', 'France')",
+        ),
+        (
+            "how many customers not in Germany or France",
+            "SELECT COUNT(*) FROM customers WHERE country NOT IN ('Germany', 'France')",
+        ),
+        (
+            "orders from 2023 or 2024",
+            "SELECT * FROM orders WHERE order_date >= '2023-01-01' AND order_date < '2025-01-01'",
+        ),
+        (
+            "how many orders in 2021 or 2024",
+            "SELECT COUNT(*) FROM orders WHERE substr(order_date, 1, 4) IN ('2021', '2024')",
+        ),
+        (
+            "how many orders between 2022 and 2023",
+            "SELECT COUNT(*) FROM orders WHERE order_date >= '2022-01-01' AND order_date < '2024-01-01'",
+        ),
+        (
+            "how many orders between 100 and 200",
+            "SELECT COUNT(*) FROM orders WHERE total >= 100 AND total <= 200",
+        ),
+        (
+            "orders with total between 100 and 200",
+            "SELECT * FROM orders WHERE total >= 100 AND total <= 200",
+        ),
+        (
+            "how many orders with total 100 to 200",
+            "SELECT COUNT(*) FROM orders WHERE total >= 100 AND total <= 200",
+        ),
+        ("how many products priced 23", "SELECT COUNT(*) FROM products WHERE price = 23"),
+        (
+            "how many order items with quantity 3",
+            "SELECT COUNT(*) FROM order_items WHERE quantity = 3",
+        ),
+        ("how many orders over 2000", "SELECT COUNT(*) FROM orders WHERE total > 2000"),
+        # Other wrong answers: the segment column, the average of counts, the row itself.
+        (
+            "number of orders by customer segment",
+            "SELECT c.segment, COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.segment",
+        ),
+        (
+            "how many order items per order on average",
+            "SELECT ROUND(AVG(n), 2) FROM (SELECT COUNT(*) AS n FROM order_items GROUP BY order_id)",
+        ),
+        ("most expensive product", "SELECT * FROM products ORDER BY price DESC LIMIT 1"),
+        ("what is the cheapest product", "SELECT * FROM products ORDER BY price LIMIT 1"),
+        ("what is the highest product price", "SELECT MAX(price) FROM products"),
+    ],
+)
+def test_filters_mean_what_the_question_says(demo, demo_shop_sqlite, question, gold):
+    generated = ask(demo, question)
+    assert generated.sql, generated.reason
+    assert sorted(run(demo_shop_sqlite, generated.sql)) == sorted(run(demo_shop_sqlite, gold))
+
+
+def test_negation_keeps_nulls_and_alternatives_become_in(demo, chinook, chinook_sqlite):
+    sql = ask(demo, "how many orders were not shipped").sql
+    assert "<> 'shipped'" in sql and "IS NULL" not in sql  # status is NOT NULL in the demo
+    # Chinook's Genre.Name may be NULL: "not Rock or Jazz" is every other track, NULLs too.
+    sql = ask(chinook, "how many tracks are not Rock or Jazz").sql
+    assert """NOT "Genre"."Name" IN ('Rock', 'Jazz') OR "Genre"."Name" IS NULL""" in sql
+    path = chinook_sqlite.params.database
+    either = ask(chinook, "how many tracks in Rock or Jazz").sql
+    assert count(path, sql) + count(path, either) == count(path, "SELECT COUNT(*) FROM Track")
+
+
+@pytest.mark.parametrize(
+    "question, said",
+    [
+        ("how many products 25", "number 25"),  # a number attached to nothing
+        ("top 5 orders 300", "number 300"),
+        ("orders not over 100", "'not'"),  # a negation of no named value
+        ("customers who are not enterprise or consumer either", "'either'"),
+        ("how many customers in Germany or enterprise", "alternatives"),  # two columns
+        ("how many orders on average", "average a count"),  # no group to average over
+        ("customers who never ordered", "'never'"),
+    ],
+)
+def test_unattached_numbers_negations_and_alternatives_refuse(demo, question, said):
+    generated = ask(demo, question)
+    assert generated.sql is None and generated.refused and said in generated.reason
 
 
 @pytest.mark.parametrize(

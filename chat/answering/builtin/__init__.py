@@ -4,9 +4,15 @@ It reads a question as a few slots — what to count or measure, how to aggregat
 group by, how to rank, which filters — and fills each slot only from the schema document
 and the column profiles. Every content word must link to a table, a column, a profiled
 value, a number or a date; one word that does not link makes it refuse (naming the closest
-tables and columns) rather than guess. Relative dates ("last year") are resolved against the
-newest date in the column's profile, not today, so answers about a historical dataset stay
-stable and a demo database never drifts out of range.
+tables and columns) rather than guess. The same holds for words that change the meaning: a
+number that is not a limit, comparison, range or year, a "not" that negates no named value, an
+"or" that does not join values of one column or years all end in a refusal, never in a filter
+silently dropped.
+
+Conventions: relative dates are calendar years counted from `today` ("last year" in 2026 is
+2025; the answer says which dates it used); "not X" keeps NULLs, so "orders not shipped" and
+"orders shipped" add up to all orders (rows dropped by an inner join to the value's table stay
+out); "between A and B" is inclusive; "A or B" (also "A and B") on one column is IN (A, B).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlglot.expressions as exp
 
@@ -59,13 +66,13 @@ WRITE_WORDS = {
     "erase",
 }
 STOP = set(
-    """a an the of in on at to for from with and or by per each every is are was were be been
+    """a an the of in on at to for from with and by per each every is are was were be been
 being do does did have has had what which who whom whose how many much show me list give get find
 tell display all any there their its it that this these those we our i my you your please than as
 number count total sum average avg mean minimum min maximum max most least top bottom highest lowest
 largest smallest biggest best worst fewest more less over under above below greater at least most
-not only ever made placed bought purchased ordered live lives living signed cost costs priced spend sold whole overall across between into up about where when
-did exist existing exists one time ones value values distinct different unique amount s""".split()
+only ever made placed bought purchased ordered live lives living signed cost costs priced spend sold whole overall across into up about where when
+did exist existing exists one time ones value values distinct different unique amount s what's whats""".split()
 )
 AGG_WORDS = {
     "how many": "count",
@@ -140,6 +147,14 @@ TIME_UNITS = {
     "annually": "year",
 }
 
+# Words that negate the value named right after them ("not shipped", "outside Germany").
+NEGATIONS = {"not", "outside", "except", "excluding", "excluded", "non", "no"}
+# Words allowed between a negation and its value: "not in Germany", "not from the USA".
+NEGATION_GAP = {"in", "from", "located", "based", "the", "a", "an", "of", "be", "been", "yet"}
+YEAR = re.compile(r"(?:19|20)\d\d")
+NUMBER = r"\$?(\d+(?:\.\d+)?)"
+UNITS = r"(?: (minutes?|seconds?|hours?|dollars?|euros?))?"
+
 logger = logging.getLogger(__name__)
 
 _cache: dict[int, tuple[SchemaDocument, dict, SchemaIndex, JoinGraph]] = {}
@@ -172,8 +187,70 @@ class Mention:
     unit: str = ""
 
 
+def _jan1(year: int) -> exp.Literal:
+    return exp.Literal.string(f"{year}-01-01")
+
+
 def refuse(reason: str) -> Generated:
     return Generated(sql=None, refused=True, reason=reason, explanation=reason)
+
+
+def tables_answer(document: SchemaDocument) -> Generated:
+    names = ", ".join(t.name for t in document.tables)
+    n = len(document.tables)
+    rows = [(t.name, t.kind, len(t.columns)) for t in document.tables]
+    columns = ["table", "kind", "columns"]
+    if any(t.row_count is not None for t in document.tables):  # SQLite keeps no estimate
+        columns.append("rows (estimate)")
+        rows = [(*r, t.row_count) for r, t in zip(rows, document.tables, strict=True)]
+    return Generated(
+        sql=None,
+        explanation=f"The database has {n} table{'s' if n != 1 else ''}: {names}.",
+        columns=columns,
+        rows=rows,
+    )
+
+
+def describe_answer(table: Table) -> Generated:
+    references = {
+        c: f"{fk.referred_table}.{r}"
+        for fk in table.foreign_keys
+        for c, r in zip(fk.columns, fk.referred_columns, strict=False)
+    }
+
+    def key(c: Column) -> str:
+        primary = c.primary_key or c.name in table.primary_key
+        return ", ".join(
+            (["primary key"] if primary else [])
+            + ([f"references {references[c.name]}"] if c.name in references else [])
+        )
+
+    listed = ", ".join(
+        f"{c.name} ({c.type}{', ' + key(c) if key(c) else ''})" for c in table.columns
+    )
+    return Generated(
+        sql=None,
+        explanation=f"Table {table.name} has columns: {listed}.",
+        columns=["column", "type", "nullable", "key", "comment"],
+        rows=[
+            (c.name, c.type, "yes" if c.nullable else "no", key(c), c.comment)
+            for c in table.columns
+        ],
+    )
+
+
+def document_answer(
+    question: str, *, document: SchemaDocument, profiles: dict, dialect: str
+) -> Generated | None:
+    """The answer to "which tables exist?" / "describe the orders table", read from the schema
+    document without any SQL; None for every other question. The pipeline asks this before
+    either generator, so an LLM is never asked to query the catalog for what we already know."""
+    words = re.findall(r"\d+(?:\.\d+)?|[a-z][a-z0-9]*(?:'[a-z]+)?", fold(question or ""))
+    if not words:
+        return None
+    index, graph = _index(document, profiles)
+    found = _Question(words, index, graph, dialect, profiles).schema_question()
+    return found if found is not None and found.sql is None else None
 
 
 def generate(
@@ -184,8 +261,10 @@ def generate(
     dialect: str,
     history: list[Turn] = (),
     points: Sequence = (),
+    today: date | None = None,
 ) -> Generated:
-    """`points`: DataPoint candidates (schemas_app.datapoints.PointCandidate) in scope."""
+    """`points`: DataPoint candidates (schemas_app.datapoints.PointCandidate) in scope.
+    `today`: what "last year"/"this year" count from (calendar years; default the real date)."""
     text = (question or "").strip()
     if not text:
         return refuse("The question is empty.")
@@ -201,14 +280,20 @@ def generate(
             sql=example.content["sql"],
             explanation=f'Uses the verified example query for "{example.content["question"]}".',
         )
+
+    def answer(scope) -> Generated:
+        reader = _Question(words, index, graph, dialect, profiles, scope, today)
+        generated = reader.answer()
+        generated.note = " ".join(reader.notes)
+        return generated
+
     try:
         try:
-            return _Question(words, index, graph, dialect, profiles, points).answer()
+            return answer(points)
         except MetricDoesNotApply as exc:
             # e.g. "revenue" defined as SUM(orders.total), asked per product: the metric would
             # count an order once per line, so answer from the schema alone instead.
-            others = [p for p in points if not (p.kind == "metric" and p.name == exc.name)]
-            return _Question(words, index, graph, dialect, profiles, others).answer()
+            return answer([p for p in points if not (p.kind == "metric" and p.name == exc.name)])
     except Refusal as exc:
         return refuse(str(exc))
     except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
@@ -226,7 +311,14 @@ class MetricDoesNotApply(Exception):
 
 class _Question:
     def __init__(
-        self, words, index: SchemaIndex, graph: JoinGraph, kind: str, profiles: dict, points=()
+        self,
+        words,
+        index: SchemaIndex,
+        graph: JoinGraph,
+        kind: str,
+        profiles: dict,
+        points=(),
+        today: date | None = None,
     ):
         self.words, self.index, self.graph, self.kind = words, index, graph, kind
         self.profiles = profiles
@@ -236,6 +328,13 @@ class _Question:
         self.used: set[int] = set()
         self.mentions: list[Mention] = []
         self.text = " ".join(words)
+        self.today = today or date.today()
+        self.notes: list[str] = []  # said in the answer: how relative dates were read
+        self.offsets = []  # character offset of each word in self.text
+        at = 0
+        for w in words:
+            self.offsets.append(at)
+            at += len(w) + 1
 
     # --- small helpers ----------------------------------------------------------------
     def has(self, phrase: str) -> int | None:
@@ -246,6 +345,17 @@ class _Question:
                 self.used.update(range(i, i + len(parts)))
                 return i
         return None
+
+    def claim(self, match: re.Match, group: int = 0) -> bool:
+        """Mark the words a regex match on self.text covers, unless one is already taken (so
+        "over 2000" is not read as the year 2000 as well)."""
+        start, end = match.span(group)
+        span = [i for i, at in enumerate(self.offsets) if start <= at < end]
+        numbers = [i for i in span if re.fullmatch(r"[\d.]+", self.words[i])]
+        if not span or any(i in self.used for i in numbers):
+            return False
+        self.used.update(span)
+        return True
 
     def render(self, select: exp.Expression) -> str:
         return select.sql(dialect=SQLGLOT_DIALECTS[self.kind])
@@ -286,6 +396,20 @@ class _Question:
                         found = Mention("column", i, i + 1, columns=cols)
                 if found:
                     break
+            if found and found.kind == "table":
+                # "customer segment", "order total": a table word naming one of its columns.
+                for n in (2, 1):
+                    key = tuple(singles[found.end : found.end + n])
+                    if len(key) < n or self.used & set(range(found.end, found.end + n)):
+                        continue
+                    own = [
+                        (t, c)
+                        for t, c in self.index.column_words.get(key, [])
+                        if any(t is x for x in found.tables)
+                    ]
+                    if own:
+                        found = Mention("column", found.start, found.end + n, columns=own)
+                        break
             if found:
                 self.mentions.append(found)
                 self.used.update(range(found.start, found.end))
@@ -304,8 +428,84 @@ class _Question:
         for mention in pending:  # glossary columns/values/tables, in question order
             self.mentions.append(mention)
         self.mentions.sort(key=lambda m: m.start)
+        self.attach_numbers()
+        self.group_values()
+        self.superlative_row()
         self.check_all_linked()
         return self.build()
+
+    def attach_numbers(self) -> None:
+        """A bare number right after a price word or a numeric column is an equality:
+        "products priced 25", "order items with quantity 3"."""
+        for i, w in enumerate(self.words):
+            if i in self.used or not re.fullmatch(r"\d+(?:\.\d+)?", w) or i == 0:
+                continue
+            before = i - 1 if self.words[i - 1] not in ("at", "of", "is", "equals") else i - 2
+            if before < 0:
+                continue
+            target = None
+            if self.words[before] in ("priced", "costing", "cost", "costs", "worth"):
+                target = "price"
+            else:
+                named = next((m for m in self.mentions if m.end == before + 1), None)
+                if named and named.kind == "column":
+                    numeric = [(t, c) for t, c in named.columns if c in self.index.measures(t)]
+                    target = numeric or None
+            if target is not None:
+                self.used.update(range(before + 1, i + 1))
+                self.comparisons.append(
+                    ("=", float(w), "", i, None if target == "price" else target)
+                )
+
+    def group_values(self) -> None:
+        """Values joined by "or"/"and" on one column become one IN list ("Germany or France":
+        a customer has one country, so "and" can only mean either); a negation word right
+        before a group excludes it."""
+        self.value_groups: list[dict] = []
+        last = None
+        for m in (m for m in self.mentions if m.kind == "value"):
+            if last is not None:
+                between = self.words[last.end : m.start]
+                shared = self.columns_of(self.value_groups[-1]["mentions"]) & self.columns_of([m])
+                if len(between) <= 1 and set(between) <= {"or", "and", "nor"} and shared:
+                    self.value_groups[-1]["mentions"].append(m)
+                    self.used.update(range(last.end, m.start))
+                    last = m
+                    continue
+            self.value_groups.append({"mentions": [m], "negated": False})
+            last = m
+        for i, w in enumerate(self.words):
+            if i in self.used or not (w in NEGATIONS or w.endswith("n't")):
+                continue
+            for group in self.value_groups:
+                first = group["mentions"][0]
+                gap = self.words[i + 1 : first.start]
+                if first.start > i and len(gap) <= 3 and set(gap) <= NEGATION_GAP:
+                    if group["negated"]:
+                        raise Refusal("Two negations of the same values: please rephrase.")
+                    group["negated"] = True
+                    self.used.add(i)
+                    break
+
+    def columns_of(self, mentions: list[Mention]) -> set[tuple[str, str]]:
+        sets = [{(v.table.qualified_name, v.column.name) for v in m.values} for m in mentions]
+        return set.intersection(*sets) if sets else set()
+
+    def superlative_row(self) -> None:
+        """ "the most expensive product", "the longest track": the row itself, ranked by the
+        quantity the adjective implies, not MAX(price). "highest product price" and "maximum
+        order total" name a column and stay aggregates."""
+        if (
+            self.direction is None
+            or self.ranking
+            or self.agg is not None
+            or self.direction_word in ("max", "maximum", "min", "minimum")
+            or not self.implied
+        ):
+            return
+        after = next((m for m in self.mentions if m.start > self.direction_at), None)
+        if after is not None and after.kind == "table":
+            self.ranking = True
 
     def apply_points(self) -> list[Mention]:
         """Claim the words a DataPoint defines: a metric becomes the measure, a glossary
@@ -344,15 +544,9 @@ class _Question:
             and (table is None or re.search(r"\b(exist|are there|database|schema)\b", t))
             and not re.search(r"\bcolumns?\b", t)
         ):
-            names = ", ".join(x.name for x in self.index.document.tables)
-            n = len(self.index.document.tables)
-            return Generated(sql=None, explanation=f"The database has {n} tables: {names}.")
+            return tables_answer(self.index.document)
         if table and re.search(r"\b(describe|columns?|structure|fields)\b", t):
-            cols = ", ".join(
-                f"{c.name} ({c.type}{', primary key' if c.name in table.primary_key or c.primary_key else ''})"
-                for c in table.columns
-            )
-            return Generated(sql=None, explanation=f"Table {table.name} has columns: {cols}.")
+            return describe_answer(table)
         if table and re.search(
             r"\b(sample|example|some)\b.*\brows?\b|\bshow( me)? \d+ rows?\b|\bpreview\b", t
         ):
@@ -402,12 +596,11 @@ class _Question:
             ):
                 self.agg = "sum"
                 self.used.add(i)
-        self.direction = None
+        self.direction, self.direction_at, self.direction_word = None, -1, ""
         for i, w in enumerate(self.words):
             if w in DESC_WORDS or w in ASC_WORDS:
-                if w == "max" or w == "maximum" or w == "min" or w == "minimum":
-                    pass
                 self.direction = "desc" if w in DESC_WORDS else "asc"
+                self.direction_at, self.direction_word = i, w
                 self.used.add(i)
                 break
         self.implied = None  # money | price | duration
@@ -431,25 +624,35 @@ class _Question:
         )
         self.limit = int(m.group(1) or m.group(2)) if m else None
         if m:
-            self.has(m.group(0))
+            self.claim(m)
         self.ranking = self.direction is not None and (
             self.limit is not None
             or self.words[0] in ("which", "who")
             or {"top", "bottom"} & set(self.words)
         )
+        # (op, number or (low, high), unit, word position); "between" is inclusive.
         self.comparisons = []
+        for rm in re.finditer(
+            rf"\b(?:between|from) {NUMBER} (?:and|to) {NUMBER}{UNITS}\b|\b{NUMBER} to {NUMBER}{UNITS}\b",
+            t,
+        ):
+            if self.claim(rm):
+                low, high = rm.group(1) or rm.group(4), rm.group(2) or rm.group(5)
+                unit = singular(rm.group(3) or rm.group(6) or "")
+                at = self.word_at(rm.start())
+                self.comparisons.append(("between", (float(low), float(high)), unit, at, None))
         for phrase, op in COMPARATORS:
-            for cm in re.finditer(
-                rf"\b{phrase} \$?(\d+(?:\.\d+)?)(?: (minutes?|seconds?|hours?|dollars?|euros?))?\b",
-                t,
-            ):
-                if self.has(cm.group(0)) is None:
-                    continue
-                unit = singular(cm.group(2) or "")
-                self.comparisons.append((op, float(cm.group(1)), unit))
-        self.date_filters = []  # (op, year-or-relative)
-        for dm in re.finditer(r"\b(before|after|since|in|during|from|of)?\s*((?:19|20)\d\d)\b", t):
-            self.has(dm.group(0).strip())
+            for cm in re.finditer(rf"\b{phrase} {NUMBER}{UNITS}\b", t):
+                if self.claim(cm):
+                    unit = singular(cm.group(2) or "")
+                    at = self.word_at(cm.start())
+                    self.comparisons.append((op, float(cm.group(1)), unit, at, None))
+        self.date_filters = []  # (op, year); op: year | < | >= | relative
+        for dm in re.finditer(
+            r"\b(?:(before|after|since|in|during|from|of) )?((?:19|20)\d\d)\b", t
+        ):
+            if not self.claim(dm):
+                continue
             word, year = dm.group(1) or "in", int(dm.group(2))
             self.date_filters.append(
                 {"before": ("<", year), "after": (">=", year + 1), "since": (">=", year)}.get(
@@ -459,6 +662,20 @@ class _Question:
         for rel, shift in (("last year", -1), ("this year", 0), ("previous year", -1)):
             if self.has(rel) is not None:
                 self.date_filters.append(("relative", shift))
+        # "2023 or 2024": years on either side of a connective are alternatives.
+        for i, w in enumerate(self.words[1:-1], 1):
+            if (
+                w in ("or", "and")
+                and YEAR.fullmatch(self.words[i - 1] or "")
+                and YEAR.fullmatch(self.words[i + 1])
+            ):
+                self.used.add(i)
+        self.per_group_average = False  # "how many items per order on average"
+        if self.agg == "count":
+            for phrase in ("on average", "average", "avg", "mean"):
+                if self.has(phrase) is not None:
+                    self.per_group_average = True
+                    break
         self.dim_at = None
         for phrase in ("for each", "in each", "for every", "by", "per", "each"):
             pos = self.has(phrase)
@@ -466,10 +683,32 @@ class _Question:
                 self.dim_at = pos + len(phrase.split())
                 break
 
+    def word_at(self, char: int) -> int:
+        return max(i for i, at in enumerate(self.offsets) if at <= char)
+
     def check_all_linked(self) -> None:
         for i, w in enumerate(self.words):
-            if i in self.used or w in STOP or re.fullmatch(r"[\d.]+", w):
+            if i in self.used or w in STOP:
                 continue
+            if re.fullmatch(r"[\d.]+", w):
+                # A number that is no limit, comparison, range or year: dropping it would
+                # answer another question ("orders priced 25" counting every order).
+                raise Refusal(
+                    f"I could not tell what the number {w} refers to; say e.g. "
+                    f"'more than {w}', 'between {w} and ...' or 'in {w}' with a column."
+                )
+            if w in NEGATIONS or w.endswith("n't"):
+                raise Refusal(
+                    f"I could not tell what '{w}' negates; I can exclude a named value, "
+                    "as in 'orders not shipped' or 'customers outside Germany'."
+                )
+            if w == "or":
+                raise Refusal(
+                    "I can combine alternatives only for values of one column ('in Germany or "
+                    "France') or years ('in 2023 or 2024')."
+                )
+            if w == "between":
+                raise Refusal("Please give a range as 'between 100 and 200'.")
             tables, columns = self.index.closest(w)
             raise Refusal(
                 f"I could not link '{w}' to the schema; closest tables: {', '.join(tables)}"
@@ -534,26 +773,41 @@ class _Question:
         return dates[0] if dates else None
 
     def date_bounds(self, table: Table, column: Column) -> list[exp.Expression]:
-        ref, out = col(table, column.name), []
+        """Years named ("in 2023 or 2024", "between 2022 and 2024", "last year") are OR'd
+        (a date lies in one year), "before"/"since" bounds are AND'ed."""
+        ref, out, years = col(table, column.name), [], []
         for op, year in self.date_filters:
-            if op == "relative":  # against the newest date the data holds (see module doc)
-                newest = str(
-                    (self.profiles.get(table.qualified_name) or {}).get(column.name, {}).get("max")
-                    or ""
+            if op == "relative":  # calendar years: "last year" is the year before today's
+                year, op = self.today.year + year, "year"
+                self.notes.append(
+                    f"Dates: {table.name}.{column.name} in {year} "
+                    f"(today is {self.today.isoformat()})."
                 )
-                if not newest[:4].isdigit():
-                    raise Refusal(f"I do not know the date range of {table.name}.{column.name}.")
-                op, year = "year", int(newest[:4]) + year
-            lo, hi = exp.Literal.string(f"{year}-01-01"), exp.Literal.string(f"{year + 1}-01-01")
             if op == "year":
-                out += [
-                    exp.GTE(this=ref.copy(), expression=lo),
-                    exp.LT(this=ref.copy(), expression=hi),
-                ]
+                years.append((year, year))
+            elif op == "range":
+                years.append(year)
             elif op == "<":
-                out.append(exp.LT(this=ref.copy(), expression=lo))
+                out.append(exp.LT(this=ref.copy(), expression=_jan1(year)))
             else:
-                out.append(exp.GTE(this=ref.copy(), expression=lo))
+                out.append(exp.GTE(this=ref.copy(), expression=_jan1(year)))
+        merged: list[list[int]] = []
+        for low, high in sorted(years):
+            if merged and low <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], high)
+            else:
+                merged.append([low, high])
+        spans = [
+            [
+                exp.GTE(this=ref.copy(), expression=_jan1(low)),
+                exp.LT(this=ref.copy(), expression=_jan1(high + 1)),
+            ]
+            for low, high in merged
+        ]
+        if len(spans) == 1:
+            out += spans[0]
+        elif spans:
+            out.append(exp.paren(exp.or_(*(exp.and_(*span) for span in spans))))
         return out
 
     def build(self) -> Generated:
@@ -629,6 +883,14 @@ class _Question:
             # "total" read as a column name: orders.total
             only = self.index.measures(tables[0])
             measure = (tables[0], col(tables[0], only[0].name)) if len(only) == 1 else None
+        if (
+            measure is not None
+            and dim is not None
+            and dim.kind == "table"
+            and dim_table is measure[0]
+            and agg in ("sum", "avg")
+        ):
+            dim = dim_table = None  # "average quantity per order item": one group per row
         if measure is None and agg in ("sum", "avg"):
             raise Refusal(
                 "I could not tell which amount to add up; name a column such as "
@@ -676,25 +938,53 @@ class _Question:
 
         needed: list[Table] = [t for t in tables if t is not subject]
         where: list[exp.Expression] = []
-        for v in values:
-            t, c, value = self.nearest([(x.table, x) for x in v.values], [subject])[
-                1
-            ].__dict__.values()
+        for group in self.value_groups:
+            t, c = self.nearest(
+                [
+                    (v.table, v.column)
+                    for v in group["mentions"][0].values
+                    if (v.table.qualified_name, v.column.name) in self.columns_of(group["mentions"])
+                ],
+                [subject],
+            )
+            stored = [
+                next(v.value for v in m.values if v.table is t and v.column is c)
+                for m in group["mentions"]
+            ]
             needed.append(t)
-            where.append(exp.EQ(this=col(t, c.name), expression=exp.Literal.string(str(value))))
-        for op, number, unit in self.comparisons:
-            target = self.comparison_column(subject, cols, unit)
-            t, c = target
+            where.append(self.value_condition(t, c, list(dict.fromkeys(stored)), group["negated"]))
+        named_measure = any(c in self.index.measures(t) for m in cols for t, c in m.columns)
+        for op, number, unit, _at, target in self.comparisons:
+            if (
+                op == "between"
+                and not unit
+                and target is None
+                and not named_measure
+                and not self.implied
+                and all(n.is_integer() and YEAR.fullmatch(str(int(n))) for n in number)
+            ):
+                self.date_filters.append(("range", tuple(sorted(int(n) for n in number))))
+                continue
+            if target:
+                t, c = self.nearest(target, [subject])
+            else:
+                t, c = self.comparison_column(subject, cols, unit)
             needed.append(t)
             words = split_identifier(c.name)
             factor = next(
                 (f for w in words for u, f in UNIT_FACTORS.get(w, {}).items() if u == unit), 1
             )
-            lit = exp.Literal.number(
-                int(number * factor) if (number * factor).is_integer() else number * factor
-            )
+
+            def literal(n: float, factor: int = factor) -> exp.Literal:
+                n *= factor
+                return exp.Literal.number(int(n) if n.is_integer() else n)
+
+            if op == "between":  # inclusive, as people mean "between 100 and 200"
+                low, high = sorted(number)
+                where.append(exp.Between(this=col(t, c.name), low=literal(low), high=literal(high)))
+                continue
             cls = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}[op]
-            where.append(cls(this=col(t, c.name), expression=lit))
+            where.append(cls(this=col(t, c.name), expression=literal(number)))
         if self.date_filters:
             dated = next((t for t in [subject] + needed if self.index.date_columns(t)), None)
             if dated is None:
@@ -713,6 +1003,7 @@ class _Question:
         group: list[exp.Expression] = []
         outputs: list[exp.Expression] = []
         order = None
+        dim_label = ""
         if dim is not None:
             needed.append(dim_table)
             if dim.kind == "time":
@@ -728,7 +1019,7 @@ class _Question:
                 order = exp.Ordered(this=exp.column(dim.unit))
             elif dim.kind == "column":
                 t, c = self.nearest(dim.columns, [subject])
-                dim_table = t
+                dim_table, dim_label = t, " ".join(split_identifier(c.name))
                 outputs.append(col(t, c.name))
                 group.append(col(t, c.name))
             else:
@@ -811,6 +1102,27 @@ class _Question:
             select = select.where(*where)
         if group:
             select = select.group_by(*group)
+        if self.per_group_average:
+            # "how many items per order on average": the mean of the per-group counts (groups
+            # with at least one row, as the join finds them).
+            if agg != "count" or not group or self.ranking:
+                raise Refusal(
+                    "I can average a count per group, as in 'average number of orders per "
+                    "customer'; please name the group."
+                )
+            average = exp.Round(
+                this=exp.Avg(this=exp.column(name, table="per_group")),
+                decimals=exp.Literal.number(2),
+            )
+            per = {"time": getattr(dim, "unit", ""), "column": dim_label}.get(
+                dim.kind, " ".join(split_identifier(dim_table.name))
+            )
+            outer = exp.select(average.as_(f"avg_{name}")).from_(select.subquery("per_group"))
+            return Generated(
+                sql=self.render(outer),
+                explanation=f"Counts {subject.name} per group, then averages the counts.",
+                answer_template=f"On average {{value}} {plural_phrase(subject.name)} per {per}.",
+            )
         if self.ranking or (self.direction and group):
             select = select.order_by(
                 exp.Ordered(this=exp.column(name), desc=self.direction != "asc")
@@ -838,6 +1150,22 @@ class _Question:
         )
         explanation = f"{what} {subject.name}" + (" per group." if group else ".")
         return Generated(sql=self.render(select), explanation=explanation, answer_template=template)
+
+    def value_condition(
+        self, table: Table, column: Column, values: list, negated: bool
+    ) -> exp.Expression:
+        """= / IN, or for a negation <> / NOT IN that also keeps NULLs: "orders not shipped"
+        is every order except the shipped ones, so it and "orders shipped" add up to all."""
+        ref = col(table, column.name)
+        literals = [exp.Literal.string(str(v)) for v in values]
+        if len(literals) == 1:
+            cond = (exp.NEQ if negated else exp.EQ)(this=ref, expression=literals[0])
+        else:
+            cond = exp.In(this=ref, expressions=literals)
+            cond = exp.Not(this=cond) if negated else cond
+        if negated and column.nullable:
+            cond = exp.paren(exp.or_(cond, exp.Is(this=ref.copy(), expression=exp.Null())))
+        return cond
 
     def comparison_column(self, subject: Table, cols, unit: str) -> tuple[Table, Column]:
         named = [(t, c) for m in cols for t, c in m.columns if c in self.index.measures(t)]

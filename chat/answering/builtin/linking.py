@@ -61,7 +61,19 @@ DURATION_WORDS = {
     "hour",
 }
 DURATION_COLUMNS = ("millisecond", "duration", "length", "second", "minute")
-PRICE_WORDS = {"expensive", "cheap", "cheaper", "cheapest", "pricier", "priciest", "cost", "costly"}
+PRICE_WORDS = {
+    "expensive",
+    "cheap",
+    "cheaper",
+    "cheapest",
+    "pricier",
+    "priciest",
+    "cost",
+    "costs",
+    "costing",
+    "costly",
+    "priced",
+}
 
 
 def fold(text: str) -> str:
@@ -183,7 +195,11 @@ class SchemaIndex:
         if names:
             return names
         titles = [c for c in text if split_identifier(c.name)[-1] == "title"]
-        return titles[:1] or [c for c in table.columns if c.name in table.primary_key]
+        keys = [c for c in table.columns if c.name in table.primary_key]
+        # ClickHouse declares no unique key: the conventional `id` names the row there.
+        return (
+            titles[:1] or keys or [c for c in table.columns if split_identifier(c.name) == ["id"]]
+        )
 
     def closest(self, word: str) -> tuple[list[str], list[str]]:
         """Names to suggest when a word cannot be linked."""
