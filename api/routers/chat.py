@@ -76,16 +76,27 @@ def _ask(request, session: ChatSession, question: str) -> ChatMessage:
 def _chat_session(user, session_id, target_database) -> ChatSession:
     """Target resolution: an explicit target_database, else the session's databases, else
     the caller's selection, else the default. Unknown ids are 404, nothing at all is 400, and
-    a registry that cannot be read is 503 (raised, never answered from another database)."""
+    a registry that cannot be read is 503 (raised, never answered from another database).
+
+    With both a session and a target, the answer must run on the target alone and the
+    session must not change behind the caller's back; a session answers on all of its
+    databases, so that holds only when the target is its one database (or it has none yet,
+    when the target becomes its database). Otherwise 409, saying what to do instead."""
     try:
         with transaction.atomic():
             session = sessions.get_session(user, session_id) if session_id is not None else None
             target = active_connection(user, target_database) if target_database else None
-            if session is not None and target is not None:
-                sessions.add_database(session, target)
-            elif session is not None and sessions.session_connections(session):
-                pass
-            else:
+            current = sessions.session_connections(session) if session is not None else []
+            if target is not None and current and [c.pk for c in current] != [target.pk]:
+                raise HttpError(
+                    409,
+                    f"Session {session.pk} answers on {', '.join(c.name for c in current)}, "
+                    f"so target_database {target.name} would not be the only database used. "
+                    "Omit target_database to ask the session's databases, omit session_id to "
+                    "ask the target in a new session, or change the session's databases with "
+                    f"PATCH /api/v1/sessions/{session.pk}.",
+                )
+            if not current:
                 target = target or registry.selected_connection(user)
                 if target is None:
                     raise HttpError(
@@ -107,9 +118,12 @@ def _chat_session(user, session_id, target_database) -> ChatSession:
 @router.post("/chat", response=responses({200: ChatOut}), tags=["chat"], summary="Ask a question")
 def chat(request, payload: ChatIn):
     """Answers as the chat page does and returns the assistant message with its result.
-    Without `session_id` a new session is created. With both `session_id` and
-    `target_database`, the target is added to the session (which answers on all of its
-    databases)."""
+    Without `session_id` a new session is created on `target_database` (else your selected
+    database, else the default). With `session_id` alone, the session's databases answer.
+    With both, the answer runs on `target_database` only and the session is left as it is:
+    allowed when the target is the session's one database (or the session has none yet, and
+    the target becomes its database); a session with other databases is a 409, since it
+    answers on all of them (change them with PATCH /sessions/{id})."""
     session = _chat_session(request.auth, payload.session_id, payload.target_database)
     reply = _ask(request, session, payload.message)
     return {

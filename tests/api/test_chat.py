@@ -65,6 +65,36 @@ def test_target_resolution_order(alice_api, alice, chinook, other):
     assert body["databases"] == ["chinook"]
 
 
+def test_target_with_a_session_runs_on_the_target_only_and_leaves_the_session(
+    alice_api, alice, chinook, other
+):
+    def names(session):
+        return [e.connection_name for e in session.databases.all()]
+
+    question = "How many tracks are there?"
+    # The session answers on another database: the target would not be the only one used.
+    theirs = sessions.create_session(alice, connections=[other])
+    both = {"message": question, "session_id": theirs.pk, "target_database": str(chinook.pk)}
+    assert_error(alice_api.post("/chat", json=both), 409, "chinook-copy", "PATCH")
+    assert names(theirs) == ["chinook-copy"] and not theirs.messages.exists()
+    # Nor when the target is one of several databases (all of them would answer).
+    several = sessions.create_session(alice, connections=[chinook, other])
+    both["session_id"] = several.pk
+    assert_error(alice_api.post("/chat", json=both), 409, "only database")
+    assert names(several) == ["chinook", "chinook-copy"]
+    # The target is the session's database: answered there, in the session.
+    mine = sessions.create_session(alice, connections=[chinook])
+    both["session_id"] = mine.pk
+    body = alice_api.post("/chat", json=both).json()
+    assert body["session_id"] == mine.pk and body["databases"] == ["chinook"]
+    assert "3,503" in body["message"]["text"] and names(mine) == ["chinook"]
+    # A session with no database yet takes the target as its database.
+    empty = sessions.create_session(alice, connections=[])
+    both["session_id"] = empty.pk
+    body = alice_api.post("/chat", json=both).json()
+    assert body["databases"] == ["chinook"] and names(empty) == ["chinook"]
+
+
 def test_chat_errors(alice_api, bob, chinook):
     assert_error(alice_api.post("/chat", json={"message": "hi", "target_database": UNKNOWN}), 404)
     assert_error(

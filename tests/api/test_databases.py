@@ -1,7 +1,11 @@
 """/databases: registry reads for everyone signed in, mutations for staff, never a password."""
 
+import shutil
+import sqlite3
+
 import pytest
 
+from connections.dialects import ConnectionParams
 from connections.models import Connection, DatabaseSelection
 
 from .conftest import assert_error
@@ -236,3 +240,29 @@ def test_selected(alice_api, alice, chinook, make_connection, chinook_sqlite):
 def test_unknown_fields_are_refused(admin_api, chinook, method):
     url = "/databases" if method == "post" else f"/databases/{chinook.pk}"
     assert_error(getattr(admin_api, method)(url, json={"name": "n", "bogus": 1}), 422, "bogus")
+
+
+def test_schema_diff_shows_a_real_change(alice_api, make_connection, chinook_sqlite, tmp_path):
+    # A copy of Chinook of our own: the change must not leak into other tests.
+    path = tmp_path / "chinook.sqlite3"
+    shutil.copy(chinook_sqlite.params.database, path)
+    connection = make_connection(ConnectionParams(kind="sqlite", database=str(path)), name="c")
+
+    def extract():
+        task = alice_api.post(f"/databases/{connection.pk}/extract-schema", json={}).json()
+        assert alice_api.get(f"/tasks/{task['task_id']}").json()["status"] == "succeeded"
+
+    extract()
+    first = alice_api.get(f"/databases/{connection.pk}/schema", params={"diff": "true"}).json()
+    assert first["diff"] is None  # nothing to compare with yet
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE Customer ADD COLUMN Loyalty INTEGER")
+        db.execute("CREATE TABLE Promo (PromoId INTEGER PRIMARY KEY, Code TEXT)")
+        db.execute("DROP TABLE PlaylistTrack")
+    extract()
+    body = alice_api.get(f"/databases/{connection.pk}/schema", params={"diff": "true"}).json()
+    assert body["table_count"] == 11  # one added, one dropped
+    assert body["diff"]["tables_added"] == ["main.Promo"]
+    assert body["diff"]["tables_removed"] == ["main.PlaylistTrack"]
+    assert body["diff"]["columns_added"] == ["main.Customer.Loyalty"]
+    assert body["diff"]["columns_removed"] == [] and body["diff"]["types_changed"] == []
