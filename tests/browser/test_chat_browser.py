@@ -195,9 +195,46 @@ def test_two_database_session_compares_customers(page, screenshot, alice, chinoo
     expect(answer.locator(".sql-block")).to_have_count(2)
     screenshot(page, "chat-two-databases")
 
+    # The comparison downloads as one CSV with a database column.
+    with page.expect_download() as info:
+        comparison.get_by_role("link", name="Download comparison CSV").click()
+    merged_rows = list(csv.reader(open(info.value.path(), encoding="utf-8")))
+    assert merged_rows[0][0] == "database" and len(merged_rows) == 3, merged_rows
+
+    # Renaming swaps the name in the header and the sidebar without a reload.
+    page.locator("#session-name").fill("Customers compared")
+    page.locator("#rename-form").get_by_role("button", name="Rename").click()
+    expect(page.locator("#rename-form")).to_contain_text("Renamed.")
+    expect(page.locator(f"#session-link-{session.pk}")).to_have_text("Customers compared")
+    page.locator("#session-name").fill(" ")
+    page.locator("#rename-form").get_by_role("button", name="Rename").click()
+    expect(page.locator("#rename-form .rename-error")).to_have_text("A session needs a name.")
+    assert page.evaluate("window.__not_reloaded === true")
+
     # Removing a database from the bar leaves one chip, still without a reload.
     page.locator(".db-chip", has_text="chinook-backup").get_by_title(
         "Remove from this chat"
     ).click()
     expect(page.locator(".db-bar .db-chip")).to_have_count(1)
     assert page.evaluate("window.__not_reloaded === true")
+
+
+def test_copy_works_without_the_clipboard_api(page, alice, chinook):
+    """Over plain HTTP on a host other than localhost browsers offer no navigator.clipboard:
+    the Copy button falls back to selecting the text and execCommand("copy")."""
+    session = sessions.create_session(alice, connections=[chinook])
+    page.add_init_script("delete Navigator.prototype.clipboard")
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    assert page.evaluate("navigator.clipboard === undefined")
+    page.evaluate(
+        "window.__copied = null; document.addEventListener('copy', function () {"
+        " window.__copied = window.getSelection().toString() ||"
+        " (document.activeElement && document.activeElement.value); });"
+    )
+    answer = ask(page, "How many tracks are there?")
+    wait_answered(answer)
+    copy = answer.locator(".sql-block [data-copy]")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("window.__copied") == answer.locator(".sql-block code").inner_text()
