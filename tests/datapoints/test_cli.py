@@ -35,6 +35,27 @@ def test_manage_py_dry_run_and_errors(shop, points_dir, capsys):
     assert not DataPoint.objects.exists()
 
 
+@pytest.mark.parametrize("identify", ["id", "name"])
+def test_datachat_dp_sync_into_a_database_then_idempotent(shop, capsys, identify):
+    """The `datachat` spelling with a real database, by id and by name (in this process, on
+    the test database; the subprocess tests below cover the installed script itself)."""
+    from datachat.cli import main
+
+    ident = str(shop.pk) if identify == "id" else shop.name
+    sync = ["dp", "sync", "--datapoints-dir", str(DEMO_POINTS), "--connection-id", ident]
+    assert main(sync) == 0
+    out = capsys.readouterr().out
+    added = DataPoint.objects.filter(connection=shop, scope_key=f"connection:{shop.pk}").count()
+    assert "added: metric:revenue" in out and f"connection:{shop.pk}: " in out
+    assert f"{added} added, 0 updated, 0 removed" in out and added >= 5
+    assert not DataPoint.objects.filter(scope_key="global").exists()
+    assert main(sync) == 0
+    assert (
+        f"0 added, 0 updated, 0 removed, {added} unchanged, 0 error(s)" in capsys.readouterr().out
+    )
+    assert DataPoint.objects.filter(connection=shop).count() == added
+
+
 def _script_env(tmp_path: Path) -> dict:
     # The script runs in its own process with its own (fresh SQLite) system database.
     return {
@@ -78,3 +99,32 @@ def test_datachat_dp_sync(command, tmp_path):
         timeout=60,
     )
     assert missing.returncode == 2 and "No database with id or name 'nope'" in missing.stderr
+    # A real database registered in the script's system database, by id then by name.
+    register = (
+        "from connections.models import Connection; "
+        f"print(Connection.objects.create(name='shop', kind='sqlite', database={str(tmp_path / 'shop.db')!r}).pk)"
+    )
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", register],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    shop_id = made.stdout.strip().splitlines()[-1]
+    runs = ((shop_id, "added: metric:revenue"), ("shop", "0 added, 0 updated, 0 removed"))
+    for ident, expected in runs:
+        by_id = [*command, "dp", "sync", "--datapoints-dir", str(DEMO_POINTS)]
+        run = subprocess.run(
+            [*by_id, "--connection-id", ident],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        assert f"connection:{shop_id}: " in run.stdout and expected in run.stdout
+    assert "added: metric:revenue" not in run.stdout  # the second run (by name): idempotent
