@@ -44,7 +44,7 @@ from .linking import (
     split_identifier,
 )
 from .points import match_points, matching_example
-from .sqlbuild import JoinGraph, col, month_start, year_of
+from .sqlbuild import JoinGraph, col, month_start, nest_joins, year_of
 
 WRITE_WORDS = {
     "delete",
@@ -358,7 +358,19 @@ class _Question:
         return True
 
     def render(self, select: exp.Expression) -> str:
-        return select.sql(dialect=SQLGLOT_DIALECTS[self.kind])
+        return self.one_join_each(select).sql(dialect=SQLGLOT_DIALECTS[self.kind])
+
+    def one_join_each(self, select: exp.Expression) -> exp.Expression:
+        """ClickHouse 18 takes one JOIN per SELECT: nest the others in subqueries."""
+        if self.kind != "clickhouse" or not isinstance(select, exp.Select):
+            return select
+        nested = nest_joins(select)
+        if nested is None:
+            raise Refusal(
+                "On ClickHouse 18 this needs more than one JOIN per query, which I can only "
+                "nest when the columns are named; ask for the columns or a count instead."
+            )
+        return nested
 
     def table_named(self) -> Table | None:
         tables = [t for m in self.mentions if m.kind == "table" for t in m.tables]
@@ -1042,10 +1054,6 @@ class _Question:
         if joined is None:
             raise Refusal("The tables this question needs are not connected by foreign keys.")
         select = joined
-        if self.kind == "clickhouse" and len(select.args.get("joins") or []) > 1:
-            # ClickHouse 18 (our known server) rejects a second JOIN; rewriting into nested
-            # subqueries is not done yet, so say so rather than send SQL that fails.
-            raise Refusal("This needs more than one JOIN, which ClickHouse 18 does not support.")
         fanout = (
             len({t.qualified_name for t in needed if t is not None} - {subject.qualified_name}) > 0
         )
@@ -1117,7 +1125,9 @@ class _Question:
             per = {"time": getattr(dim, "unit", ""), "column": dim_label}.get(
                 dim.kind, " ".join(split_identifier(dim_table.name))
             )
-            outer = exp.select(average.as_(f"avg_{name}")).from_(select.subquery("per_group"))
+            outer = exp.select(average.as_(f"avg_{name}")).from_(
+                self.one_join_each(select).subquery("per_group")
+            )
             return Generated(
                 sql=self.render(outer),
                 explanation=f"Counts {subject.name} per group, then averages the counts.",

@@ -155,3 +155,67 @@ class JoinGraph:
                 )
                 select = select.join(right.sql_ref(kind), on=on, join_type="inner")
         return select
+
+
+def nest_joins(select: exp.Select) -> exp.Select | None:
+    """The same query with at most one JOIN per SELECT, for ClickHouse 18 (which rejects a
+    second JOIN): the first two tables are joined in a subquery that exposes every column the
+    query uses as "table__column", that subquery is joined with the next table, and so on; the
+    outer query reads the nested columns through the last subquery's alias. None when the
+    query selects `table.*` from a nested table (its columns are not listed one by one)."""
+    joins = select.args.get("joins") or []
+    if len(joins) < 2:
+        return select
+    select = select.copy()
+    joins = select.args["joins"]
+    used = {(c.table, c.name) for c in select.find_all(exp.Column) if c.table}
+    if any(name == "*" for _, name in used):
+        return None
+
+    def exposed(table: str, column: str) -> str:
+        return f"{table}__{column}"
+
+    def reread(node: exp.Expression, nested: set[str], alias: str | None) -> exp.Expression:
+        if alias is None:
+            return node
+        return node.transform(
+            lambda n: (
+                exp.column(exposed(n.table, n.name), table=alias, quoted=True)
+                if isinstance(n, exp.Column) and n.table in nested
+                else n
+            )
+        )
+
+    left: exp.Expression = select.args["from_"].this
+    nested = {left.alias_or_name}
+    alias = None
+    for number, join in enumerate(joins[:-1], 1):
+        right = join.this.alias_or_name
+        columns = []
+        for table, column in sorted(used):
+            if table in nested:
+                source = (
+                    exp.column(exposed(table, column), table=alias, quoted=True)
+                    if alias
+                    else exp.column(column, table=table, quoted=True)
+                )
+            elif table == right:
+                source = exp.column(column, table=table, quoted=True)
+            else:
+                continue
+            columns.append(source.as_(exposed(table, column), quoted=True))
+        on = reread(join.args["on"].copy(), nested, alias)
+        inner = exp.select(*columns).from_(left).join(join.this.copy(), on=on, join_type="inner")
+        alias = f"j{number}"
+        left = inner.subquery(alias)
+        nested = nested | {right}
+    select.set("from_", exp.From(this=left))
+    select.set("joins", [joins[-1]])
+    # Everything outside the FROM: outputs, WHERE, GROUP BY, ORDER BY and the last ON.
+    for key in ("expressions", "joins", "where", "group", "having", "order"):
+        value = select.args.get(key)
+        if isinstance(value, list):
+            select.set(key, [reread(v, nested, alias) for v in value])
+        elif value is not None:
+            select.set(key, reread(value, nested, alias))
+    return select
