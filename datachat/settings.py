@@ -166,6 +166,7 @@ CACHES = {
     )
 }
 DATAPOINTS_DIR = env.str("DATAPOINTS_DIR", default=str(BASE_DIR / "datapoints"))
-EMBEDDING_MODEL = env.str(
-    "EMBEDDING_MODEL", default=""
-)  # DataPoints: embeddings via litellm when set
+# DataPoints: embeddings via litellm when EMBEDDING_MODEL is set; EMBEDDING_API_BASE when the
+# embedding server differs from LLM_API_BASE (empty: LLM_API_BASE is used).
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
+EMBEDDING_API_BASE = env.str("EMBEDDING_API_BASE", default="")

@@ -591,13 +591,14 @@ def embedding_model() -> str:
 
 
 def embed_texts(texts: Sequence[str]) -> list[list[float]]:
-    """Vectors for texts through litellm.embedding (EMBEDDING_MODEL, LLM_API_BASE/KEY)."""
+    """Vectors for texts through litellm.embedding (EMBEDDING_MODEL, EMBEDDING_API_BASE or
+    LLM_API_BASE, LLM_API_KEY)."""
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no price-list download on import
     import litellm
 
     litellm.telemetry = False
     kwargs: dict[str, Any] = {"model": embedding_model(), "input": list(texts)}
-    api_base = getattr(settings, "EMBEDDING_API_BASE", "") or settings.LLM_API_BASE
+    api_base = settings.EMBEDDING_API_BASE or settings.LLM_API_BASE
     if api_base:
         kwargs["api_base"] = api_base
     if settings.LLM_API_KEY:

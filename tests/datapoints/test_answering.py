@@ -126,3 +126,13 @@ def test_embedding_failure_is_reported_and_bm25_still_works(shop, settings):
     assert report.added and any(e.file == "(embeddings)" for e in report.errors)
     ranked = datapoints.retrieve("churned customers", datapoints.load_candidates(shop))
     assert ranked and ranked[0].name == "churned"
+
+
+def test_embedding_api_base_is_used_instead_of_the_llms(shop, fake_llm, settings):
+    assert settings.EMBEDDING_API_BASE == ""  # declared in settings, empty by default
+    settings.EMBEDDING_MODEL = "openai/fake-embedding"
+    settings.EMBEDDING_API_BASE = settings.LLM_API_BASE  # the fake server
+    settings.LLM_API_BASE = "http://127.0.0.1:9/v1"  # nothing listens there
+    settings.LLM_TIMEOUT = 2.0
+    report = datapoints.sync_directory(DEMO_POINTS, connection=shop)
+    assert report.errors == [] and fake_llm.embedding_requests
