@@ -283,3 +283,11 @@ def test_yaml_files_may_hold_several_documents(points_dir):
     report = _sync_global(root)
     assert report.errors == [] and sorted(report.added) == ["table_note:a", "table_note:c"]
     assert DataPoint.objects.get(key="table_note:c").source_line == 6
+
+
+def test_configured_directory_never_the_whole_root(shop, settings, tmp_path):
+    settings.DATAPOINTS_DIR = str(tmp_path)
+    assert datapoints.configured_directory(None) == tmp_path / "global"
+    assert datapoints.configured_directory(shop) == tmp_path / "shop"
+    shop.name = "!!!"  # slugs to "": the database's id instead of DATAPOINTS_DIR itself
+    assert datapoints.configured_directory(shop) == tmp_path / str(shop.pk)
