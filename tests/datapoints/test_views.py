@@ -69,6 +69,17 @@ def answered(alice, shop):
         role=ChatMessage.Role.ASSISTANT,
         question="How many big orders are there?",
         text="There are 40.",
+        status=ChatMessage.Status.DONE,
+        result={
+            "databases": [
+                {
+                    "connection_id": str(shop.pk),
+                    "sql": "SELECT COUNT(*) FROM orders WHERE total > 500",
+                    "columns": ["count"],
+                    "rows": [[40]],
+                }
+            ]
+        },
     )
     QueryRun.objects.create(
         owner=alice,
