@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -241,6 +241,16 @@ class SessionUpdate(In):
 
 class PostMessageIn(In):
     message: str = Field(..., min_length=1, max_length=20000)
+
+
+class FeedbackIn(In):
+    value: Literal["correct", "wrong"]
+
+
+class SaveExampleIn(In):
+    connection_id: UUID | None = Field(
+        None, description="Save for this database only; omitted: every database it answered on."
+    )
 
 
 class MultiQueryIn(In):

@@ -46,11 +46,21 @@ class QuestionError(ValueError):
 
 
 def ask(
-    user, session: ChatSession, question: str, *, bypass_cache: bool = False, run_now: bool = True
+    user,
+    session: ChatSession,
+    question: str,
+    *,
+    bypass_cache: bool = False,
+    run_now: bool = True,
+    only: list[Connection] | None = None,
 ) -> ChatMessage:
     """Store the question and a pending answer, then answer it: queued after commit with
     REDIS_URL; else now when `run_now` (the API), or left pending for the page, which shows
-    the question at once and then calls `run_answer` from its own request."""
+    the question at once and then calls `run_answer` from its own request.
+
+    `only` answers on those databases instead of the session's (the API's target_database
+    within a session); the session's history still feeds follow-ups, and the session's own
+    databases are left as they are."""
     question = (question or "").strip()
     if not question:
         raise QuestionError("Type a question first.")
@@ -58,9 +68,12 @@ def ask(
         raise QuestionError(
             f"The question is too long ({len(question):,} characters; at most {MAX_QUESTION_CHARS:,})."
         )
-    connections = sessions.session_connections(session)
+    connections = list(only) if only is not None else sessions.session_connections(session)
     if not connections:
         raise QuestionError("Add a database to this chat first.")
+    pending = {"bypass_cache": bypass_cache}  # remembered until the answer replaces it
+    if only is not None:
+        pending["only"] = [str(c.pk) for c in connections]
     with transaction.atomic():
         ChatMessage.objects.create(session=session, role=ChatMessage.Role.USER, text=question)
         reply = ChatMessage.objects.create(
@@ -70,7 +83,7 @@ def ask(
             databases=[c.name for c in connections],
             status=ChatMessage.Status.PENDING,
             phase=answer_plan(len(connections))[0],
-            result={"bypass_cache": bypass_cache},  # remembered until the answer replaces it
+            result=pending,
         )
         if session.name == "New chat":
             session.name = question[:60]
@@ -87,8 +100,24 @@ def ask(
 
 
 def run_again(user, message: ChatMessage, *, run_now: bool = True) -> ChatMessage:
-    """Ask the same question again, bypassing the result cache."""
-    return ask(user, message.session, message.question, bypass_cache=True, run_now=run_now)
+    """Ask the same question again, on the same databases, bypassing the result cache."""
+    only = message_connections(message) if _chosen_ids(message) else None
+    return ask(
+        user, message.session, message.question, bypass_cache=True, run_now=run_now, only=only
+    )
+
+
+def _chosen_ids(message: ChatMessage) -> list[str]:
+    return list((message.result or {}).get("only") or [])
+
+
+def message_connections(message: ChatMessage) -> list[Connection]:
+    """The databases this message answers on: the ones chosen for it, else the session's."""
+    chosen = _chosen_ids(message)
+    if not chosen:
+        return sessions.session_connections(message.session)
+    found = {str(c.pk): c for c in Connection.objects.filter(pk__in=chosen, is_active=True)}
+    return [found[pk] for pk in chosen if pk in found]
 
 
 def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
@@ -175,7 +204,7 @@ def run_answer(message_id: int, *, bypass_cache: bool = False) -> None:
 
 def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
     session = message.session
-    connections = sessions.session_connections(session)
+    connections = message_connections(message)
     history = history_for(session, message)
     # System-database reads happen here, in this thread; the workers below only talk to the
     # target databases (and to the LLM), so they need no Django database connection.
@@ -422,10 +451,17 @@ def _finish(message: ChatMessage, payload: dict, *, cached: bool) -> None:
             if d["error"] or d["name"] in payload["concerned"]
         )
     failed = all(d["error"] for d in databases)
+    # Databases chosen for this message (not the session's) stay chosen for "Run again".
+    chosen = {"only": _chosen_ids(message)} if _chosen_ids(message) else {}
     # Only while still running: a message already marked interrupted (fail_stale) stays so.
     ChatMessage.objects.filter(pk=message.pk, status=ChatMessage.Status.RUNNING).update(
         text=text,
-        result={**payload, "cached": cached, "answered_at": timezone.now().isoformat()},
+        result={
+            **payload,
+            **chosen,
+            "cached": cached,
+            "answered_at": timezone.now().isoformat(),
+        },
         status=ChatMessage.Status.FAILED if failed else ChatMessage.Status.DONE,
         phase="done",
     )

@@ -66,53 +66,44 @@ def session_out(session: ChatSession) -> dict:
     }
 
 
-def _ask(request, session: ChatSession, question: str) -> ChatMessage:
+def _ask(request, session: ChatSession, question: str, only=None) -> ChatMessage:
     try:
-        return conversation.ask(request.auth, session, question, run_now=True)
+        return conversation.ask(request.auth, session, question, run_now=True, only=only)
     except conversation.QuestionError as exc:
         raise HttpError(400, str(exc)) from None
 
 
-def _chat_session(user, session_id, target_database) -> ChatSession:
+def _chat_target(user, session_id, target_database) -> tuple[ChatSession, list | None]:
     """Target resolution: an explicit target_database, else the session's databases, else
     the caller's selection, else the default. Unknown ids are 404, nothing at all is 400, and
     a registry that cannot be read is 503 (raised, never answered from another database).
 
-    With both a session and a target, the answer must run on the target alone and the
-    session must not change behind the caller's back; a session answers on all of its
-    databases, so that holds only when the target is its one database (or it has none yet,
-    when the target becomes its database). Otherwise 409, saying what to do instead."""
+    Returns the session and, when a target was given for an existing session that has
+    databases, [target]: that message answers on the target alone (with the session's
+    history for follow-ups) and the session's databases are left as they are."""
     try:
         with transaction.atomic():
             session = sessions.get_session(user, session_id) if session_id is not None else None
             target = active_connection(user, target_database) if target_database else None
             current = sessions.session_connections(session) if session is not None else []
-            if target is not None and current and [c.pk for c in current] != [target.pk]:
+            if target is not None and current:
+                return session, [target]
+            target = target or (None if current else registry.selected_connection(user))
+            if not current and target is None:
                 raise HttpError(
-                    409,
-                    f"Session {session.pk} answers on {', '.join(c.name for c in current)}, "
-                    f"so target_database {target.name} would not be the only database used. "
-                    "Omit target_database to ask the session's databases, omit session_id to "
-                    "ask the target in a new session, or change the session's databases with "
-                    f"PATCH /api/v1/sessions/{session.pk}.",
+                    400,
+                    "No database to ask: pass target_database, select a database "
+                    "(POST /api/v1/databases/selected) or ask an admin to set a default.",
                 )
-            if not current:
-                target = target or registry.selected_connection(user)
-                if target is None:
-                    raise HttpError(
-                        400,
-                        "No database to ask: pass target_database, select a database "
-                        "(POST /api/v1/databases/selected) or ask an admin to set a default.",
-                    )
-                if session is None:
-                    session = sessions.create_session(user, connections=[target])
-                else:
-                    sessions.add_database(session, target)
+            if session is None:
+                session = sessions.create_session(user, connections=[target])
+            elif not current:
+                sessions.add_database(session, target)
     except DatabaseError:
         raise HttpError(
             503, "The database registry cannot be read right now; nothing was asked."
         ) from None
-    return session
+    return session, None
 
 
 @router.post("/chat", response=responses({200: ChatOut}), tags=["chat"], summary="Ask a question")
@@ -120,12 +111,11 @@ def chat(request, payload: ChatIn):
     """Answers as the chat page does and returns the assistant message with its result.
     Without `session_id` a new session is created on `target_database` (else your selected
     database, else the default). With `session_id` alone, the session's databases answer.
-    With both, the answer runs on `target_database` only and the session is left as it is:
-    allowed when the target is the session's one database (or the session has none yet, and
-    the target becomes its database); a session with other databases is a 409, since it
-    answers on all of them (change them with PATCH /sessions/{id})."""
-    session = _chat_session(request.auth, payload.session_id, payload.target_database)
-    reply = _ask(request, session, payload.message)
+    With both, this message answers on `target_database` only, using the session's history
+    for follow-ups; the session's databases are not changed (a session with none takes the
+    target as its database)."""
+    session, only = _chat_target(request.auth, payload.session_id, payload.target_database)
+    reply = _ask(request, session, payload.message, only)
     return {
         "session_id": session.pk,
         "databases": list(reply.databases or []),

@@ -51,21 +51,22 @@ def list_datapoints(
         points = points.filter(scope_key=datapoints.scope_key_for(_scope(request.auth, scope)))
     if kind is not None:
         points = points.filter(kind=kind)
-    return [
-        {
-            "id": p.pk,
-            "kind": p.kind,
-            "name": p.name,
-            "scope": p.scope,
-            "connection_id": p.connection_id,
-            "content": p.content,
-            "source": p.source,
-            "source_file": p.source_file,
-            "source_line": p.source_line,
-            "updated_at": p.updated_at,
-        }
-        for p in points.order_by("kind", "name", "pk")[offset : offset + limit]
-    ]
+    return [point_out(p) for p in points.order_by("kind", "name", "pk")[offset : offset + limit]]
+
+
+def point_out(point: DataPoint) -> dict:
+    return {
+        "id": point.pk,
+        "kind": point.kind,
+        "name": point.name,
+        "scope": point.scope,
+        "connection_id": point.connection_id,
+        "content": point.content,
+        "source": point.source,
+        "source_file": point.source_file,
+        "source_line": point.source_line,
+        "updated_at": point.updated_at,
+    }
 
 
 @router.get("/sync", response=responses({200: SyncStatusOut}), summary="Sync status of a scope")

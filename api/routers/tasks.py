@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import Path, Router
 
+from chat import conversation
 from chat.models import ChatMessage
 from connections import services as registry
 from schemas_app.models import SchemaSnapshot
@@ -48,6 +49,10 @@ def get_task(request, task_id: str = TaskId):
     ).first()
     if message is None:
         raise Http404("No such task.")
+    if not message.is_finished and conversation.fail_stale(
+        ChatMessage.objects.filter(pk=message.pk)
+    ):
+        message.refresh_from_db()  # a worker died mid-answer: now failed, saying so
     return {
         "id": task_id,
         "kind": "answer",

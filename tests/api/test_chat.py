@@ -3,7 +3,7 @@
 import django.db
 import pytest
 
-from chat import sessions
+from chat import conversation, sessions
 from chat.models import ChatMessage, ChatSession
 from connections import services as registry
 from schemas_app import services as schema_services
@@ -72,22 +72,25 @@ def test_target_with_a_session_runs_on_the_target_only_and_leaves_the_session(
         return [e.connection_name for e in session.databases.all()]
 
     question = "How many tracks are there?"
-    # The session answers on another database: the target would not be the only one used.
+    # The session answers on another database: this message runs on the target alone, the
+    # session keeps its databases, and later questions without a target use them again.
     theirs = sessions.create_session(alice, connections=[other])
     both = {"message": question, "session_id": theirs.pk, "target_database": str(chinook.pk)}
-    assert_error(alice_api.post("/chat", json=both), 409, "chinook-copy", "PATCH")
-    assert names(theirs) == ["chinook-copy"] and not theirs.messages.exists()
-    # Nor when the target is one of several databases (all of them would answer).
+    body = alice_api.post("/chat", json=both).json()
+    assert body["session_id"] == theirs.pk and body["databases"] == ["chinook"]
+    assert [d["name"] for d in body["message"]["result"]["databases"]] == ["chinook"]
+    assert "3,503" in body["message"]["text"] and names(theirs) == ["chinook-copy"]
+    later = alice_api.post("/chat", json={"message": question, "session_id": theirs.pk}).json()
+    assert later["databases"] == ["chinook-copy"]
+    # "Run again" keeps the message's own database.
+    reply = ChatMessage.objects.get(pk=body["message"]["id"])
+    again = conversation.run_again(alice, reply)
+    assert again.databases == ["chinook"] and names(theirs) == ["chinook-copy"]
+    # The target is one of several: only it answers.
     several = sessions.create_session(alice, connections=[chinook, other])
     both["session_id"] = several.pk
-    assert_error(alice_api.post("/chat", json=both), 409, "only database")
-    assert names(several) == ["chinook", "chinook-copy"]
-    # The target is the session's database: answered there, in the session.
-    mine = sessions.create_session(alice, connections=[chinook])
-    both["session_id"] = mine.pk
     body = alice_api.post("/chat", json=both).json()
-    assert body["session_id"] == mine.pk and body["databases"] == ["chinook"]
-    assert "3,503" in body["message"]["text"] and names(mine) == ["chinook"]
+    assert body["databases"] == ["chinook"] and names(several) == ["chinook", "chinook-copy"]
     # A session with no database yet takes the target as its database.
     empty = sessions.create_session(alice, connections=[])
     both["session_id"] = empty.pk
