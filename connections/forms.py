@@ -22,6 +22,9 @@ class WriteOnlyTextInput(forms.TextInput):
 
 
 class ConnectionAdminForm(forms.ModelForm):
+    # How to save anyway, after a failed test; the API names its own switch.
+    skip_test_hint = 'Fix the settings, or tick "Save without testing".'
+
     connection_url = forms.CharField(
         required=False,
         label="Connection URL",
@@ -113,8 +116,7 @@ class ConnectionAdminForm(forms.ModelForm):
         self.test_result = self._test(cleaned)
         if not self.test_result.ok:
             raise ValidationError(
-                "Connection test failed: %(message)s Fix the settings, or tick "
-                '"Save without testing".',
+                "Connection test failed: %(message)s " + self.skip_test_hint,
                 params={"message": self.test_result.message},
             )
         return cleaned

@@ -70,7 +70,11 @@ def datapoints_sync(request):
         logger.exception("DataPoints sync of %s failed", directory)
         outcome = {"sync_failed": "The sync failed unexpectedly; the error was logged."}
     else:
-        outcome = {"sync_summary": f"Synced {report.summary()}.", "sync_warning": report.errors}
+        label = connection.name if connection else "the global scope"
+        outcome = {
+            "sync_summary": f"Synced {report.summary(label)}.",
+            "sync_warning": report.errors,
+        }
     if request.htmx:
         # The panel shows the outcome itself: HTMX swaps only the panel, not the flash list.
         return render(

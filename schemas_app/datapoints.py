@@ -100,10 +100,11 @@ class SyncReport:
     errors: list[FileError] = field(default_factory=list)
     sync_id: int | None = None
 
-    def summary(self) -> str:
+    def summary(self, label: str | None = None) -> str:
+        """One line; `label` names the scope for people (pages), else its key (the CLI)."""
         verb = "would be " if self.dry_run else ""
         return (
-            f"{self.scope_key}: {self.files} file(s), {len(self.added)} {verb}added, "
+            f"{label or self.scope_key}: {self.files} file(s), {len(self.added)} {verb}added, "
             f"{len(self.updated)} {verb}updated, {len(self.removed)} {verb}removed, "
             f"{self.unchanged} unchanged, {len(self.errors)} error(s)"
         )

@@ -135,6 +135,7 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
         "skip_test": not test,
     }
     form = ConnectionAdminForm(data=data, instance=instance)
+    form.skip_test_hint = 'Fix the settings, or send "test": false to save without testing.'
     if not form.is_valid():
         messages = []
         for field, errors in form.errors.items():

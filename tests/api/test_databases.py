@@ -61,7 +61,10 @@ def test_create_from_separate_fields(admin_api, chinook_sqlite):
 
 def test_create_tests_first_unless_told_not_to(admin_api, tmp_path):
     missing = {"name": "missing", "database_url": f"sqlite:///{tmp_path}/nope.db"}
-    assert_error(admin_api.post("/databases", json=missing), 400, "connection test failed")
+    body = assert_error(
+        admin_api.post("/databases", json=missing), 400, "connection test failed", '"test": false'
+    )
+    assert "Save without testing" not in body["detail"]  # the admin's checkbox is not here
     assert not Connection.objects.filter(name="missing").exists()
     saved = admin_api.post("/databases", json={**missing, "test": False})
     assert saved.status_code == 201 and saved.json()["last_test_ok"] is None

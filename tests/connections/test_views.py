@@ -242,7 +242,7 @@ def test_test_endpoint_renders_the_result_partial_and_records_it(admin_client, s
     response = admin_client.post(url("test_database", shop), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'id="test-result"' in response.text and "<html" not in response.text
-    assert "Connected" in response.text
+    assert "Connected (SQLite" in response.text and "Connected: Connected" not in response.text
     shop.refresh_from_db()
     assert shop.last_test_ok is True
 

@@ -142,4 +142,5 @@ def test_htmx_sync_now_shows_its_outcome_and_errors_in_the_panel(
     html = panel.content.decode()
     assert panel.status_code == 200
     assert "2 added" in html and "1 error(s)" in html
+    assert f"Synced {shop.name}: " in html and "connection:" not in html
     assert "intkey.yaml:1: entry 1: field names must be text" in html
