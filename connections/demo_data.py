@@ -337,6 +337,10 @@ class SQLiteWriter(Writer):
 
     def finish(self) -> None:
         self.conn.commit()
+        # Statistics (sqlite_stat1) are where extraction reads SQLite row counts from, as a
+        # maintained database would have them.
+        self.conn.execute("ANALYZE")
+        self.conn.commit()
 
     def close(self) -> None:
         self.conn.close()

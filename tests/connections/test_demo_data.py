@@ -119,6 +119,26 @@ def test_reseeding_replaces_tables_with_the_same_data(tmp_path):
     assert dump() == first
 
 
+def test_sqlite_demo_has_statistics_and_rowid_keys(tmp_path):
+    """Extraction reads SQLite row counts from sqlite_stat1, which the seeder writes; the
+    rowid primary keys (INTEGER PRIMARY KEY, declared without NOT NULL) are never NULL."""
+    from connections.dialects.introspection import sqlite as sqlite_introspection
+
+    params = sqlite_target(tmp_path / "demo.sqlite3")
+    seed(params)
+    conn = sqlite3.connect(params["database"])
+    try:
+        tables = {t.name: t for t in sqlite_introspection.introspect(conn).tables}
+    finally:
+        conn.close()
+    expected = table_counts(1)
+    assert {name: tables[name].row_count for name in expected} == expected
+    assert tables["order_items"].row_count > expected["orders"]
+    orders, customers = tables["orders"], tables["customers"]
+    assert orders.primary_key == ["id"] and not orders.column("id").nullable
+    assert customers.column("phone").nullable
+
+
 @pytest.mark.django_db
 def test_command_registers_default_connection(tmp_path):
     other = Connection.objects.create(

@@ -107,7 +107,13 @@ def introspect(
         if pk:
             pk_order.setdefault(table_name, []).append((pk, name))
     for table_name, members in pk_order.items():
-        tables[table_name].primary_key = [name for _, name in sorted(members)]
+        table = tables[table_name]
+        table.primary_key = [name for _, name in sorted(members)]
+        if len(members) == 1 and table.kind == "table":
+            # INTEGER PRIMARY KEY is the rowid itself: never NULL, whatever "notnull" says.
+            (column,) = [c for c in table.columns if c.name == members[0][1]]
+            if column.type.upper() == "INTEGER":
+                column.nullable = False
 
     by_fk: dict[tuple[str, int], ForeignKey] = {}
     for table_name, fk_id, ref_table, col, ref_col in _fetch_set(conn, FOREIGN_KEYS_SQL, names):
