@@ -281,8 +281,8 @@ def generate(
             explanation=f'Uses the verified example query for "{example.content["question"]}".',
         )
 
-    def answer(scope) -> Generated:
-        reader = _Question(words, index, graph, dialect, profiles, scope, today)
+    def answer(scope, filter_only: str = "") -> Generated:
+        reader = _Question(words, index, graph, dialect, profiles, scope, today, filter_only)
         generated = reader.answer()
         generated.note = " ".join(reader.notes)
         return generated
@@ -291,9 +291,10 @@ def generate(
         try:
             return answer(points)
         except MetricDoesNotApply as exc:
-            # e.g. "revenue" defined as SUM(orders.total), asked per product: the metric would
-            # count an order once per line, so answer from the schema alone instead.
-            return answer([p for p in points if not (p.kind == "metric" and p.name == exc.name)])
+            # e.g. "revenue" defined as SUM(orders.total), asked per product: the metric's
+            # expression would count an order once per line, so the amount comes from the
+            # schema (the line amounts) while the metric's filter and tables still apply.
+            return answer(points, filter_only=exc.name)
     except Refusal as exc:
         return refuse(str(exc))
     except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
@@ -319,11 +320,16 @@ class _Question:
         profiles: dict,
         points=(),
         today: date | None = None,
+        filter_only: str = "",
     ):
         self.words, self.index, self.graph, self.kind = words, index, graph, kind
         self.profiles = profiles
         self.points = points
         self.metric = None  # a DataPoint metric the question names
+        # A metric whose expression cannot be used here (see MetricDoesNotApply): only its
+        # filter applies, and its words stay free to be read as the amount ("revenue").
+        self.filter_only = filter_only
+        self.metric_filter = None
         self.point_filters: list = []  # glossary filters: (condition, tables)
         self.used: set[int] = set()
         self.mentions: list[Mention] = []
@@ -528,6 +534,16 @@ class _Question:
         for match in match_points(
             self.words, self.used, self.points, self.index.document, self.kind
         ):
+            if match.kind == "metric" and match.name == self.filter_only:
+                self.metric_filter = match
+                self.point_filters.append(match)
+                where = f" where {match.condition.sql()}" if match.condition is not None else ""
+                self.notes.append(
+                    f"{match.name.capitalize()} follows its definition{where}, added up from "
+                    f"the rows asked about: its formula {match.expression.sql()} would count "
+                    "some rows more than once here."
+                )
+                continue  # its words are left to name the amount
             self.used.update(range(match.start, match.end))
             if match.kind == "metric" and self.metric is None:
                 self.metric = match
@@ -1104,6 +1120,8 @@ class _Question:
             if agg == "avg":
                 value = exp.Round(this=value, decimals=exp.Literal.number(2))
             name = f"{agg}_value"
+            if self.metric_filter is not None and agg == "sum":
+                name = re.sub(r"\W+", "_", self.metric_filter.name.lower()).strip("_") or name
         outputs.append(value.as_(name))
         select = select.select(*outputs)
         if where:

@@ -96,6 +96,10 @@ def match_points(
         if point.kind == "example":
             continue
         names = [point.name, *point.get("synonyms", [])]
+        if point.kind == "table_note":
+            # The table's own name is linked from the schema, which also knows longer names
+            # ("order items"); claiming "order" here would leave "items" unlinked.
+            names = names[1:]
         for name in names:
             found = phrase_words(name)
             if found:
