@@ -35,10 +35,11 @@ class ExtractionScheduleAdmin(admin.ModelAdmin):
     list_display = ("connection", "interval_minutes", "with_profile")
 
 
-@admin.action(description="Extract schema")
+@admin.action(description="Extract schema (with column profiles)")
 def extract_schema(modeladmin, request, queryset):
     for connection in queryset:
-        _, created = services.request_extraction(connection)
+        # With profiles: questions match values ("in Germany") against profiled top values.
+        _, created = services.request_extraction(connection, with_profile=True)
         # The task runs after this request commits (eagerly without REDIS_URL): the
         # connection's schema page shows its progress and outcome.
         state = "queued" if created else "already pending or running"

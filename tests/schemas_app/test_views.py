@@ -171,7 +171,14 @@ def test_admin_action_extracts(admin_client, chinook, django_capture_on_commit_c
         )
     assert response.status_code == 200
     assert "hinook: extraction queued" in response.content.decode()  # admin capitalises
-    assert services.latest_snapshot(chinook) is not None
+    snapshot = services.latest_snapshot(chinook)
+    assert snapshot is not None and snapshot.profile_status == "done"  # profiled too
+    assert services.snapshot_profiles(snapshot.pk)["main.Genre"]["Name"]["distinct"] == 25
+
+
+def test_schema_page_extracts_with_profiles_by_default(alice_client, chinook):
+    page = alice_client.get(url("schema_page", chinook)).content.decode()
+    assert 'name="profile" value="1" checked' in page
 
 
 @pytest.mark.parametrize("bad", ["abc", "1.5", "١٢", "9" * 30])
