@@ -242,6 +242,7 @@ def answer_question(
         # LIMIT one row more than kept, so that the engine can tell the result was cut.
         validated = validate_sql(generated.sql, document=document, kind=kind, limit=max_rows + 1)
         timings["validate"] = timings.get("validate", 0.0) + _ms(phase)
+        shown = validated.shown or validated.sql
         if validated.sql is None:
             last_error = validated.error
             attempts.append(Attempt(generated.sql, "invalid", validated.error, _ms(phase)))
@@ -254,19 +255,34 @@ def answer_question(
             except ConnectorError as error:
                 timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
                 last_error = error.user_message
-                attempts.append(Attempt(validated.sql, "error", error.user_message, _ms(phase)))
+                attempts.append(
+                    Attempt(
+                        shown,
+                        "error",
+                        error.user_message,
+                        _ms(phase),
+                        executed_sql=validated.sql,
+                    )
+                )
                 if error.transient:
                     break  # the database is down or slow: another SQL would not help
             else:
                 timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
                 attempts.append(
-                    Attempt(validated.sql, "ok", "", result.duration_ms, result.row_count)
+                    Attempt(
+                        shown,
+                        "ok",
+                        "",
+                        result.duration_ms,
+                        result.row_count,
+                        executed_sql=validated.sql,
+                    )
                 )
                 text = _answer_text(generated, result.columns, result.rows, use_llm)
                 answer = Answer(
                     question,
                     f"{text} {generated.note}" if generated.note else text,
-                    validated.sql,
+                    shown,  # our LIMIT max_rows + 1 is not part of the answer
                     columns=result.columns,
                     rows=result.rows,
                     truncated=result.truncated,

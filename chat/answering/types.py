@@ -34,18 +34,19 @@ class Generated:
 
 @dataclass
 class Attempt:
-    sql: str
+    sql: str  # as users read it: without the row LIMIT the pipeline adds
     status: str  # ok | invalid | error
     error: str = ""
     duration_ms: float = 0.0
     row_count: int = 0
+    executed_sql: str = ""  # what the database ran (with that LIMIT); "" when nothing ran
 
 
 @dataclass
 class Answer:
     question: str
     text: str
-    sql: str | None
+    sql: str | None  # as users read it (no row LIMIT of ours); attempts keep what ran
     columns: list[str] = field(default_factory=list)
     rows: list[tuple] = field(default_factory=list)
     truncated: bool = False

@@ -30,21 +30,26 @@ NO_SCHEMA = "_"
 
 @dataclass
 class Validated:
-    sql: str | None  # the guarded SQL to run, when valid
+    sql: str | None  # the guarded SQL to run, when valid (with our row LIMIT)
     error: str = ""  # the reason, phrased for the generator's correction round
     unsafe: bool = False  # the guard refused it (a write, several statements...)
+    # The same guarded SQL without the LIMIT we add: what users see, copy, store and save as
+    # an example. Our LIMIT is max_rows + 1 (to detect a cut result), an internal detail.
+    shown: str | None = None
 
 
 def validate_sql(sql: str, *, document: SchemaDocument, kind: str, limit: int | None) -> Validated:
     """The SQL to run, or the reason it must not run."""
     try:
-        guarded = guard_sql(sql, kind, limit=limit)
+        shown = guard_sql(sql, kind)
+        # Guarding the guarded text again only appends the LIMIT (the text is unchanged).
+        guarded = guard_sql(shown, kind, limit=limit) if limit is not None else shown
     except UnsafeSQLError as error:
         return Validated(None, error.reason, unsafe=True)
     problem = schema_problem(guarded, document=document, kind=kind)
     if problem:
         return Validated(None, problem)
-    return Validated(guarded)
+    return Validated(guarded, shown=shown)
 
 
 _schemas: dict[int, tuple[weakref.ref, MappingSchema]] = {}

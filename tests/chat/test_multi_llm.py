@@ -76,7 +76,8 @@ def test_one_llm_call_for_two_databases(alice, session, fake_llm, settings):
     assert reply.status == ChatMessage.Status.DONE, reply.text
     by_name = {d["name"]: d for d in reply.result["databases"]}
     assert by_name["prod"]["rows"] == [[59]] and by_name["backup"]["rows"] == [[46]]
-    assert "WHERE 1 = 1" in by_name["backup"]["sql"] and "LIMIT" in by_name["prod"]["sql"]
+    # Our row cap (LIMIT max_rows + 1) stays internal: the SQL is shown as written.
+    assert "WHERE 1 = 1" in by_name["backup"]["sql"] and "LIMIT" not in by_name["prod"]["sql"]
     assert reply.result["merged"]["rows"] == [["prod", 59], ["backup", 46]]
     assert runs(reply, "prod") == ["ok"] and runs(reply, "backup") == ["ok"]
     assert "prod: Customers per database." in reply.text and "backup: " in reply.text

@@ -27,7 +27,10 @@ def test_answer_with_prompt_holding_tables_and_dialect_notes(chinook, fake_llm):
     assert answer.rows == [(5,)] and answer.text == "There are 5 customers in Brazil. Result: 5."
     assert answer.engine == "openai/fake-model"
     assert [a.status for a in answer.attempts] == ["ok"]
-    assert answer.sql.startswith(BRAZIL) and "LIMIT" in answer.sql
+    # Shown as written: the LIMIT that caps rows is ours, kept on the attempt that ran.
+    assert answer.sql == BRAZIL and answer.attempts[0].sql == BRAZIL
+    assert answer.attempts[0].executed_sql.startswith(BRAZIL)
+    assert "LIMIT" in answer.attempts[0].executed_sql
     prompt = fake_llm.prompt()
     assert "TABLE main.Customer" in prompt and "Country" in prompt
     assert "strftime" in prompt  # SQLite notes
@@ -174,6 +177,29 @@ def test_row_cap_marks_truncation(chinook, fake_llm):
     fake_llm.reply({"sql": "SELECT Name FROM Track", "explanation": "Tracks."})
     answer = answer_question(chinook, "list tracks", max_rows=10)
     assert len(answer.rows) == 10 and answer.truncated
+    # max_rows + 1 runs (to tell the result was cut), but users never see our LIMIT 11.
+    assert answer.sql == "SELECT Name FROM Track"
+    assert [a.sql for a in answer.attempts] == ["SELECT Name FROM Track"]
+    assert answer.attempts[0].executed_sql == "SELECT Name FROM Track LIMIT 11"
+
+
+def test_builtin_sql_and_stored_runs_hold_no_row_cap(chinook, settings, django_user_model):
+    from chat.conversation import _store_runs
+    from chat.models import ChatMessage, ChatSession
+
+    settings.LLM_MODEL = ""
+    answer = answer_question(chinook, "How many customers are in Brazil?")
+    assert answer.rows == [(5,)] and "LIMIT" not in answer.sql
+    assert f"LIMIT {settings.QUERY_MAX_ROWS + 1}" in answer.attempts[0].executed_sql
+    owner = django_user_model.objects.create_user("runs-owner", password="x")
+    session = ChatSession.objects.create(owner=owner)
+    message = ChatMessage.objects.create(
+        session=session, role="assistant", question=answer.question
+    )
+    [run_id] = _store_runs(owner, message, chinook, answer, [[5]])
+    from chat.models import QueryRun
+
+    assert QueryRun.objects.get(pk=run_id).sql == answer.sql
 
 
 def test_no_snapshot_asks_to_extract_first(make_connection, chinook_sqlite, fake_llm):

@@ -161,3 +161,19 @@ def test_embedding_api_base_is_used_instead_of_the_llms(shop, fake_llm, settings
     settings.LLM_TIMEOUT = 2.0
     report = datapoints.sync_directory(DEMO_POINTS, connection=shop)
     assert report.errors == [] and fake_llm.embedding_requests
+
+
+def test_example_saved_from_feedback_holds_no_row_cap(shop, settings, django_user_model):
+    from chat import conversation, feedback
+    from chat.models import ChatSession, QueryRun
+
+    settings.LLM_MODEL = ""
+    user = django_user_model.objects.create_superuser("saver", password="x")
+    session = ChatSession.objects.create(owner=user)
+    message = conversation.ask(user, session, "how many customers are in Germany?", only=[shop])
+    shown = message.result["databases"][0]["sql"]
+    assert shown and "LIMIT" not in shown, shown
+    assert QueryRun.objects.get(message=message).sql == shown
+    feedback.set_feedback(message, user, "correct")
+    [point] = feedback.save_as_example(message, user)
+    assert point.content["sql"] == shown
