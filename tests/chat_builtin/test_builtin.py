@@ -267,3 +267,45 @@ def test_user_text_never_reaches_sql_unescaped(demo):
     # Values only come from profiles, so an injection attempt cannot link at all.
     generated = ask(demo, "customers in Germany'; DROP TABLE orders; --")
     assert generated.sql is None or "DROP" not in generated.sql.upper()
+
+
+def test_without_profiles_sample_rows_link_values_and_refusals_say_why(demo_shop_sqlite):
+    # Extracted without profiling: the document has its two sample rows per table, no profiles.
+    from schemas_app.sampling import sample_tables
+
+    engine = dialect_class("sqlite")(ConnectionParams(kind="sqlite", database=demo_shop_sqlite))
+    try:
+        document = engine.introspect()
+        sample_tables(engine, document, rows_per_table=2)
+    finally:
+        engine.close()
+    customers = next(t for t in document.tables if t.name == "customers")
+    at = [c.name for c in customers.columns].index("country")
+    sampled = customers.sample_rows[0][at]
+    unsampled = next(
+        c
+        for (c,) in run(demo_shop_sqlite, "SELECT DISTINCT country FROM customers")
+        if all(row[at] != c for row in customers.sample_rows)
+    )
+    linked = generate(
+        f"how many customers are in {sampled}?", document=document, profiles={}, dialect="sqlite"
+    )
+    assert linked.sql and f"= '{sampled}'" in linked.sql, linked.reason
+    # Emails, phones and dates of the sample are never linkable values.
+    index = SchemaIndex.build(document, {})
+    assert not any("@" in str(v.value) for links in index.values.values() for v in links)
+    refused = generate(
+        f"how many customers are in {unsampled}?", document=document, profiles={}, dialect="sqlite"
+    )
+    word = unsampled.split()[0].lower()
+    assert refused.refused and f"could not link '{word}'" in refused.reason
+    assert "column profiles have not been collected for this database" in refused.reason
+    # With profiles the hint is not given: the value is simply unknown.
+    document2, profiles = _extract(demo_shop_sqlite)
+    other = generate(
+        "how many customers are in Atlantis?",
+        document=document2,
+        profiles=profiles,
+        dialect="sqlite",
+    )
+    assert other.refused and "profiles" not in other.reason

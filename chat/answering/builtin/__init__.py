@@ -741,6 +741,13 @@ class _Question:
             raise Refusal(
                 f"I could not link '{w}' to the schema; closest tables: {', '.join(tables)}"
                 + (f"; columns: {', '.join(columns)}" if columns else "")
+                + (
+                    ""
+                    if self.profiles
+                    else "; column profiles have not been collected for this database — "
+                    "profile it (Extract schema with column profiles, or Profile columns on "
+                    f"its schema page) so I can match values like '{w}'"
+                )
                 + "."
             )
 

@@ -160,14 +160,38 @@ class SchemaIndex:
                 words = tuple(split_identifier(column.name))
                 index.column_words.setdefault(words, []).append((table, column))
             profile = profiles.get(table.qualified_name) or {}
-            for column in table.columns:
+            for position, column in enumerate(table.columns):
                 # Only low-cardinality text is linkable: a profiled top-values list exists.
-                for value, _count in (profile.get(column.name) or {}).get("top_values") or []:
+                profiled = profile.get(column.name)
+                if profiled is not None:
+                    found = [value for value, _count in profiled.get("top_values") or []]
+                else:
+                    # Not profiled: the extraction's few sample rows still name some values
+                    # ("Germany" in a sampled customer), better than linking none at all.
+                    found = index._sampled(table, column, position)
+                for value in found:
                     if isinstance(value, str) and value.strip() and not value.strip().isdigit():
                         key = " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)?", fold(value)))
                         index.values.setdefault(key, []).append(ValueLink(table, column, value))
                         index.longest_value = max(index.longest_value, len(key.split()))
         return index
+
+    def _sampled(self, table: Table, column: Column, position: int) -> list[str]:
+        """Short text values of a sample row that read like a category (a country, a status),
+        not an identifier, an address or prose: those would link words by accident."""
+        if not TEXTUAL.search(column.type) or self.is_key(table, column):
+            return []
+        values = []
+        for row in table.sample_rows:
+            value = row[position] if position < len(row) else None
+            if (
+                isinstance(value, str)
+                and 0 < len(value) <= 40
+                and len(value.split()) <= 4
+                and not re.search(r"[\d@/:\\]", value)
+            ):
+                values.append(value)
+        return list(dict.fromkeys(values))
 
     def is_key(self, table: Table, column: Column) -> bool:
         return (
