@@ -407,7 +407,9 @@ def _store_runs(
         "question": message.question,
         "engine": answer.engine,
     }
-    if not answer.attempts:
+    # Answered from the schema document ("which tables exist?"): no SQL, but a good answer.
+    from_schema = not (answer.sql or answer.error or answer.refused)
+    if not answer.attempts and not from_schema:
         run = QueryRun.objects.create(
             **common,
             sql=answer.sql or "",
@@ -417,7 +419,7 @@ def _store_runs(
         return [run.pk]
     ids = []
     for number, attempt in enumerate(answer.attempts, start=1):
-        final = number == len(answer.attempts)
+        final = number == len(answer.attempts) and not from_schema
         shown = final and attempt.status == "ok"
         run = QueryRun.objects.create(
             **common,
@@ -433,6 +435,19 @@ def _store_runs(
             duration_ms=attempt.duration_ms,
             columns=answer.columns if final else [],
             preview=rows[: settings.CHAT_PREVIEW_ROWS] if shown else [],
+        )
+        ids.append(run.pk)
+    if from_schema:
+        run = QueryRun.objects.create(
+            **common,
+            attempt=len(answer.attempts) + 1,
+            status=QueryRun.Status.OK,
+            row_count=len(rows),
+            duration_ms=answer.timings_ms.get("total", 0.0),
+            columns=answer.columns,
+            # Every row, not a preview: there is no SQL to run again for pages and the CSV
+            # once the cached rows expire (a schema listing is small).
+            preview=rows,
         )
         ids.append(run.pk)
     return ids

@@ -64,8 +64,9 @@ def figures_by_database(user, connections) -> dict:
 
     `runs` counts questions a database answered or failed to answer: the final attempt of
     each, not every correction round, and not refusals (a question about another database
-    of the session), nor answers served from the cache. The error rate is the share whose final attempt failed; median and p95
-    are of the successful final queries' durations.
+    of the session), nor answers served from the cache. The error rate is the share whose
+    final attempt failed; median and p95 are of the successful final queries' durations
+    (answers read from the schema ran none).
     """
     final = (
         runs_for(user)
@@ -77,20 +78,21 @@ def figures_by_database(user, connections) -> dict:
             )
         )
         .filter(recency__lte=FIGURES_WINDOW)
-        .values_list("connection_id", "status", "duration_ms")
+        .values_list("connection_id", "status", "duration_ms", "sql")
     )
     grouped: dict = {}
-    for connection_id, status, duration in final:
-        grouped.setdefault(connection_id, []).append((status, duration))
+    for connection_id, status, duration, sql in final:
+        grouped.setdefault(connection_id, []).append((status, duration, bool(sql)))
     figures = {}
     for connection in connections:
         runs = grouped.get(connection.pk, [])
         if not runs:
             continue
-        durations = [d for s, d in runs if s == QueryRun.Status.OK]
+        # An answer read from the schema ran no query: it counts as answered, not as a time.
+        durations = [d for s, d, ran in runs if s == QueryRun.Status.OK and ran]
         figures[connection.pk] = {
             "runs": len(runs),
-            "error_rate": sum(s != QueryRun.Status.OK for s, _ in runs) / len(runs),
+            "error_rate": sum(s != QueryRun.Status.OK for s, _, _ in runs) / len(runs),
             "median_ms": statistics.median(durations) if durations else None,
             "p95_ms": _percentile(durations, 0.95) if durations else None,
         }

@@ -95,3 +95,27 @@ def chart_spec(columns: list[str], rows: list[list]) -> dict | None:
             {"label": columns[i], "data": [_as_number(r[i]) for r in rows]} for i in numeric
         ],
     }
+
+
+# Integers that are names rather than amounts read wrong with separators ("2,024", "1,234").
+_PLAIN_INT_SUFFIXES = ("id", "year", "code", "zip", "phone", "number")
+
+
+def display_row(columns: list[str], row: list) -> list:
+    """A result row for the HTML table: numbers with thousands separators as the answer
+    sentence writes them (248,958.41), except integer ids, years and codes; None stays None
+    (the page shows NULL). The stored rows and the CSV keep plain numbers."""
+    shown = []
+    for index, value in enumerate(row):
+        name = str(columns[index]).lower() if index < len(columns) else ""
+        if isinstance(value, float):
+            shown.append(f"{value:,}")
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and not name.endswith(_PLAIN_INT_SUFFIXES)
+        ):
+            shown.append(f"{value:,}")
+        else:
+            shown.append(value)
+    return shown

@@ -55,6 +55,8 @@ def full_rows(run: QueryRun) -> list[list]:
     rows = cache.get(key)
     if rows is not None:
         return rows
+    if not run.sql:  # answered from the schema: the run keeps every row (no query to run)
+        return run.preview
     if run.connection is None:
         raise ResultUnavailable(
             f"{run.connection_name} was removed from the registry, so this result cannot be "

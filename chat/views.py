@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from connections.services import get_visible_connection, visible_connections
+from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
 
 from . import conversation, history, results, sessions
@@ -26,8 +27,26 @@ def _run_in_request() -> bool:
 
 
 def _assistant(request, message, **extra):
+    _with_example_state([message])
     context = {"m": message, "session": message.session, "run_in_request": _run_in_request()}
     return render(request, "chat/session.html#assistant", {**context, **extra})
+
+
+def _with_example_state(messages):
+    """Mark each answer that ran SQL (`has_sql`: it can be saved as an example) and, once
+    marked correct, whether its question is already an example of a database it answered
+    on (`saved_example`), so the page says "Saved" after a reload instead of offering again."""
+    for m in messages:
+        answered = [
+            d
+            for d in (m.result or {}).get("databases", [])
+            if d.get("sql") and not d.get("error") and d.get("connection_id")
+        ]
+        m.has_sql = bool(answered)
+        m.saved_example = m.feedback == "correct" and any(
+            datapoints.example_saved(d["connection_id"], m.question) for d in answered
+        )
+    return messages
 
 
 def _session_page_context(request, session):
@@ -44,7 +63,7 @@ def _session_page_context(request, session):
             for c in visible_connections(request.user).filter(is_active=True)
             if c.pk not in in_session
         ],
-        "messages_list": session.messages.all(),
+        "messages_list": _with_example_state(list(session.messages.all())),
         "run_in_request": _run_in_request(),
         "max_question_chars": conversation.MAX_QUESTION_CHARS,
     }
@@ -227,8 +246,8 @@ def feedback(request, message_id):
             answer_feedback.set_feedback(message, request.user, value)
     except answer_feedback.FeedbackError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    context = {"m": message, "saved_example": value == "save_example"}
-    return render(request, "chat/session.html#feedback", context)
+    _with_example_state([message])
+    return render(request, "chat/session.html#feedback", {"m": message})
 
 
 def _unavailable(exc: results.ResultUnavailable) -> HttpResponse:

@@ -4,6 +4,8 @@ import math
 from django import template
 from django.conf import settings
 
+from chat.presentation import display_row
+
 register = template.Library()
 
 
@@ -26,3 +28,9 @@ def page_count(row_count) -> int:
 @register.filter
 def has_more_pages(row_count) -> bool:
     return row_count > settings.CHAT_PAGE_SIZE
+
+
+@register.filter
+def cells(row, columns) -> list:
+    """The row's values as the result table shows them (chat.presentation.display_row)."""
+    return display_row(columns, row)

@@ -45,6 +45,8 @@
     var code = button.parentElement.querySelector("code").innerText;
     copyText(code).then(function (copied) {
       button.textContent = copied ? "Copied" : "Select and copy by hand";
+      clearTimeout(button.copyReset);
+      button.copyReset = setTimeout(function () { button.textContent = "Copy"; }, 1500);
     });
   });
 
@@ -59,11 +61,32 @@
     counter.classList.toggle("error", box.value.length >= limit);
   });
 
-  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
-  document.body.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
-  // Keep the newest message in view.
-  document.body.addEventListener("htmx:afterSwap", function (event) {
+  // A long chat opens at its latest message, next to the question box (which stays in view:
+  // it is sticky, app.css). A new question or its answer arriving scrolls there again, unless
+  // the reader has scrolled up to older messages meanwhile.
+  function scrollToLatest() {
+    window.scrollTo(0, document.documentElement.scrollHeight);
+  }
+  function nearBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 300;
+  }
+  var followLatest = false;
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawCharts(document);
+    if (document.getElementById("messages")) scrollToLatest();
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
     var list = document.getElementById("messages");
-    if (list && list.contains(event.target)) event.target.scrollIntoView({ block: "end" });
+    var target = event.detail.target;
+    if (!list || !event.detail.shouldSwap || !list.contains(target)) return;
+    followLatest = target === list || nearBottom();
+  });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    drawCharts(event.target);
+    if (followLatest) {
+      followLatest = false;
+      scrollToLatest();
+    }
   });
 })();

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from chat import sessions
+from chat import conversation, sessions
 from chat.models import ChatMessage
 from schemas_app import services as schema_services
 
@@ -238,3 +238,58 @@ def test_copy_works_without_the_clipboard_api(page, alice, chinook):
     copy.click()
     expect(copy).to_have_text("Copied")
     assert page.evaluate("window.__copied") == answer.locator(".sql-block code").inner_text()
+    expect(copy).to_have_text("Copy", timeout=4_000)  # ready to be clicked again
+
+
+def test_rejected_input_shows_in_place_with_debug_on(page, alice, chinook, settings):
+    """In demo mode (DEBUG on) django-htmx's debug script replaces the whole document with
+    any 400 answer; a rejected question or name must show under its box instead."""
+    settings.DEBUG = True
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    assert page.locator("script[src*='django-htmx']").count() == 1  # the debug handler is on
+    page.evaluate("window.__not_reloaded = true")
+
+    page.locator("#ask-form textarea[name=question]").fill("   ")
+    page.locator("#ask-form").get_by_role("button", name="Ask").click()
+    expect(page.locator("#ask-error")).to_have_text("Type a question first.")
+    expect(page.locator("#ask-form")).to_be_visible()
+    expect(page.locator("#messages .msg")).to_have_count(0)
+
+    page.locator("#session-name").fill(" ")
+    page.locator("#rename-form").get_by_role("button", name="Rename").click()
+    expect(page.locator("#rename-form .rename-error")).to_have_text("A session needs a name.")
+    assert page.evaluate("window.__not_reloaded === true")
+
+    # The next good question clears the error.
+    answer = ask(page, "How many tracks are there?")
+    wait_answered(answer)
+    expect(page.locator("#ask-error")).to_have_text("")
+
+
+def test_a_long_chat_opens_at_its_latest_message_with_the_box_in_view(
+    page, screenshot, alice, chinook
+):
+    session = sessions.create_session(alice, connections=[chinook])
+    for _ in range(8):  # tables of 25 genres: a page several windows long
+        conversation.ask(alice, session, "How many tracks per genre?")
+    conversation.ask(alice, session, "How many customers are there?")
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    assert page.evaluate("document.documentElement.scrollHeight > 3 * window.innerHeight")
+    latest = page.locator("#messages .msg.assistant").last
+    expect(latest).to_contain_text("59")
+    expect(latest.locator(".answer-actions")).to_be_in_viewport()
+    box = page.locator("#ask-form textarea[name=question]")
+    expect(box).to_be_in_viewport()
+    page.screenshot(path=str(screenshot(page, "chat-long").with_name("chat-long-viewport.png")))
+
+    # Scrolled up to the first answer, the box is still at hand (sticky).
+    page.locator("#messages .msg.assistant").first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(box).to_be_in_viewport()
+    # A new question brings the view back to it and its answer.
+    answer = ask(page, "How many albums are there?")
+    wait_answered(answer)
+    expect(answer.locator(".answer-actions")).to_be_in_viewport()

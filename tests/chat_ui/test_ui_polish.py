@@ -1,0 +1,130 @@
+"""Found by an end-to-end QA run of the chat pages: float noise in results, schema answers
+counted as errors, "Save as example" forgotten after a reload, history labels."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from chat import conversation, history, sessions
+from chat.jsonsafe import json_rows
+from chat.models import QueryRun
+from chat.presentation import display_row
+from schemas_app import services as schema_services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chinook(make_connection, chinook_sqlite):
+    connection = make_connection(chinook_sqlite.params, name="chinook")
+    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
+    return connection
+
+
+def csv_text(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def test_json_rows_drop_binary_float_noise():
+    assert json_rows([[248958.41000000024, 2710.2399999999993, 0.1 + 0.2, 7, None, "x"]]) == [
+        [248958.41, 2710.24, 0.3, 7, None, "x"]
+    ]
+    # Values a person or a database wrote keep every digit a double holds for them.
+    assert json_rows([[123456789.123456, 1e-7, -0.5, 1e300]]) == [
+        [123456789.123456, 1e-7, -0.5, 1e300]
+    ]
+
+
+def test_the_table_groups_thousands_but_not_ids_or_years():
+    columns = ["CustomerId", "Year", "Country", "total", "tracks", "flag"]
+    row = [1234, 2024, "Germany", 248958.41, 3503, True]
+    assert display_row(columns, row) == [1234, 2024, "Germany", "248,958.41", "3,503", True]
+    assert display_row(["n"], [None]) == [None]
+
+
+def test_summed_money_shows_without_noise_in_table_pages_and_csv(
+    alice, alice_client, chinook, settings
+):
+    settings.CHAT_PAGE_SIZE = 10
+    settings.CHAT_PREVIEW_ROWS = 10
+    session = sessions.create_session(alice, connections=[chinook])
+    reply = conversation.ask(alice, session, "Total revenue per country")
+    database = reply.result["databases"][0]
+    assert database["row_count"] == 24, reply.result
+    assert ["Argentina", 37.62] in database["rows"]  # SQLite's SUM says 37.620000000000005
+
+    page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    assert "<td>37.62</td>" in page and "<td>303.96</td>" in page
+    assert "37.620000000000005" not in page and "303.9599" not in page
+
+    for fresh in (False, True):  # rows from the cache, then run again after the TTL
+        if fresh:
+            cache.clear()
+        rows_url = reverse("chat_run_rows", args=[database["run_id"]])
+        later = alice_client.get(rows_url + "?page=3").content.decode()
+        assert "<td>USA</td><td>523.06</td>" in later and "523.060000" not in later, later
+        csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[database["run_id"]])))
+        assert "USA,523.06\r\n" in csv and "Argentina,37.62\r\n" in csv, csv
+        assert "0000000" not in csv and "9999999" not in csv
+
+
+def test_a_schema_answer_is_stored_as_ok_not_as_an_error(alice, alice_client, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    reply = conversation.ask(alice, session, "which tables exist?")
+    database = reply.result["databases"][0]
+    assert not database["sql"] and not database["error"] and database["row_count"] == 11
+    run = QueryRun.objects.get(message=reply)
+    assert run.status == QueryRun.Status.OK and run.final and not run.error
+    assert run.row_count == 11 and run.columns == database["columns"]
+
+    errors = alice_client.get(reverse("history") + "?status=error").content.decode()
+    assert "which tables exist?" not in errors and "No runs match these filters." in errors
+    listed = alice_client.get(reverse("history")).content.decode()
+    assert "which tables exist?" in listed and "answered from the schema" in listed
+    assert "Query time" in listed
+
+    figures = history.figures_by_database(alice, [chinook])[chinook.pk]
+    assert figures["runs"] == 1 and figures["error_rate"] == 0
+    assert figures["median_ms"] is None  # no query ran, so no query time
+
+    cache.clear()  # its rows stay readable: there is no SQL to run again
+    csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[run.pk])))
+    assert csv.splitlines()[0] == "table,kind,columns" and "InvoiceLine,table," in csv
+    assert len(csv.splitlines()) == 12
+    # Nothing to save as an example: it has no SQL.
+    url = reverse("chat_message_feedback", args=[reply.pk])
+    marked = alice_client.post(url, {"value": "correct"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Marked correct." in marked and "Save as example" not in marked
+
+
+def test_saved_as_example_is_remembered_after_a_reload(alice, alice_client, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    reply = conversation.ask(alice, session, "How many tracks are there?")
+    page_url = reverse("chat_session", args=[session.pk])
+    url = reverse("chat_message_feedback", args=[reply.pk])
+    marked = alice_client.post(url, {"value": "correct"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Save as example" in marked
+    saved = alice_client.post(url, {"value": "save_example"}, HTTP_HX_REQUEST="true")
+    assert "Saved as an example" in saved.content.decode()
+
+    page = alice_client.get(page_url).content.decode()
+    assert "Saved as an example" in page and "Save as example" not in page
+    # Marking it correct again does not offer it again either.
+    again = alice_client.post(url, {"value": "correct"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Saved as an example" in again and "Save as example" not in again
+
+
+def test_history_says_when_filters_match_nothing(alice, alice_client):
+    empty = alice_client.get(reverse("history")).content.decode()
+    assert "No runs yet." in empty
+    filtered = alice_client.get(reverse("history") + "?status=invalid").content.decode()
+    assert "No runs match these filters." in filtered and "No runs yet." not in filtered
+
+
+def test_the_chat_labels_its_time_as_the_whole_answer(alice, alice_client, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    conversation.ask(alice, session, "How many tracks are there?")
+    page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    assert "· <span" in page and ">total " in page and " ms</span>" in page
