@@ -8,7 +8,9 @@ into a complete one from the previous question, with three plain edits:
 - a top/bottom N ("only the top 3") sets the previous question's limit;
 - a filter ("in 2024", "for Germany", "over 100") is added to the previous question, replacing
   a filter of the same kind: a year replaces a year, a comparison a comparison, a named value
-  ("for France") a named value ("in Germany").
+  ("for France") a named value ("in Germany");
+- another measure ("and the average price?") is asked over the previous question's grouping
+  and filters ("how many products per category" -> "average price per category").
 
 Everything else, including every question that reads as complete on its own, is returned
 unchanged: a wrong rewrite would answer a question nobody asked, while an unchanged fragment at
@@ -155,6 +157,13 @@ def _rewrite(question: str, previous: Turn) -> str:
             lambda m: word.capitalize() if m.group(0)[0].isupper() else word, base, count=1
         )
 
+    # "and the average price?": another measure over the same groups and filters.
+    if opened and 1 < len(words) <= 4 and words[0] in _AGGREGATES:
+        measure = " ".join(words[1:])
+        asks = set(re.findall(r"[a-z]+", measure)) & (_QUESTION_WORDS - {"total", "number"})
+        if not asks and not _RANKING.search(base):  # "order total" names a column
+            return _with_measure(base, _AGGREGATES[words[0]], measure, previous.sql)
+
     if set(re.findall(r"[a-z]+", text.lower())) & _QUESTION_WORDS:
         return question
 
@@ -222,6 +231,26 @@ def _with_group(base: str, phrase: str) -> str:
     stripped = _PREV_ADVERB.sub("", stripped, count=1)
     stripped = re.sub(r"\s{2,}", " ", stripped).strip(" ,")
     return f"{stripped} {phrase}" if stripped else base
+
+
+def _with_measure(base: str, aggregate: str, measure: str, sql: str) -> str:
+    """ "average price" over the previous question's grouping and filters: "how many products
+    per category" + "and the average price?" -> "average price per category". The previous
+    question's own measure and subject go; its groups and filters stay, in their order."""
+    kept: list[tuple[int, int, str]] = []
+    for pattern in (_PREV_GROUP, _PREV_TIME, _PREV_COMPARISON):
+        kept += [(m.start(), m.end(), m.group(0).strip()) for m in pattern.finditer(base)]
+    kept += [(start, end, base[start:end]) for start, end, _ in _previous_values(base, sql)]
+    adverb = _PREV_ADVERB.search(base)
+    if adverb:  # "monthly revenue" groups by month
+        word = adverb.group(0).strip().lower()
+        kept.append((adverb.start(), adverb.end(), "by month" if word == "monthly" else "by year"))
+    phrases, last_end = [], -1
+    for start, end, phrase in sorted(kept):
+        if start >= last_end:  # overlapping matches name the same words once
+            phrases.append(phrase)
+            last_end = end
+    return " ".join([aggregate, measure, *phrases])
 
 
 def _replace_or_add(base: str, previous_filter: re.Pattern, phrase: str) -> str:

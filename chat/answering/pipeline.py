@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -377,10 +378,22 @@ def _answer_text(generated: Generated, columns: list[str], rows: list[tuple], us
 
 
 def _number(value: object) -> object:
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Whole numbers as such; fractions with 2 decimals, as money reads ("86.00", not "86"),
+    alike whether the engine returned a float (SQLite) or a Decimal (PostgreSQL, MariaDB)."""
+    if isinstance(value, bool):
+        return value
+    if (
+        isinstance(value, Decimal)
+        and value == value.to_integral_value()
+        and value.as_tuple()[2] >= 0
+    ):
+        value = int(value)
+    if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float | Decimal):
+        if value and abs(value) < 0.01:
+            return f"{value:.2g}"  # a small ratio is not zero
+        return f"{value:,.2f}"
     return value
 
 

@@ -304,3 +304,15 @@ def test_prompt_says_today_and_what_last_year_means(chinook, fake_llm):
     fake_llm.reply({"sql": "SELECT count(*) FROM Invoice", "explanation": "Invoices."})
     answer_question(chinook, "How many invoices last year?", today=date(2030, 5, 1))
     assert "Today is 2030-05-01" in fake_llm.prompt() and "'last year' is 2029" in fake_llm.prompt()
+
+
+def test_numbers_in_answers_read_alike_on_every_engine():
+    from decimal import Decimal
+
+    from chat.answering.pipeline import _number
+
+    # SQLite returns floats, PostgreSQL and MariaDB Decimals: the sentence is the same.
+    assert _number(86.0) == _number(Decimal("86.00")) == _number(Decimal("86.0000")) == "86.00"
+    assert _number(248958.41) == _number(Decimal("248958.41")) == "248,958.41"
+    assert _number(58) == _number(Decimal("58")) == "58"
+    assert _number(12345) == "12,345" and _number(0.004) == "0.004"

@@ -49,6 +49,14 @@ GERMANY_SQL = "SELECT COUNT(*) FROM customers WHERE customers.country = 'Germany
          "Show enterprise customers in France"),
         # an aggregate swaps the previous one
         ("Total revenue by year", "and the average?", "Average revenue by year"),
+        # another measure keeps the previous grouping and filters
+        ("how many products per category", "and the average price?",
+         "average price per category"),
+        ("How many customers in Germany per segment", "and the average order total?",
+         "average order total in Germany per segment"),
+        ("How many orders in 2024 over 500", "what about the total amount?",
+         "total amount in 2024 over 500"),
+        ("Monthly revenue", "and the average total?", "average total by month"),
     ],
 )  # fmt: skip
 def test_follow_ups_are_rewritten(previous, question, expected):
@@ -172,6 +180,20 @@ SHOP_CONVERSATIONS = [
 @pytest.mark.parametrize(("conversation", "full"), SHOP_CONVERSATIONS)
 def test_shop_follow_ups_answer_like_the_full_question(shop, conversation, full):
     assert_same_rows(converse(shop, conversation), answer_question(shop, full))
+
+
+@pytest.mark.django_db
+def test_a_measure_follow_up_keeps_the_grouping_and_reads_naturally(shop):
+    answer = converse(shop, ["how many products per category", "and the average price?"])
+    gold = shop.engine().execute(
+        "SELECT c.name, ROUND(AVG(p.price), 2) FROM products p "
+        "JOIN categories c ON c.id = p.category_id GROUP BY c.id, c.name",
+        max_rows=1000,
+        timeout=30,
+    )
+    assert len(gold.rows) > 1 and same_rows(gold.rows, answer.rows, ordered=False), answer.sql
+    overall = answer_question(shop, "what is the average price of products?")
+    assert overall.text == f"The average price of products is {overall.rows[0][0]:,.2f}."
 
 
 @pytest.mark.django_db

@@ -177,3 +177,22 @@ def test_example_saved_from_feedback_holds_no_row_cap(shop, settings, django_use
     feedback.set_feedback(message, user, "correct")
     [point] = feedback.save_as_example(message, user)
     assert point.content["sql"] == shown
+
+
+def test_a_verified_example_of_the_engines_own_query_reads_the_same(shop, settings):
+    # QA: after "how many customers are in Germany?" was saved as an example (then with our
+    # row cap), the same count read "The answer is 58." instead of "There are 58 customers.".
+    settings.LLM_MODEL = ""
+    schema = load_schema(shop)
+    before = answer_question(shop, "how many customers are in Germany?", schema=schema)
+    assert before.text.startswith("There are ") and before.text.endswith(" customers.")
+    datapoints.save_example(shop, "how many customers are in Germany?", before.sql + " LIMIT 10001")
+    schema = load_schema(shop)
+    after = answer_question(shop, "how many customers are in germany", schema=schema)
+    assert after.text == before.text and after.sql == before.sql
+    # An example with a query of its own still answers with it.
+    datapoints.save_example(
+        shop, "how many customers are in France?", "SELECT COUNT(*) FROM customers WHERE 0"
+    )
+    own = answer_question(shop, "how many customers are in France", schema=load_schema(shop))
+    assert own.sql.startswith("SELECT COUNT(*) FROM customers WHERE 0") and own.rows == [(0,)]

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlglot
 import sqlglot.expressions as exp
 
 from connections.dialects import SQLGLOT_DIALECTS
@@ -274,18 +275,29 @@ def generate(
     if set(words) & WRITE_WORDS:
         return refuse("I only answer questions by reading data; I never change it.")
     index, graph = _index(document, profiles)
-    example = matching_example(text, points)
-    if example is not None:  # a verified answer to this very question
-        return Generated(
-            sql=example.content["sql"],
-            explanation=f'Uses the verified example query for "{example.content["question"]}".',
-        )
 
     def answer(scope, filter_only: str = "") -> Generated:
         reader = _Question(words, index, graph, dialect, profiles, scope, today, filter_only)
         generated = reader.answer()
         generated.note = " ".join(reader.notes)
         return generated
+
+    example = matching_example(text, points)
+    if example is not None:  # a verified answer to this very question
+        verified = Generated(
+            sql=example.content["sql"],
+            explanation=f'Uses the verified example query for "{example.content["question"]}".',
+        )
+        # The same query as the engine's own (an example saved from one of its answers): keep
+        # its sentence ("There are 58 customers."), so the answer reads the same either way.
+        try:
+            own = answer(points)
+        except Exception:  # MetricDoesNotApply, Refusal, a gap: the example answers alone
+            return verified
+        if own.sql and _same_query(own.sql, verified.sql, dialect):
+            own.explanation = verified.explanation
+            return own
+        return verified
 
     try:
         try:
@@ -300,6 +312,37 @@ def generate(
     except Exception:  # a gap in the reader must end in a refusal, never a crash or a guess
         logger.exception("built-in engine failed on %r", text[:200])
         return refuse("I could not understand this question well enough to answer it.")
+
+
+def _same_query(own: str, example: str, dialect: str) -> bool:
+    """Equal once parsed, identifiers unquoted. An example saved before the pipeline's row cap
+    was kept internal ends in "LIMIT 10001" (QUERY_MAX_ROWS + 1): a LIMIT above 1,000 on it
+    counts as no LIMIT when the engine's own query has none."""
+
+    def parsed(sql: str) -> exp.Expression | None:
+        try:
+            tree = sqlglot.parse_one(sql, read=SQLGLOT_DIALECTS[dialect])
+        except sqlglot.errors.ParseError:
+            return None
+        for identifier in tree.find_all(exp.Identifier):
+            identifier.set("quoted", False)
+        return tree
+
+    left, right = parsed(own), parsed(example)
+    if left is None or right is None:
+        return False
+    cap = right.args.get("limit")
+    number = cap.expression if isinstance(cap, exp.Limit) else None
+    if (
+        left.args.get("limit") is None
+        and isinstance(number, exp.Literal)
+        and number.is_int
+        and int(number.this) > 1000
+    ):
+        right.set("limit", None)
+    return left.sql(dialect=SQLGLOT_DIALECTS[dialect]) == right.sql(
+        dialect=SQLGLOT_DIALECTS[dialect]
+    )
 
 
 class MetricDoesNotApply(Exception):
@@ -1167,11 +1210,12 @@ class _Question:
             select = select.order_by(order)
         template = ""
         if not group:
-            template = (
-                f"There are {{value}} {plural_phrase(subject.name)}."
-                if agg == "count"
-                else f"The {self.metric.name if agg == 'metric' else agg} is {{value}}."
-            )
+            if agg == "count":
+                template = f"There are {{value}} {plural_phrase(subject.name)}."
+            elif agg == "metric":
+                template = f"The {self.metric.name} is {{value}}."
+            else:
+                template = self.measure_sentence(agg, measure)
         what = (
             "Counts"
             if agg == "count"
@@ -1185,6 +1229,19 @@ class _Question:
         )
         explanation = f"{what} {subject.name}" + (" per group." if group else ".")
         return Generated(sql=self.render(select), explanation=explanation, answer_template=template)
+
+    def measure_sentence(self, agg: str, measure: tuple[Table, exp.Expression]) -> str:
+        """ "The average price of products is {value}." — said as people would, not "The avg is"."""
+        table, expression = measure
+        if isinstance(expression, exp.Column):
+            words = " ".join(split_identifier(expression.name))
+        else:  # price * quantity: the money the rows stand for
+            words = "amount"
+        what = {"avg": "average", "sum": "total", "max": "highest", "min": "lowest"}[agg]
+        if agg == "sum" and words == "total":
+            what, words = "total", ""  # "the total of orders", not "the total total"
+        label = " ".join(w for w in (what, words) if w)
+        return f"The {label} of {plural_phrase(table.name)} is {{value}}."
 
     def value_condition(
         self, table: Table, column: Column, values: list, negated: bool
