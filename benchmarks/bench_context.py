@@ -28,11 +28,11 @@ import django  # noqa: E402
 django.setup()
 
 import sqlglot  # noqa: E402
-import yaml  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
 from chat.answering import builtin  # noqa: E402
 from chat.answering import context as ctx  # noqa: E402
+from chat.answering.evaluation import load_question_set  # noqa: E402
 from connections import demo_data  # noqa: E402
 from connections.dialects import ConnectionParams, dialect_class  # noqa: E402
 from connections.dialects.schema import Column, ForeignKey, SchemaDocument, Table  # noqa: E402
@@ -96,7 +96,8 @@ def main() -> None:
 
     demo, profiles = demo_document()
     document = SchemaDocument(dialect="sqlite", tables=generated_tables(args.tables) + demo.tables)
-    questions = yaml.safe_load((ROOT / "chat/eval/demo_questions.yaml").read_text())
+    question_set = load_question_set(ROOT / "chat/eval/demo_questions.yaml")
+    questions, today = question_set.questions, question_set.today
     print(
         f"{len(document.tables)} tables, {sum(len(t.columns) for t in document.tables)} columns, "
         f"{len(questions)} questions, budget {args.budget} tokens"
@@ -110,6 +111,7 @@ def main() -> None:
             dialect="sqlite",
             history=[],
             budget_tokens=args.budget,
+            today=today,
         )
 
     started = time.perf_counter()
@@ -152,7 +154,11 @@ def main() -> None:
         for _ in range(args.repeat):
             started = time.perf_counter()
             generated = builtin.generate(
-                item["question"], document=document, profiles=profiles, dialect="sqlite"
+                item["question"],
+                document=document,
+                profiles=profiles,
+                dialect="sqlite",
+                today=today,
             )
             engine_times.append((time.perf_counter() - started) * 1000)
         answered += generated.sql is not None
