@@ -45,7 +45,15 @@ from .linking import (
     split_identifier,
 )
 from .points import match_points, matching_example
-from .sqlbuild import JoinGraph, col, month_start, nest_joins, year_of
+from .sqlbuild import (
+    JoinGraph,
+    col,
+    float_averages,
+    month_start,
+    nest_joins,
+    rename_outside,
+    year_of,
+)
 
 WRITE_WORDS = {
     "delete",
@@ -407,7 +415,10 @@ class _Question:
         return True
 
     def render(self, select: exp.Expression) -> str:
-        return self.one_join_each(select).sql(dialect=SQLGLOT_DIALECTS[self.kind])
+        select = self.one_join_each(select)
+        if self.kind == "clickhouse":
+            select = float_averages(select)
+        return select.sql(dialect=SQLGLOT_DIALECTS[self.kind])
 
     def one_join_each(self, select: exp.Expression) -> exp.Expression:
         """ClickHouse 18 takes one JOIN per SELECT: nest the others in subqueries."""
@@ -419,7 +430,7 @@ class _Question:
                 "On ClickHouse 18 this needs more than one JOIN per query, which I can only "
                 "nest when the columns are named; ask for the columns or a count instead."
             )
-        return nested
+        return rename_outside(nested)
 
     def table_named(self) -> Table | None:
         tables = [t for m in self.mentions if m.kind == "table" for t in m.tables]
@@ -1098,16 +1109,19 @@ class _Question:
             elif dim.kind == "column":
                 t, c = self.nearest(dim.columns, [subject])
                 dim_table, dim_label = t, " ".join(split_identifier(c.name))
-                outputs.append(col(t, c.name))
+                # Named outright: ClickHouse calls a joined column "<db>.categories.name", and
+                # the comparison across databases merges answers by their column names.
+                outputs.append(col(t, c.name).as_(c.name, quoted=True))
                 group.append(col(t, c.name))
             else:
                 labels = self.index.label_columns(dim_table)
-                keys = [
-                    col(dim_table, k)
-                    for k in dim_table.primary_key
-                    if dim_table.column(k) not in labels
+                # Grouped by the key too, so two products both called "Ultra Webcam" stay
+                # apart; ClickHouse declares no keys, so its `id` column stands in.
+                key_names = dim_table.primary_key or [
+                    c.name for c in dim_table.columns if c.name.lower() == "id"
                 ]
-                outputs += [col(dim_table, c.name) for c in labels]
+                keys = [col(dim_table, k) for k in key_names if dim_table.column(k) not in labels]
+                outputs += [col(dim_table, c.name).as_(c.name, quoted=True) for c in labels]
                 group += keys + [col(dim_table, c.name) for c in labels]
         if dim is not None and dim.kind == "time":
             needed = [t for t in needed if t is not None]

@@ -42,6 +42,54 @@ def year_of(expr: exp.Expression, kind: str) -> exp.Expression:
     )
 
 
+def float_averages(tree: exp.Expression) -> exp.Expression:
+    """ClickHouse 18 returns AVG() of a Decimal(10,2) as a Decimal(38,2) cut (not rounded) to
+    two places, so ROUND() then gives 205.07 for 205.0753 where the other engines give 205.08:
+    average in Float64 instead (metrics' own AVG() included). SUM, MIN and MAX of decimals are
+    exact there."""
+
+    def widen(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Avg) and not (
+            isinstance(node.this, exp.Anonymous) and node.this.name == "toFloat64"
+        ):
+            return exp.Avg(this=exp.Anonymous(this="toFloat64", expressions=[node.this]))
+        return node
+
+    return tree.transform(widen)
+
+
+def rename_outside(select: exp.Select) -> exp.Select:
+    """ClickHouse 18 resolves `"products"."name"` to a SELECT alias `name` (so `"categories".
+    "name" AS "name"` silently filters or shows the wrong table's column), yet without an alias
+    it calls a joined column "<db>.categories.name". So the columns are given collision-free
+    aliases inside and their plain names outside, where only one source exists:
+    SELECT "categories__name" AS "name", ... FROM (...) ORDER BY ... LIMIT ..."""
+    named = [
+        e for e in select.expressions if isinstance(e, exp.Alias) and isinstance(e.this, exp.Column)
+    ]
+    if not named:
+        return select
+    inner = select.copy()
+    inside, outside = [], []
+    for e in inner.expressions:
+        if isinstance(e, exp.Alias) and isinstance(e.this, exp.Column):
+            hidden = f"{e.this.table}__{e.this.name}"
+            inside.append(e.this.as_(hidden, quoted=True))
+            outside.append(exp.column(hidden, quoted=True).as_(e.alias, quoted=True))
+        else:
+            inside.append(e)
+            outside.append(exp.column(e.alias_or_name, quoted=True))
+    inner.set("expressions", inside)
+    # ORDER BY names outputs (the value or the month), which pass through unchanged.
+    order, limit = inner.args.get("order"), inner.args.get("limit")
+    inner.set("order", None)
+    inner.set("limit", None)
+    outer = exp.select(*outside).from_(inner.subquery("named"))
+    outer.set("order", order)
+    outer.set("limit", limit)
+    return outer
+
+
 class JoinGraph:
     """Undirected FK graph; edges keep the column pairs needed for the ON clause."""
 
