@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from dataclasses import dataclass
 
 CHART_MAX_ROWS = 60
@@ -101,21 +102,59 @@ def chart_spec(columns: list[str], rows: list[list]) -> dict | None:
 _PLAIN_INT_SUFFIXES = ("id", "year", "code", "zip", "phone", "number")
 
 
-def display_row(columns: list[str], row: list) -> list:
-    """A result row for the HTML table: numbers with thousands separators as the answer
-    sentence writes them (248,958.41), except integer ids, years and codes; None stays None
-    (the page shows NULL). The stored rows and the CSV keep plain numbers."""
+def display_rows(columns: list[str], rows: list[list]) -> list[list]:
+    """Result rows for the HTML table, numbers formatted a column at a time so that every
+    engine's answer to a question reads alike.
+
+    A column of whole numbers shows them with thousands separators (15,370), except integer
+    ids, years and codes. A column holding any fraction shows every number in it with at
+    least two decimals, as money and the answer sentence read (15,370.00 beside 2,710.24):
+    SQLite returns the int 15370 where PostgreSQL returns the Decimal 15370.00, and stored
+    rows keep only the number, not the Decimal's scale, so the column decides. Values with
+    more decimals keep them all (0.333333333333). None stays None (the page shows NULL).
+    The stored rows and the CSV keep plain numbers."""
+    fractional = {
+        index
+        for row in rows
+        for index, value in enumerate(row)
+        if isinstance(value, float | decimal.Decimal)
+    }
+    names = [str(c).lower() for c in columns]
     shown = []
-    for index, value in enumerate(row):
-        name = str(columns[index]).lower() if index < len(columns) else ""
-        if isinstance(value, float):
-            shown.append(f"{value:,}")
-        elif (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and not name.endswith(_PLAIN_INT_SUFFIXES)
-        ):
-            shown.append(f"{value:,}")
-        else:
-            shown.append(value)
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            name = names[index] if index < len(names) else ""
+            if not _is_number(value) or (
+                isinstance(value, int) and name.endswith(_PLAIN_INT_SUFFIXES)
+            ):
+                cells.append(value)
+            elif index in fractional:
+                cells.append(_with_decimals(value))
+            else:
+                cells.append(f"{value:,}")
+        shown.append(cells)
     return shown
+
+
+def _with_decimals(value) -> str:
+    if isinstance(value, int):
+        return f"{value:,}.00"  # exact, however large
+    if not math.isfinite(value) or abs(value) >= 1e16:
+        return f"{value:,}"  # 1e+300, inf: no expansion into hundreds of digits
+    exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+    return f"{value:,.{max(2, -exponent)}f}"
+
+
+def display_row(columns: list[str], row: list) -> list:
+    """One row on its own (see display_rows)."""
+    return display_rows(columns, [row])[0]
+
+
+def csv_value(value):
+    """A number as the CSV writes it: a whole float as the int it is ("15370", as SQLite's
+    int reads, not "15370.0"); everything else as it is. The CSV is for programs, so it
+    keeps plain numbers without separators or padding."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value

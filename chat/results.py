@@ -22,7 +22,7 @@ from connections.services import run_read_only_query
 
 from .jsonsafe import json_rows
 from .models import ChatMessage, QueryRun
-from .presentation import DatabaseResult, merge_results
+from .presentation import DatabaseResult, csv_value, merge_results
 
 
 class ResultUnavailable(Exception):
@@ -107,4 +107,4 @@ def csv_lines(columns: list[str], rows: list[list]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([csv_value(v) for v in row])  # 15370, not 15370.0

@@ -1,4 +1,5 @@
 import uuid
+from collections import Counter
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +7,27 @@ from django.db.models import Q
 
 from .dialects import DEFAULT_PORTS, ConnectionParams, Dialect, engine_for_params
 from .fields import EncryptedTextField
+
+# Dots and chip borders in the chat's database bar tell databases apart by colour, so each new
+# connection takes the least used of these (distinct on white, then the cycle repeats).
+PALETTE = (
+    "#4f46e5",  # indigo
+    "#dc2626",  # red
+    "#059669",  # green
+    "#d97706",  # amber
+    "#2563eb",  # blue
+    "#db2777",  # pink
+    "#0891b2",  # cyan
+    "#7c3aed",  # violet
+    "#65a30d",  # lime
+    "#ea580c",  # orange
+)
+
+
+def next_color() -> str:
+    """The default colour of a new connection: the palette's least used, first in order."""
+    used = Counter(c.lower() for c in Connection.objects.values_list("color", flat=True))
+    return min(PALETTE, key=lambda color: (used[color], PALETTE.index(color)))
 
 
 class Connection(models.Model):
@@ -32,7 +54,11 @@ class Connection(models.Model):
         default=dict, blank=True, help_text='Driver options, e.g. {"sslmode": "require"}.'
     )
     tags = models.JSONField(default=list, blank=True)
-    color = models.CharField(max_length=7, default="#4f46e5", help_text="Hex colour, e.g. #4f46e5.")
+    color = models.CharField(
+        max_length=7,
+        default=next_color,
+        help_text="Hex colour, e.g. #4f46e5. New ones take the next unused colour.",
+    )
     is_active = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
     created_by = models.ForeignKey(

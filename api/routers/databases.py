@@ -14,7 +14,7 @@ from connections import services as registry
 from connections.connection_url import SCHEME_KINDS
 from connections.dialects import retire_engine
 from connections.forms import ConnectionAdminForm
-from connections.models import Connection
+from connections.models import Connection, next_color
 from schemas_app import services as schemas
 
 from ..schemas import (
@@ -115,7 +115,7 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
         "username": instance.username if instance else "",
         "options": instance.options if instance else {},
         "tags": instance.tags if instance else [],
-        "color": instance.color if instance else "#4f46e5",
+        "color": instance.color if instance else next_color(),
         "is_active": instance.is_active if instance else True,
     }
     values = {**current, **{k: v for k, v in given.items() if k in current and v is not None}}

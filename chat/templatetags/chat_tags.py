@@ -4,7 +4,7 @@ import math
 from django import template
 from django.conf import settings
 
-from chat.presentation import display_row
+from chat.presentation import display_rows
 
 register = template.Library()
 
@@ -31,6 +31,13 @@ def has_more_pages(row_count) -> bool:
 
 
 @register.filter
-def cells(row, columns) -> list:
-    """The row's values as the result table shows them (chat.presentation.display_row)."""
-    return display_row(columns, row)
+def shown(rows, columns) -> list:
+    """The rows as the result table shows them, formatted a column at a time
+    (chat.presentation.display_rows)."""
+    return display_rows(columns, rows)
+
+
+@register.filter
+def grouped(number) -> str:
+    """4000 -> "4,000", as chat.js writes the question counter."""
+    return f"{number:,}"

@@ -51,14 +51,27 @@
   });
 
   // "123 / 4,000" under the question box; the server refuses longer questions anyway.
-  document.addEventListener("input", function (event) {
-    var box = event.target;
-    if (!box.matches || !box.matches("textarea[data-counter]")) return;
+  function updateCounter(box) {
     var counter = document.getElementById(box.getAttribute("data-counter"));
     var limit = parseInt(box.getAttribute("maxlength"), 10);
     if (!counter || !limit) return;
-    counter.textContent = box.value.length.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters";
+    var limitText = limit.toLocaleString("en");
+    counter.textContent = box.value.length
+      ? box.value.length.toLocaleString("en") + " / " + limitText + " characters"
+      : "at most " + limitText + " characters";
     counter.classList.toggle("error", box.value.length >= limit);
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("textarea[data-counter]")) updateCounter(box);
+  });
+  // A sent question clears the box with form.reset(), which fires no input event; "reset"
+  // comes before the values are cleared, hence the timeout.
+  document.addEventListener("reset", function (event) {
+    var form = event.target;
+    setTimeout(function () {
+      form.querySelectorAll("textarea[data-counter]").forEach(updateCounter);
+    }, 0);
   });
 
   // A long chat opens at its latest message, next to the question box (which stays in view:

@@ -90,9 +90,16 @@ def test_sign_in_select_ask_and_read_the_answer(page, screenshot, alice, chinook
     expect(page.locator(".db-bar")).to_contain_text("schema ready")
     page.evaluate("window.__not_reloaded = true")
 
+    counter = page.locator("#question-counter")
+    expect(counter).to_have_text("at most 4,000 characters")
+    page.locator("#ask-form textarea[name=question]").fill("How many tracks per genre?")
+    expect(counter).to_have_text("26 / 4,000 characters")
     answer = ask(page, "How many tracks per genre?")
     wait_answered(answer)
     assert page.evaluate("window.__not_reloaded === true"), "asking reloaded the page"
+    # The sent question leaves an empty box, and the counter says so (QA: it kept "26 / ...").
+    expect(page.locator("#ask-form textarea[name=question]")).to_have_value("")
+    expect(counter).to_have_text("at most 4,000 characters")
     expect(answer.locator(".answer-text")).not_to_be_empty()
     expect(answer.locator(".sql-block code")).to_contain_text("SELECT")
     expect(answer.locator(".sql-block code")).to_contain_text("genre", ignore_case=True)
@@ -293,3 +300,26 @@ def test_a_long_chat_opens_at_its_latest_message_with_the_box_in_view(
     answer = ask(page, "How many albums are there?")
     wait_answered(answer)
     expect(answer.locator(".answer-actions")).to_be_in_viewport()
+
+
+def test_four_databases_fit_one_line_with_distinct_dots(
+    page, screenshot, alice, make_connection, chinook_sqlite
+):
+    # QA: four chips wrapped into a third of the screen, all with the same default colour.
+    shops = [make_connection(chinook_sqlite.params, name=f"Shop number {i}") for i in range(4)]
+    session = sessions.create_session(alice, connections=shops)
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    chips = page.locator(".db-bar .db-chip")
+    expect(chips).to_have_count(4)
+    boxes = chips.evaluate_all(
+        "cs => cs.map(c => { const r = c.getBoundingClientRect(); return [r.top, r.height]; })"
+    )
+    assert len({round(top) for top, _ in boxes}) == 1, boxes  # one line
+    assert all(height < 40 for _, height in boxes), boxes  # no name wraps inside a chip
+    assert page.locator(".db-bar").evaluate("b => b.getBoundingClientRect().height") < 50
+    dots = page.locator(".db-bar .dot").evaluate_all(
+        "ds => ds.map(d => getComputedStyle(d).backgroundColor)"
+    )
+    assert len(set(dots)) == 4, dots
+    screenshot(page, "chat-four-databases")

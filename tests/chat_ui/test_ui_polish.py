@@ -3,14 +3,18 @@ counted as errors, "Save as example" forgotten after a reload, history labels.""
 
 from __future__ import annotations
 
+import sqlite3
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from chat import conversation, history, sessions
+from chat import conversation, history, results, sessions
 from chat.jsonsafe import json_rows
 from chat.models import QueryRun
-from chat.presentation import display_row
+from chat.presentation import display_row, display_rows
+from connections.dialects import ConnectionParams
 from schemas_app import services as schema_services
 
 pytestmark = pytest.mark.django_db
@@ -31,9 +35,21 @@ def test_json_rows_drop_binary_float_noise():
     assert json_rows([[248958.41000000024, 2710.2399999999993, 0.1 + 0.2, 7, None, "x"]]) == [
         [248958.41, 2710.24, 0.3, 7, None, "x"]
     ]
-    # Values a person or a database wrote keep every digit a double holds for them.
-    assert json_rows([[123456789.123456, 1e-7, -0.5, 1e300]]) == [
-        [123456789.123456, 1e-7, -0.5, 1e300]
+    # SQLite's SUM of 1,500 order totals: noise reaches the 15th digit (300666.189999999).
+    assert json_rows([[300666.18999999925]]) == [[300666.19]]
+    # Floats keep 12 significant digits, and always their integer part and cents.
+    assert json_rows([[123456789.123456, 1e-7, -0.5, 1e300, 1 / 3]]) == [
+        [123456789.123, 1e-7, -0.5, 1e300, 0.333333333333]
+    ]
+    assert json_rows([[12345678901234.56, 2.0**53, 0.0]]) == [[12345678901234.56, 2.0**53, 0.0]]
+
+
+def test_decimals_stay_exact_and_whole_ones_become_ints():
+    rows = json_rows([[Decimal("15370"), Decimal("15370.00"), Decimal("86.00"), Decimal("0.1")]])
+    assert rows == [[15370, 15370.0, 86.0, 0.1]] and isinstance(rows[0][0], int)
+    # Beyond what a double writes back exactly: the digits as text, never rounded.
+    assert json_rows([[Decimal("1234567890123456.78"), Decimal("NaN")]]) == [
+        ["1234567890123456.78", "NaN"]
     ]
 
 
@@ -42,6 +58,59 @@ def test_the_table_groups_thousands_but_not_ids_or_years():
     row = [1234, 2024, "Germany", 248958.41, 3503, True]
     assert display_row(columns, row) == [1234, 2024, "Germany", "248,958.41", "3,503", True]
     assert display_row(["n"], [None]) == [None]
+
+
+def test_one_value_reads_alike_from_every_engine_in_the_table_and_csv():
+    # QA: SQLite's NUMERIC sum is the int 15370, PostgreSQL's the Decimal 15370.00.
+    columns = ["database", "name", "revenue"]
+    rows = json_rows(
+        [
+            ["Demo shop", "Essential Tent", 15370],
+            ["PG shop", "Essential Tent", Decimal("15370.00")],
+            ["CH shop", "Eco Tent", 14687.49],
+            ["CH shop", "Mug", 2710.2],
+            ["CH shop", "Unknown", None],
+        ]
+    )
+    assert [row[2] for row in display_rows(columns, rows)] == [
+        "15,370.00",
+        "15,370.00",
+        "14,687.49",
+        "2,710.20",
+        None,
+    ]
+    csv = "".join(results.csv_lines(columns, rows))
+    assert "Demo shop,Essential Tent,15370\r\n" in csv
+    assert "PG shop,Essential Tent,15370\r\n" in csv and "15370.0" not in csv
+    assert "CH shop,Mug,2710.2\r\n" in csv
+    # A column of whole numbers stays whole, whichever engine said it (MariaDB: a Decimal).
+    counts = json_rows([["Demo shop", 15370], ["Maria shop", Decimal("15370")]])
+    assert display_rows(["database", "count"], counts) == [
+        ["Demo shop", "15,370"],
+        ["Maria shop", "15,370"],
+    ]
+    # A lone average reads as the answer sentence writes it ("86.00").
+    assert display_rows(["avg_price"], json_rows([[Decimal("86.00")]])) == [["86.00"]]
+    assert display_rows(["x"], json_rows([[1e-7], [1 / 3]])) == [["0.0000001"], ["0.333333333333"]]
+
+
+def test_a_sum_of_many_floats_on_sqlite_shows_without_noise(
+    alice, alice_client, make_connection, demo_shop_sqlite
+):
+    raw = sqlite3.connect(demo_shop_sqlite).execute("SELECT SUM(total) FROM orders").fetchone()[0]
+    expected = round(raw, 2)
+    assert f"{raw:.15g}" != f"{expected:.15g}"  # the noise this test is about is there
+    shop = make_connection(ConnectionParams(kind="sqlite", database=demo_shop_sqlite), name="s")
+    assert schema_services.extract_now(shop, with_profile=True).status == "succeeded"
+    session = sessions.create_session(alice, connections=[shop])
+    reply = conversation.ask(alice, session, "What is the total of all order totals?")
+    database = reply.result["databases"][0]
+    assert database["rows"] == [[expected]], database
+
+    page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    assert f"<td>{expected:,.2f}</td>" in page and f"{raw:.15g}" not in page
+    csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[database["run_id"]])))
+    assert csv.splitlines()[1] == f"{expected}", csv
 
 
 def test_summed_money_shows_without_noise_in_table_pages_and_csv(

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from api.models import ApiToken
 from connections import crypto, services
-from connections.models import Connection, DatabaseSelection
+from connections.models import PALETTE, Connection, DatabaseSelection
 
 SECRET = "Pw-s3cret-never-shown"
 CHANGELIST = "admin:connections_connection_changelist"
@@ -360,3 +361,37 @@ def test_admin_pages_show_the_selected_database(admin_client, admin_user, remote
     DatabaseSelection.objects.create(user=admin_user, connection=remote)
     page = admin_client.get(reverse(CHANGELIST)).text
     assert "Selected:" in page and reverse("database_detail", args=[remote.pk]) in page
+
+
+@pytest.mark.django_db
+def test_new_connections_get_distinct_colours(admin_client, admin_user, sqlite_file):
+    # QA: every connection was #4f46e5, so the chat's database dots told nothing apart.
+    first, second = (
+        Connection.objects.create(name=name, kind="sqlite", database=sqlite_file)
+        for name in ("a", "b")
+    )
+    assert [first.color, second.color] == list(PALETTE[:2])
+    # The admin's add form offers the next unused colour (it can still be changed there).
+    page = admin_client.get(reverse(ADD)).content.decode()
+    assert f'name="color" value="{PALETTE[2]}"' in page, page
+    response = admin_client.post(reverse(ADD), form_data(database=sqlite_file, color=PALETTE[2]))
+    assert response.status_code == 302
+    # The API without a colour: the next one too.
+    token = ApiToken.issue(admin_user, "tests")[1]
+    created = admin_client.post(
+        "/api/v1/databases",
+        {"name": "api-made", "kind": "sqlite", "database": sqlite_file},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["color"] == PALETTE[3]
+    # A colour that is given is kept; once all are used the least used comes next.
+    Connection.objects.create(name="given", kind="sqlite", database=sqlite_file, color="#123456")
+    assert Connection.objects.get(name="given").color == "#123456"
+    for index in range(4, len(PALETTE)):
+        Connection.objects.create(name=f"c{index}", kind="sqlite", database=sqlite_file)
+    assert (
+        Connection.objects.create(name="again", kind="sqlite", database=sqlite_file).color
+        == (PALETTE[0])
+    )
