@@ -247,7 +247,16 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
 def _answer_one(connection, question, history, schema, generated) -> Answer:
     try:
         return pipeline.answer_question(
-            connection, question, history=history, schema=schema, generated=generated
+            connection,
+            question,
+            history=history,
+            schema=schema,
+            generated=generated,
+            # A query must not outlive the answer that waits for it: the server stops it
+            # when this database's chat deadline passes, and its connection is freed.
+            query_timeout=min(
+                settings.QUERY_TIMEOUT_SECONDS, settings.CHAT_DATABASE_TIMEOUT_SECONDS
+            ),
         )
     finally:
         # Should anything in the pipeline touch the system database, the connection this
@@ -262,8 +271,8 @@ def _run_on_databases(message, schemas, history, generated) -> list[tuple[Connec
     deadline = time.monotonic() + timeout
     # Not a `with` block: leaving one waits for every thread, so one slow database would
     # hold the whole answer past its timeout. A straggler's Answer dies with its future
-    # (only the loop below reads futures, and it has moved on); its query ends by the
-    # server-side QUERY_TIMEOUT_SECONDS, then its connection goes back to its pool.
+    # (only the loop below reads futures, and it has moved on); its query is stopped by the
+    # server at the same deadline (_answer_one), then its connection goes back to its pool.
     pool = ThreadPoolExecutor(max_workers=max(1, len(schemas)))
     results: list[tuple[Connection, Answer]] = []
     try:

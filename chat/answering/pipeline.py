@@ -103,11 +103,14 @@ def answer_question(
     schema: LoadedSchema | None = None,
     generated: Generated | None = None,
     today: date | None = None,
+    query_timeout: float | None = None,
 ) -> Answer:
     """`generated`: with an LLM, the first SQL already written for this database (by the one
     call of generate_for_databases); validation, execution and correction rounds are the same.
     `today`: the date relative dates count from ("last year" is the calendar year before
-    today's); the real date unless given, so tests and question sets can fix it."""
+    today's); the real date unless given, so tests and question sets can fix it.
+    `query_timeout`: the server-side statement timeout of each query (QUERY_TIMEOUT_SECONDS
+    unless a caller has a shorter deadline)."""
     started = time.monotonic()
     timings: dict[str, float] = {}
     question = (question or "").strip()
@@ -251,7 +254,9 @@ def answer_question(
             phase = time.monotonic()
             try:
                 result = engine.execute(
-                    validated.sql, max_rows=max_rows, timeout=settings.QUERY_TIMEOUT_SECONDS
+                    validated.sql,
+                    max_rows=max_rows,
+                    timeout=query_timeout or settings.QUERY_TIMEOUT_SECONDS,
                 )
             except ConnectorError as error:
                 timings["execute"] = timings.get("execute", 0.0) + _ms(phase)

@@ -51,7 +51,7 @@ def slow_pg(pg_admin, make_connection):
 
 
 def test_a_slow_database_times_out_and_the_fast_one_answers_in_time(
-    alice, make_connection, chinook_sqlite, slow_pg, settings
+    alice, make_connection, chinook_sqlite, slow_pg, settings, pg_admin
 ):
     fast = make_connection(chinook_sqlite.params, name="chinook")
     assert extract_now(fast, with_profile=True).status == "succeeded"
@@ -75,8 +75,19 @@ def test_a_slow_database_times_out_and_the_fast_one_answers_in_time(
     assert reply.status == ChatMessage.Status.DONE
     assert "slow-pg: slow-pg did not answer within 1 s" in reply.text
 
+    # The server stops the straggler's query at the same deadline: it does not run on for
+    # QUERY_TIMEOUT_SECONDS holding a connection.
+    time.sleep(max(0.0, TIMEOUT_SECONDS + 0.8 - elapsed))
+    with pg_admin() as conn:
+        running = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+            "AND pid <> pg_backend_pid()",
+            [slow_pg.database],
+        ).fetchone()[0]
+    assert running == 0, "the slow query kept running after the chat's deadline"
+
     # The straggler finishes later; nothing it returns replaces the stored timeout error.
-    time.sleep(SLEEP_SECONDS + 0.5 - elapsed)
+    time.sleep(max(0.0, SLEEP_SECONDS + 0.5 - (time.monotonic() - started)))
     reply.refresh_from_db()
     assert (
         "did not answer within"
