@@ -197,3 +197,12 @@ def test_the_chat_labels_its_time_as_the_whole_answer(alice, alice_client, chino
     conversation.ask(alice, session, "How many tracks are there?")
     page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
     assert "· <span" in page and ">total " in page and " ms</span>" in page
+
+
+def test_table_rows_escape_values_and_mark_nulls():
+    from chat.templatetags.chat_tags import table_rows
+
+    html = table_rows([["<script>alert(1)</script>", None, 15370]], ["name", "city", "total"])
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<td><span class="muted">NULL</span></td>' in html and "<td>15,370</td>" in html
+    assert html.startswith("<tr>") and html.endswith("</tr>")
