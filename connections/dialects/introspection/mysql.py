@@ -62,7 +62,13 @@ def _text(value: Any) -> Any:
 
 
 def _rows(conn: Any, sql: str) -> list[tuple]:
-    return [tuple(_text(v) for v in row) for row in fetch_all(conn, sql)]
+    rows = fetch_all(conn, sql)
+    # Decode only the columns that hold bytes (none on MariaDB): a call per value costed a
+    # third of the whole introspection of 20,000 columns.
+    binary = {i for row in rows for i, v in enumerate(row) if isinstance(v, bytes | bytearray)}
+    if not binary:
+        return [tuple(row) for row in rows]
+    return [tuple(_text(v) if i in binary else v for i, v in enumerate(row)) for row in rows]
 
 
 def introspect(
