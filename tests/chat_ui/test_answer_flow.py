@@ -11,16 +11,8 @@ from django.utils import timezone
 
 from chat import conversation, sessions
 from chat.models import ChatMessage, answer_plan
-from schemas_app import services as schema_services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
-    return connection
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
-    return connection
-
-
-@pytest.fixture
 def backup(make_connection, chinook_sqlite, tmp_path):
     path = tmp_path / "backup.sqlite3"
     shutil.copy(chinook_sqlite.params.database, path)

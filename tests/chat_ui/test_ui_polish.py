@@ -20,13 +20,6 @@ from schemas_app import services as schema_services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
-    return connection
-
-
 def csv_text(response) -> str:
     return b"".join(response.streaming_content).decode()
 

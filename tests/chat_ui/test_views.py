@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
-    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
-    return connection
-
-
-@pytest.fixture
 def alice_session(alice, chinook):
     return sessions.create_session(alice, connections=[chinook])
 
