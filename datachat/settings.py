@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "datachat.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "datachat.urls"

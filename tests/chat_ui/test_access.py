@@ -92,6 +92,11 @@ def test_another_user_gets_404(bob, world, name, method, args, data, expected):
 def test_a_visitor_is_sent_to_log_in(world, name, method, args, data, expected):
     response = _request(Client(), world, name, method, args, data)
     assert response.status_code == 302 and "/login/" in response["Location"]
+    # From an HTMX request (an expired session on an open page) the whole window goes to the
+    # login page, instead of the login form being swapped into a fragment.
+    response = _request(Client(), world, name, method, args, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "/login/" in response["HX-Redirect"]
+    assert not response.content
 
 
 @pytest.mark.parametrize(
