@@ -3,9 +3,7 @@
 import sqlite3
 
 import pytest
-from cryptography.fernet import Fernet
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -16,18 +14,6 @@ from connections.models import PALETTE, Connection, DatabaseSelection
 SECRET = "Pw-s3cret-never-shown"
 CHANGELIST = "admin:connections_connection_changelist"
 ADD = "admin:connections_connection_add"
-
-
-@pytest.fixture(autouse=True)
-def credentials_key(settings):
-    settings.DATABASE_CREDENTIALS_KEY = Fernet.generate_key().decode()
-    crypto.reset_key_cache()
-
-
-@pytest.fixture
-def visitor():
-    """Anonymous, and separate from `client`, which alice_client/admin_client sign in."""
-    return Client()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""Connection failures every server engine must name precisely: a server that accepts the TCP
-connection and then never answers (timeout), and a client that requires SSL from a server
-that does not offer it."""
+"""Connection failures every server engine must name precisely, the same on each: a refused
+port, an unknown host, an unknown database, a server that accepts the TCP connection and then
+never answers (timeout), and a client that requires SSL from a server that does not offer it."""
 
 import socket
 import threading
@@ -9,8 +9,10 @@ import time
 import pytest
 
 from connections.dialects import ConnectorError, dialect_class
+from tests.servers import assert_secret_absent
 
 SERVER_KINDS = ["postgresql", "mysql", "clickhouse"]
+WRONG = "wrong-password-7f3a"
 
 
 @pytest.fixture
@@ -46,6 +48,31 @@ def params_for(pg_params, mysql_params, clickhouse_params):
 
 
 @pytest.mark.parametrize("kind", SERVER_KINDS)
+def test_refused_port_is_transient(kind, params_for):
+    engine = dialect_class(kind)(params_for[kind](host="127.0.0.1", port=1, password=WRONG))
+    result = engine.test_connection()
+    assert not result.ok and "Connection refused on 127.0.0.1:1" in result.message
+    with pytest.raises(ConnectorError) as info:
+        engine.execute("SELECT 1", max_rows=1, timeout=5)
+    assert info.value.transient
+    assert_secret_absent(WRONG, info.value)
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+def test_unknown_host_fails_fast(kind, params_for):
+    started = time.monotonic()
+    result = dialect_class(kind)(params_for[kind](host="no-such-host.invalid")).test_connection()
+    assert not result.ok and "Unknown host" in result.message
+    assert time.monotonic() - started < 6
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+def test_unknown_database(kind, params_for):
+    result = dialect_class(kind)(params_for[kind](database="no_such_db_datachat")).test_connection()
+    assert not result.ok and result.message.startswith("Unknown database 'no_such_db_datachat'")
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
 def test_silent_server_is_a_timeout(kind, silent_server, params_for, settings):
     settings.CONNECT_TIMEOUT_SECONDS = 2
     engine = dialect_class(kind)(params_for[kind](host="127.0.0.1", port=silent_server))
@@ -77,4 +104,4 @@ def test_ssl_required_by_client_but_not_offered(kind, options, params_for):
     result = engine.test_connection()
     if result.ok:
         pytest.skip(f"this {kind} server offers SSL")
-    assert "ssl" in result.message.lower(), result.message
+    assert "SSL" in result.message, result.message

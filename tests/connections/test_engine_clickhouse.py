@@ -39,28 +39,6 @@ def test_wrong_password_names_user_not_password(clickhouse_params):
     assert_secret_absent(WRONG, result.message, info.value)
 
 
-def test_refused_port_is_transient(clickhouse_params):
-    engine = ClickHouse(clickhouse_params(port=1, password=WRONG))
-    result = engine.test_connection()
-    assert not result.ok and "Connection refused on 127.0.0.1:1" in result.message
-    with pytest.raises(ConnectorError) as info:
-        engine.execute("SELECT 1", max_rows=1, timeout=5)
-    assert info.value.transient
-    assert_secret_absent(WRONG, info.value)
-
-
-def test_unknown_host_fails_fast(clickhouse_params):
-    started = time.monotonic()
-    result = ClickHouse(clickhouse_params(host="no-such-host.invalid")).test_connection()
-    assert not result.ok and "Unknown host" in result.message
-    assert time.monotonic() - started < 6
-
-
-def test_unknown_database(clickhouse_params):
-    result = ClickHouse(clickhouse_params(database="no_such_db_datachat")).test_connection()
-    assert not result.ok and result.message.startswith("Unknown database 'no_such_db_datachat'")
-
-
 def test_typed_results(engine):
     result = engine.execute(
         "SELECT toInt32(42) AS i, toDecimal64(12.5, 2) AS price, toDate('2024-02-29') AS d,"

@@ -5,26 +5,11 @@ import sqlite3
 import uuid
 
 import pytest
-from cryptography.fernet import Fernet
-from django.test import Client
 from django.urls import reverse
 
-from connections import crypto
 from connections.models import Connection, DatabaseSelection
 
 SECRET = "Pw-s3cret-never-shown"
-
-
-@pytest.fixture(autouse=True)
-def credentials_key(settings):
-    settings.DATABASE_CREDENTIALS_KEY = Fernet.generate_key().decode()
-    crypto.reset_key_cache()
-
-
-@pytest.fixture
-def visitor():
-    """Anonymous, and separate from `client`, which alice_client/admin_client sign in."""
-    return Client()
 
 
 @pytest.fixture
