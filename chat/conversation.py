@@ -476,7 +476,8 @@ def _finish(message: ChatMessage, payload: dict, *, cached: bool) -> None:
         )
     failed = all(d["error"] for d in databases)
     # Databases chosen for this message (not the session's) stay chosen for "Run again".
-    chosen = {"only": _chosen_ids(message)} if _chosen_ids(message) else {}
+    only = _chosen_ids(message)
+    chosen = {"only": only} if only else {}
     # Only while still running: a message already marked interrupted (fail_stale) stays so.
     ChatMessage.objects.filter(pk=message.pk, status=ChatMessage.Status.RUNNING).update(
         text=text,
