@@ -30,6 +30,12 @@ class Generated:
     columns: list[str] = field(default_factory=list)
     rows: list[tuple] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency
+    # Built-in engine: what it understood, restated in plain words without a prefix
+    # ("number of distinct cities of employees"); the page shows it as "Read as: ...".
+    interpretation: str = ""
+    # Human headers for the result columns, in the SQL's column order ("Number of
+    # customers", not count_value); empty means "derive them from the column names".
+    column_labels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,3 +62,5 @@ class Answer:
     attempts: list[Attempt] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency, all calls
+    interpretation: str = ""  # see Generated.interpretation
+    column_labels: list[str] = field(default_factory=list)  # one per column, human headers
