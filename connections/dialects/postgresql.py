@@ -36,6 +36,25 @@ def _read_only(conn: psycopg.Connection) -> None:
     conn.read_only = True
 
 
+def _clean(conn: psycopg.Connection) -> None:
+    """Nothing a query did may outlive it on a pooled connection: roll back, then DISCARD ALL,
+    because session-level advisory locks, prepared statements and cursors survive a rollback.
+    DISCARD ALL returns settings to the connection's start-up values, so anything meant to last
+    (the read-only default, a session role) belongs in the start-up options, not in SET. Done
+    here rather than in the pool's `reset` callback, which runs later in a worker thread: when
+    execute() returns the session is already clean. A connection that cannot be cleaned is
+    closed, and the pool replaces it."""
+    if conn.broken:
+        return
+    try:
+        conn.rollback()
+        conn.autocommit = True  # DISCARD ALL cannot run inside a transaction block
+        conn.execute("DISCARD ALL")
+        conn.autocommit = False
+    except psycopg.Error:
+        conn.close()
+
+
 def _handing_over(first: psycopg.Connection) -> type[psycopg.Connection]:
     """A connection class whose first connect() returns `first`; later ones connect."""
     spare = [first]
@@ -175,8 +194,7 @@ class PostgreSQL(Dialect):
                 try:
                     return self._run(conn, sql, max_rows, timeout, started)
                 finally:
-                    if not conn.broken:
-                        conn.rollback()  # nothing a query did may outlive it
+                    _clean(conn)
         except PoolTimeout:
             # Either every connection is busy or the server went away; find out which.
             self._connect().close()
@@ -217,8 +235,7 @@ class PostgreSQL(Dialect):
                 try:
                     return introspection.introspect(conn)
                 finally:
-                    if not conn.broken:
-                        conn.rollback()
+                    _clean(conn)
         except PoolTimeout:
             raise ConnectorError(
                 "All connections are busy; try again shortly.", transient=True
