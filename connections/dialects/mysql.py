@@ -74,8 +74,25 @@ class MySQL(QueuePooledDialect):
         return {
             "dialect": MySQLDialect_mysqldb(dbapi=MySQLdb),
             "pre_ping": True,
-            "reset_on_return": "rollback",
+            # _reset_session replaces the pool's rollback: it resets the whole session.
+            "reset_on_return": None,
+            "events": [(self._reset_session, "reset")],
         }
+
+    def _reset_session(self, conn, record, state) -> None:
+        """Hand a connection back to the pool as a fresh session. A rollback leaves GET_LOCK
+        locks, SET SESSION variables, user variables and prepared statements behind;
+        COM_CHANGE_USER (mysqlclient has no mysql_reset_connection) ends them all, rolling
+        back too. Runs before execute() returns; if it fails, the pool discards the
+        connection instead."""
+        if state.terminate_only:  # being closed anyway
+            return
+        p = self.params
+        conn.change_user(p.username, p.password, p.database or "")
+        # The reset session has the server's defaults again: autocommit on, and perhaps
+        # multi-statements (capability flags are renegotiated); restore what we connected with.
+        conn.autocommit(False)
+        conn.set_server_option(MYSQL_OPTION_MULTI_STATEMENTS_OFF)
 
     # -- the interface -----------------------------------------------------------------
 
