@@ -145,6 +145,10 @@ class SQLite(Dialect):
             conn.set_progress_handler(None, 0)
             if cur is not None:
                 cur.close()  # ends the statement even when the result was cut at max_rows
+            if conn.in_transaction:
+                # A BEGIN (or SAVEPOINT) sent as the query would keep this thread's connection
+                # in a transaction, its read lock blocking every writer of the file.
+                conn.rollback()
 
 
 # Pragmas that would loosen the read-only session if a statement could set them.

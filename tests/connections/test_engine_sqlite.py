@@ -124,6 +124,19 @@ def test_session_cannot_be_loosened_or_reach_other_files(engine, tmp_path):
     assert engine.execute("PRAGMA query_only", max_rows=1, timeout=5).rows == [(1,)]
 
 
+@pytest.mark.parametrize("opening", ["BEGIN", "SAVEPOINT held"])
+def test_no_transaction_outlives_a_query(engine, sqlite_database, opening):
+    """An open transaction would keep its read lock on the file between queries."""
+    engine.execute(opening, max_rows=1, timeout=5)
+    engine.execute("SELECT * FROM items", max_rows=10, timeout=5)
+    with sqlite3.connect(sqlite_database, timeout=0.2) as writer:
+        # Rolled back at once (the with block): the fixture's rows stay as they are.
+        writer.execute("UPDATE items SET name = name")
+        writer.rollback()
+        writer.execute("BEGIN EXCLUSIVE")  # needs every other lock on the file gone
+        writer.rollback()
+
+
 def test_chinook_loaded(chinook_sqlite):
     result = SQLite(chinook_sqlite.params).execute(
         "SELECT count(*) FROM Track", max_rows=1, timeout=5
