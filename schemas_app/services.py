@@ -82,6 +82,23 @@ def snapshot_document(snapshot_id: int) -> SchemaDocument | None:
         return None
 
 
+def table_names(document: SchemaDocument) -> frozenset[str]:
+    """The tables a query on this database may read, for the SQL guard's `allowed_tables`:
+    each as `table` and `schema.table`, lower case."""
+    names = set()
+    for table in document.tables:
+        names.add(table.name.lower())
+        names.add(table.qualified_name.lower())
+    return frozenset(names)
+
+
+def known_table_names(connection: Connection) -> frozenset[str] | None:
+    """table_names of the latest good snapshot; None before the first extraction."""
+    snapshot = latest_snapshot(connection)
+    document = snapshot_document(snapshot.pk) if snapshot else None
+    return table_names(document) if document is not None else None
+
+
 @lru_cache(maxsize=16)
 def _stored_profiles(snapshot_id: int, profiled_at) -> dict:
     profiles = (

@@ -137,7 +137,11 @@ DANGEROUS = [
     ("mysql", "SELECT 1 /*!50000 , LOAD_FILE('/etc/passwd') */", "executable comments"),
     ("mysql", "/*M!100000 DELETE FROM t */ SELECT 1", "executable comments"),
     # Deny-listed functions: nested, quoted, schema-qualified, any case.
-    ("postgresql", "SELECT pg_sleep(10)", "Function pg_sleep is not allowed"),
+    (
+        "postgresql",
+        "SELECT pg_sleep(10)",
+        "Function pg_sleep is not on the list of allowed functions",
+    ),
     ("postgresql", "SELECT PG_SLEEP_FOR('5 minutes')", "Function PG_SLEEP_FOR"),
     (
         "postgresql",
@@ -216,7 +220,7 @@ DANGEROUS = [
     ("clickhouse", "SELECT sleepEachRow(1) FROM numbers(100)", "Function sleepEachRow"),
     (
         "clickhouse",
-        "SELECT number FROM numbers(10) WHERE number IN (SELECT number FROM remote('h', db.t))",
+        "SELECT number FROM t WHERE number IN (SELECT number FROM remote('h', db.t))",
         "Function remote",
     ),
     ("clickhouse", "SELECT sleep(3)", "Function sleep"),
@@ -226,6 +230,12 @@ DANGEROUS = [
     ("sqlite", "SELECT edit('text', 'vi')", "Function edit"),
     ("sqlite", "SELECT fts3_tokenizer('simple')", "Function fts3_tokenizer"),
     ("sqlite", "SELECT * FROM t WHERE a = (SELECT readfile('/etc/passwd'))", "Function readfile"),
+    # Functions that are harmless alone but not on the allow-list: series generators are
+    # resource exhaustion, sequences are not data, pragma functions read the server's state.
+    ("postgresql", "SELECT n FROM generate_series(1, 10) AS g(n)", "Function generate_series"),
+    ("postgresql", "SELECT currval('orders_id_seq')", "Function currval"),
+    ("clickhouse", "SELECT number FROM numbers(10)", "Function numbers"),
+    ("sqlite", "SELECT * FROM pragma_table_info('t')", "Function pragma_table_info"),
     # Names spelled so that a plain name check would miss them.
     ("postgresql", 'SELECT U&"\\0070g_sleep"(1)', "Unicode-escaped names"),
     ("clickhouse", "SELECT `\\x73leep`(3)", "Function sleep"),
@@ -277,13 +287,11 @@ LEGITIMATE = [
         "ORDER BY customer_id, created_at DESC",
     ),
     ("postgresql", "SELECT data ->> 'name', data -> 'tags' FROM events"),
-    ("postgresql", "SELECT n FROM generate_series(1, 10) AS g(n)"),
     (
         "postgresql",
         "SELECT customer_id, SUM(total) OVER (PARTITION BY customer_id "
         "ORDER BY created_at) FROM orders",
     ),
-    ("postgresql", "SELECT currval('orders_id_seq')"),
     ("postgresql", "SELECT $$it's fine$$, E'tab\\t'"),
     ("postgresql", "SELECT * FROM t FETCH FIRST 5 ROWS ONLY"),
     ("postgresql", "SELECT * FROM t OFFSET 5"),
@@ -319,7 +327,6 @@ LEGITIMATE = [
     ("clickhouse", "SELECT a FROM t WHERE d >= today() - 30 AND d < now() + INTERVAL 1 DAY"),
     ("clickhouse", 'SELECT `weird col`, "other" FROM db.t'),
     ("clickhouse", "WITH 5 AS n SELECT n * 2"),
-    ("clickhouse", "SELECT number FROM numbers(10)"),
     ("clickhouse", "SELECT 1 UNION ALL SELECT 2"),
     ("clickhouse", "SELECT a FROM t LIMIT 1 BY a"),
     ("clickhouse", "SELECT dateDiff('day', a, b), if(x, 1, 2) FROM t"),
@@ -328,7 +335,6 @@ LEGITIMATE = [
     ("sqlite", "SELECT a || b, ifnull(c, 0), group_concat(name, ', ') FROM t GROUP BY a"),
     ("sqlite", "SELECT ROW_NUMBER() OVER (ORDER BY a) FROM t"),
     ("sqlite", "SELECT 1 UNION SELECT 2"),
-    ("sqlite", "SELECT * FROM pragma_table_info('t')"),
     ("sqlite", "SELECT * FROM t LIMIT 5 OFFSET 2"),
     ("sqlite", "EXPLAIN QUERY PLAN SELECT * FROM t"),
     ("sqlite", "EXPLAIN SELECT * FROM t"),

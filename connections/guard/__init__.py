@@ -4,6 +4,13 @@ It is the first of two read-only barriers (the second is the database session, s
 DESIGN.md), so it rejects generously and explains every rejection in plain words: the
 reason goes back to the user and to the SQL generator's correction round.
 
+It is an allow-list, because a deny-list of dangerous functions missed one (ts_stat runs SQL
+given as a string): only a single SELECT (WITH ... SELECT, UNION/INTERSECT/EXCEPT of
+SELECTs, or EXPLAIN of one) passes, every function it calls must be on its dialect's list
+(`functions.py`), and every table it reads must be an ordinary table (not a catalog holding
+secrets, `tables.py`) and, when the caller passes them, one of the tables of the latest
+schema snapshot.
+
 What is returned is the caller's own SQL rebuilt from the tokens sqlglot read, with comments
 dropped and a LIMIT appended when needed. We deliberately do not return
 `expression.sql(dialect=...)`: sqlglot 30 rewrites functions into forms our servers lack
@@ -21,7 +28,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-from .dialects import SQLGLOT_DIALECTS
+from ..dialects import SQLGLOT_DIALECTS
+from .functions import SYNTAX_NODES
+from .functions import allowed as function_allowed
+from .tables import TableRefused, check_tables
 
 
 class UnsafeSQLError(ValueError):
@@ -29,55 +39,6 @@ class UnsafeSQLError(ValueError):
         super().__init__(reason)
         self.reason = reason
 
-
-# Exact names and name prefixes (lower case) of functions that sleep, lock, read or write
-# files, reach other servers, change settings or sequences, or run SQL given as a string.
-DENIED_FUNCTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
-    "postgresql": (
-        frozenset(
-            """
-            pg_read_file pg_read_binary_file pg_stat_file pg_terminate_backend
-            pg_cancel_backend pg_signal_backend pg_reload_conf pg_rotate_logfile pg_promote
-            pg_switch_wal pg_create_restore_point pg_notify pg_logical_emit_message
-            pg_file_write pg_file_unlink pg_file_rename set_config nextval setval
-            query_to_xml query_to_xml_and_xmlschema query_to_xmlschema cursor_to_xml
-            database_to_xml database_to_xml_and_xmlschema copy
-            """.split()
-        ),
-        tuple(
-            """
-            pg_sleep lo_ dblink pg_advisory pg_try_advisory pg_ls_ pg_stat_reset
-            pg_drop_replication pg_create_ pg_replication_origin pg_logical_slot pg_backup
-            pg_start_backup pg_stop_backup pg_wal_replay
-            """.split()
-        ),
-    ),
-    "mysql": (
-        frozenset(
-            """
-            load_file sleep benchmark get_lock release_lock release_all_locks is_free_lock
-            is_used_lock master_pos_wait source_pos_wait master_gtid_wait
-            wait_for_executed_gtid_set wait_until_sql_thread_after_gtids
-            """.split()
-        ),
-        ("sys_exec", "sys_eval", "sys_get", "sys_set"),  # lib_mysqludf_sys
-    ),
-    "clickhouse": (
-        frozenset(
-            """
-            file url remote remotesecure cluster clusterallreplicas s3 s3cluster hdfs
-            hdfscluster mysql postgresql jdbc odbc input executable executablepool sleep
-            sleepeachrow sqlite mongodb redis urlcluster filecluster azureblobstorage gcs
-            iceberg deltalake hudi
-            """.split()
-        ),
-        (),
-    ),
-    "sqlite": (
-        frozenset("load_extension readfile writefile edit fts3_tokenizer fsdir zipfile".split()),
-        (),
-    ),
-}
 
 # Node types that write, change the session, or are statements rather than queries. Found
 # anywhere in the tree, not only at the top (PostgreSQL allows writes inside CTEs).
@@ -103,22 +64,55 @@ EXPLAIN_OPTIONS: dict[str, frozenset[str]] = {
 }
 
 QUERY_STARTS = {"SELECT", "WITH", "("}
+
+# Words that may stand right before "(" without being a call: syntax, not functions.
+SYNTAX_WORDS = frozenset(
+    """
+    in exists any all some over filter as values from join on using and or not where select
+    union intersect except by having when then else case distinct with recursive lateral
+    within group is between like ilike rlike regexp limit offset rows range groups preceding
+    following window partition order rollup cube sets prewhere sample interval escape similar
+    to lateral global final natural inner outer left right full cross tablesample bernoulli
+    system repeatable
+    """.split()
+)
+# Token types of data type names (CAST(x AS DECIMAL(10, 2)), Nullable(String)).
+TYPE_TOKENS = frozenset(sqlglot.parser.Parser.TYPE_TOKENS)
 READ_ONLY = "Only read-only queries (SELECT, UNION, WITH ... SELECT) are allowed"
 
 
-def guard_sql(sql: str, kind: str, *, limit: int | None = None) -> str:
-    """Return `sql` as the one query to run, or raise UnsafeSQLError with the reason."""
+def guard_sql(
+    sql: str,
+    kind: str,
+    *,
+    limit: int | None = None,
+    allowed_tables: frozenset[str] | set[str] | None = None,
+) -> str:
+    """Return `sql` as the one query to run, or raise UnsafeSQLError with the reason.
+
+    `allowed_tables`: lower-case `table` and `schema.table` names from the latest schema
+    snapshot; when given, every table read must be one of them (system catalogs are refused
+    either way, see tables.py).
+    """
     if kind not in SQLGLOT_DIALECTS:
         raise UnsafeSQLError(f"Unknown database kind {kind!r}.")
-    guarded = _guard(sql or "", kind, limit, allow_explain=True)
+    tables = frozenset(allowed_tables) if allowed_tables is not None else None
+    guarded = _guard(sql or "", kind, limit, tables, allow_explain=True)
     # What runs is text we produced, so check that text too: a rebuild that read differently
     # from the original (tokens glued after removing a comment, say) must not slip through.
-    if _guard(guarded, kind, None, allow_explain=True) != guarded:
+    if _guard(guarded, kind, None, tables, allow_explain=True) != guarded:
         raise UnsafeSQLError("The query could not be checked reliably; please simplify it.")
     return guarded
 
 
-def _guard(sql: str, kind: str, limit: int | None, *, allow_explain: bool) -> str:
+def _guard(
+    sql: str,
+    kind: str,
+    limit: int | None,
+    tables: frozenset[str] | None,
+    *,
+    allow_explain: bool,
+) -> str:
     dialect = SQLGLOT_DIALECTS[kind]
     if not sql.strip():
         raise UnsafeSQLError("The SQL is empty.")
@@ -139,7 +133,7 @@ def _guard(sql: str, kind: str, limit: int | None, *, allow_explain: bool) -> st
 
     first = tokens[0].text.upper()
     if first == "EXPLAIN" and allow_explain:
-        return _guard_explain(sql, tokens[0], kind)
+        return _guard_explain(sql, tokens[0], kind, tables)
     if first not in QUERY_STARTS:
         raise UnsafeSQLError(f"{READ_ONLY}; found {first}.")
 
@@ -151,7 +145,7 @@ def _guard(sql: str, kind: str, limit: int | None, *, allow_explain: bool) -> st
         ]
     except SqlglotError as error:
         # Some writes are beyond sqlglot's grammar (MySQL INTO OUTFILE); name them if we can.
-        _check_tokens(tokens, kind)
+        _check_tokens(tokens, kind, frozenset())
         raise UnsafeSQLError(f"The SQL could not be parsed: {_short(error)}") from None
     if len(trees) != 1:
         raise UnsafeSQLError(f"Only one statement is allowed; found {len(trees)}.")
@@ -160,7 +154,14 @@ def _guard(sql: str, kind: str, limit: int | None, *, allow_explain: bool) -> st
     if not isinstance(query, (exp.Select, exp.SetOperation)):
         raise UnsafeSQLError(f"{READ_ONLY}; found {first}.")
     _check_tree(tree, kind)
-    _check_tokens(tokens, kind)
+    # Calls on tokens before calls in the tree: tokens name a function as it was written.
+    _check_tokens(tokens, kind, _declared_names(tree))
+    for node in tree.find_all(exp.Func):
+        _check_function_node(node, kind, dialect)
+    try:
+        check_tables(tree, kind, tables)
+    except TableRefused as refused:
+        raise UnsafeSQLError(str(refused)) from None
 
     text = _rebuild(sql, tokens)
     return _with_limit(text, query, kind, limit)
@@ -180,7 +181,7 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
     return statements
 
 
-def _guard_explain(sql: str, explain: Token, kind: str) -> str:
+def _guard_explain(sql: str, explain: Token, kind: str, tables: frozenset[str] | None) -> str:
     if kind not in EXPLAIN_OPTIONS:
         raise UnsafeSQLError("EXPLAIN is not available on ClickHouse 18.16; send the query itself.")
     # sqlglot tokenizes everything after EXPLAIN as one opaque string, so read it afresh.
@@ -196,17 +197,24 @@ def _guard_explain(sql: str, explain: Token, kind: str) -> str:
         options.append(token.text.upper())
     if len(options) == len(tokens):
         raise UnsafeSQLError("EXPLAIN needs a query to explain.")
-    inner = _guard(rest[tokens[len(options)].start :], kind, None, allow_explain=False)
+    inner = _guard(rest[tokens[len(options)].start :], kind, None, tables, allow_explain=False)
     return " ".join(["EXPLAIN", *options, inner])
 
 
-def _check_tokens(tokens: list[Token], kind: str) -> None:
+def _declared_names(tree: exp.Expression) -> frozenset[str]:
+    """Names the query gives column lists to (`WITH r(n) AS`, `AS t(a, b)`): a "(" after
+    them is not a call."""
+    return frozenset(alias.name.lower() for alias in tree.find_all(exp.TableAlias) if alias.columns)
+
+
+def _check_tokens(tokens: list[Token], kind: str, declared: frozenset[str]) -> None:
     """Token-level backstop for what the tree may hide or not model."""
+    previous = None
     for token, following in zip(tokens, [*tokens[1:], None], strict=True):
         # A name followed by "(" is a call whatever sqlglot turns it into (Anonymous, a typed
         # function, a table function in FROM); quoting or a schema prefix does not hide it.
         if following is not None and following.token_type == TokenType.L_PAREN:
-            _check_function_name(token.text, kind)
+            _check_call(token, previous, kind, declared)
         if (
             kind == "postgresql"
             and token.text.upper() == "U"
@@ -219,13 +227,31 @@ def _check_tokens(tokens: list[Token], kind: str) -> None:
         if token.token_type == TokenType.INTO:
             # SELECT ... INTO table / @var / OUTFILE / DUMPFILE all write somewhere.
             raise UnsafeSQLError("SELECT ... INTO is not allowed: it writes data or variables.")
+        previous = token
+
+
+def _check_call(token: Token, previous: Token | None, kind: str, declared: frozenset[str]) -> None:
+    name = token.text
+    lowered = name.lower()
+    quoted = token.token_type == TokenType.IDENTIFIER
+    if not quoted and not lowered.replace("_", "a").isalnum():
+        return  # punctuation or an operator before "(": `= (`, `, (`, `) (`
+    if not quoted and (lowered in SYNTAX_WORDS or token.token_type in TYPE_TOKENS):
+        return
+    if lowered in declared:
+        return
+    _check_function_name(name, kind)
+    if previous is not None and previous.token_type == TokenType.DOT:
+        # myschema.upper(x) is a user-defined function, whatever its name says.
+        raise UnsafeSQLError(
+            f"Function {name} is not allowed with a schema prefix: call built-in functions "
+            "by their plain name."
+        )
 
 
 def _check_function_name(name: str, kind: str) -> None:
-    exact, prefixes = DENIED_FUNCTIONS[kind]
-    lowered = name.lower()
-    if lowered in exact or lowered.startswith(prefixes):
-        raise UnsafeSQLError(f"Function {name} is not allowed.")
+    if not function_allowed(name, kind):
+        raise UnsafeSQLError(f"Function {name} is not on the list of allowed functions.")
 
 
 def _check_tree(tree: exp.Expression, kind: str) -> None:
@@ -250,11 +276,34 @@ def _check_tree(tree: exp.Expression, kind: str) -> None:
             raise UnsafeSQLError(
                 "ClickHouse FORMAT clauses are not allowed; results are read in the native format."
             )
-        if isinstance(node, exp.Anonymous):
-            _check_function_name(node.name, kind)
-        elif isinstance(node, exp.Func):
-            for name in (node.key, *getattr(type(node), "_sql_names", ())):
-                _check_function_name(name, kind)
+
+
+# Nodes sqlglot keeps the written name on (ClickHouse countIf, topK(5)(x) and the like).
+NAMED_CALLS = (
+    exp.Anonymous,
+    exp.AnonymousAggFunc,
+    exp.CombinedAggFunc,
+    exp.ParameterizedAgg,
+    exp.CombinedParameterizedAgg,
+)
+
+
+def _check_function_node(node: exp.Func, kind: str, dialect: str) -> None:
+    if isinstance(node, NAMED_CALLS):
+        # Called by the name the author wrote.
+        _check_function_name(node.name, kind)
+        return
+    # A typed node (exp.Count, exp.GenerateSeries...) is allowed when one of its names is:
+    # sqlglot's own, or the one the dialect writes it with (ClickHouse uniq is ApproxDistinct).
+    names = {node.key, *(name.lower() for name in type(node).sql_names())}
+    if names & SYNTAX_NODES or any(function_allowed(name, kind) for name in names):
+        return
+    written = node.sql(dialect=dialect).split("(", 1)[0].strip()
+    if function_allowed(written, kind):
+        return
+    raise UnsafeSQLError(
+        f"Function {type(node).sql_names()[0]} is not on the list of allowed functions."
+    )
 
 
 def _where(node: exp.Expression) -> str:
