@@ -103,9 +103,18 @@ def gold_for(item: dict, kind: str) -> str | None:
     return sqlglot.transpile(sql, read="sqlite", write=SQLGLOT_DIALECTS[kind])[0]
 
 
-def evaluate(connection: Connection, questions: list[dict], *, today: date | None = None) -> dict:
+def evaluate(
+    connection: Connection,
+    questions: list[dict],
+    *,
+    today: date | None = None,
+    gold_first: bool = False,
+) -> dict:
     """Run every question through answer_question; returns {"results": [...], "totals": {...},
-    "engine": ...}. `today`: what relative dates count from (the set's own date)."""
+    "engine": ...}. `today`: what relative dates count from (the set's own date).
+    `gold_first`: run each gold query before asking, so a question whose gold fails is a
+    gold_error whether or not the engine would have answered it (the spider benchmark: its
+    totals must not depend on which questions the engine happened to refuse)."""
     from schemas_app.services import extract_now, latest_snapshot
 
     from .pipeline import answer_question, load_schema
@@ -122,12 +131,29 @@ def evaluate(connection: Connection, questions: list[dict], *, today: date | Non
     for item in questions:
         question = item["question"]
         must_refuse = item.get("refuse") or not (item.get("sql") or item.get("contains"))
+        gold = gold_rows = None
+        if gold_first and not must_refuse and not item.get("contains"):
+            gold = gold_for(item, connection.kind)
+            try:
+                gold_rows = run(gold)
+            except Exception as exc:  # not asked: no answer could be graded
+                row = {"question": question, "predicted": None, "must_refuse": False}
+                row.update(status="gold_error", gold=gold, error=str(exc)[:300], ms=0.0)
+                results.append(row)
+                continue
         answer = answer_question(
             connection, question, schema=schema, max_rows=MAX_ROWS, today=today
         )
         engines[answer.engine] += 1
         timings.append(answer.timings_ms.get("generate", 0.0))
-        row = {"question": question, "predicted": answer.sql, "must_refuse": bool(must_refuse)}
+        row = {
+            "question": question,
+            "predicted": answer.sql,
+            "must_refuse": bool(must_refuse),
+            "ms": answer.timings_ms.get("total", 0.0),
+        }
+        if gold:
+            row["gold"] = gold
         if answer.refused:
             row["status"] = "refused_ok" if must_refuse else "refused"
             row["reason"] = answer.text
@@ -139,13 +165,15 @@ def evaluate(connection: Connection, questions: list[dict], *, today: date | Non
             found = all(word.lower() in answer.text.lower() for word in item["contains"])
             row["status"] = "match" if found else "wrong"
         else:
-            gold = gold_for(item, connection.kind)
-            try:
-                gold_rows = run(gold)
-            except Exception as exc:  # a broken gold query is the set's fault; report it
-                row.update(status="gold_error", error=str(exc)[:300])
-                results.append(row)
-                continue
+            if gold_rows is None:
+                gold = gold_for(item, connection.kind)
+                try:
+                    gold_rows = run(gold)
+                except Exception as exc:  # a broken gold query is the set's fault; report it
+                    row.update(status="gold_error", error=str(exc)[:300])
+                    results.append(row)
+                    continue
+            row["gold"] = gold
             ordered = "order by" in gold.lower()
             row["status"] = "match" if same_rows(gold_rows, answer.rows, ordered) else "wrong"
         results.append(row)
