@@ -116,8 +116,14 @@ def describe_table(connection: Connection, args: TableArgs) -> dict:
 
 def _query(connection: Connection, sql: str, limit: int) -> dict:
     try:
-        # One row more than asked tells whether the answer was cut.
-        result = registry.run_read_only_query(connection, sql, max_rows=limit + 1)
+        # One row more than asked tells whether the answer was cut; only the tables of the
+        # latest snapshot may be read (any table before the first extraction).
+        result = registry.run_read_only_query(
+            connection,
+            sql,
+            max_rows=limit + 1,
+            allowed_tables=schemas.known_table_names(connection),
+        )
     except UnsafeSQLError as exc:
         raise ToolError(f"Refused by the SQL guard: {exc.reason}") from None
     except ConnectorError as exc:

@@ -81,12 +81,20 @@ def test_connection(connection: Connection, *, record: bool = True) -> TestResul
 
 
 def run_read_only_query(
-    connection: Connection, sql: str, *, max_rows: int | None = None, timeout: float | None = None
+    connection: Connection,
+    sql: str,
+    *,
+    max_rows: int | None = None,
+    timeout: float | None = None,
+    allowed_tables: frozenset[str] | None = None,
 ) -> QueryResult:
-    """Guard the SQL (raises UnsafeSQLError with a reason), then execute it read-only."""
+    """Guard the SQL (raises UnsafeSQLError with a reason), then execute it read-only.
+
+    `allowed_tables`: the tables of the latest schema snapshot (schemas_app's
+    known_table_names), which callers above this app compute; None before any extraction."""
     max_rows = max_rows or settings.QUERY_MAX_ROWS
     engine = connection.engine()
-    safe_sql = guard_sql(sql, connection.kind, limit=max_rows)
+    safe_sql = guard_sql(sql, connection.kind, limit=max_rows, allowed_tables=allowed_tables)
     return engine.execute(
         safe_sql, max_rows=max_rows, timeout=timeout or settings.QUERY_TIMEOUT_SECONDS
     )

@@ -1,9 +1,10 @@
 """Checks every generated SQL passes before the database sees it.
 
 Two checks, both cheap and both run on text only: the foundation's SQL guard (read-only, one
-statement, denied functions, LIMIT) and a schema check with sqlglot's `qualify` against the
-snapshot, so that an invented table or column goes back to the generator as a correction
-round instead of becoming a database round trip (or, worse, a confusing database error).
+statement, allowed functions, only the snapshot's tables, LIMIT) and a schema check with
+sqlglot's `qualify` against the snapshot, so that an invented table or column goes back to
+the generator as a correction round instead of becoming a database round trip (or, worse, a
+confusing database error).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlglot.schema import MappingSchema
 from connections.dialects import SQLGLOT_DIALECTS
 from connections.dialects.schema import SchemaDocument
 from connections.guard import UnsafeSQLError, guard_sql
+from schemas_app.services import table_names
 
 # A document's tables with no schema (SQLite, some ClickHouse setups) still need one level
 # so that every key in the mapping has the same depth; queries never name it.
@@ -40,10 +42,15 @@ class Validated:
 
 def validate_sql(sql: str, *, document: SchemaDocument, kind: str, limit: int | None) -> Validated:
     """The SQL to run, or the reason it must not run."""
+    tables = table_names(document)
     try:
-        shown = guard_sql(sql, kind)
+        shown = guard_sql(sql, kind, allowed_tables=tables)
         # Guarding the guarded text again only appends the LIMIT (the text is unchanged).
-        guarded = guard_sql(shown, kind, limit=limit) if limit is not None else shown
+        guarded = (
+            guard_sql(shown, kind, limit=limit, allowed_tables=tables)
+            if limit is not None
+            else shown
+        )
     except UnsafeSQLError as error:
         return Validated(None, error.reason, unsafe=True)
     problem = schema_problem(guarded, document=document, kind=kind)

@@ -59,7 +59,7 @@ def check_tables(tree: exp.Expression, kind: str, allowed_tables: frozenset[str]
             key = f"{db}.{name}".lower() if db else name.lower()
             if key not in allowed_tables:
                 raise TableRefused(
-                    f"Table {shown} is not allowed: it is not in the extracted schema of this "
+                    f"Unknown table {shown}: it is not in the extracted schema of this "
                     "database (extract the schema again if it is new)."
                 )
     if reads_system_tables:
