@@ -18,6 +18,7 @@ out); "between A and B" is inclusive; "A or B" (also "A and B") on one column is
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ NUMBER = r"\$?(\d+(?:\.\d+)?)"
 UNITS = r"(?: (minutes?|seconds?|hours?|dollars?|euros?))?"
 
 logger = logging.getLogger(__name__)
+# The pipeline engine (engine.py); until it replaces the reader below, it is switched on here
+# or with DATACHAT_BUILTIN_ENGINE=v2.
+ENGINE_V2 = False
 
 _cache: dict[int, tuple[SchemaDocument, dict, SchemaIndex, JoinGraph]] = {}
 
@@ -275,6 +279,16 @@ def generate(
     """`points`: DataPoint candidates (schemas_app.datapoints.PointCandidate) in scope.
     `today`: what "last year"/"this year" count from (calendar years; default the real date)."""
     text = (question or "").strip()
+    if ENGINE_V2 or os.environ.get("DATACHAT_BUILTIN_ENGINE") == "v2":
+        from .engine import answer as answer_v2
+
+        example = matching_example(text, points)
+        if example is not None:
+            return Generated(
+                sql=example.content["sql"],
+                explanation=f'Uses the verified example query for "{example.content["question"]}".',
+            )
+        return answer_v2(text, document=document, profiles=profiles, dialect=dialect, today=today)
     if not text:
         return refuse("The question is empty.")
     if len(text) > 1000:

@@ -1,0 +1,71 @@
+"""The built-in engine as one pipeline of pure steps:
+question -> tokens -> mentions -> Interpretation -> SQL (+ restatement and column labels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from connections.dialects.schema import SchemaDocument
+
+from ..types import Generated
+from .compiler import compile_sql
+from .index import Lexicon, lexicon_for
+from .interpretation import Interpretation
+from .lexicon import WRITE_WORDS
+from .mentions import Mention, find_mentions
+from .reader import Refusal, read
+from .restate import column_labels, restate
+from .tokens import tokenize
+
+
+@dataclass(frozen=True)
+class Understood:
+    mentions: tuple[Mention, ...]
+    interpretation: Interpretation
+
+
+def understand(question: str, lex: Lexicon, today=None) -> Understood:
+    """The reading of a question, or Refusal naming what was not understood."""
+    tokens = tokenize(question)
+    if not tokens:
+        raise Refusal("The question is empty.")
+    if {t.low for t in tokens} & WRITE_WORDS:
+        raise Refusal("I only answer questions by reading data; I never change it.")
+    mentions = find_mentions(tokens, lex)
+    return Understood(mentions, read(mentions, lex, today))
+
+
+def answer(
+    question: str, *, document: SchemaDocument, profiles: dict, dialect: str, today=None
+) -> Generated:
+    text = (question or "").strip()
+    if not text:
+        return _refuse("The question is empty.")
+    if len(text) > 1000:
+        return _refuse("The question is too long for the built-in engine; please shorten it.")
+    lex = lexicon_for(document, profiles)
+    try:
+        understood = understand(text, lex, today or date.today())
+        it = understood.interpretation
+        sql = compile_sql(it, lex, dialect)
+    except Refusal as exc:
+        return _refuse(str(exc))
+    meaning = restate(it, lex)
+    template = ""
+    outputs = it.outputs
+    if len(outputs) == 1 and outputs[0].agg and not it.group_by and not it.group_rows:
+        words = meaning[:1].upper() + meaning[1:]
+        template = f"{words}: {{value}}."
+    return Generated(
+        sql=sql,
+        explanation=f"Read as: {meaning}.",
+        answer_template=template,
+        interpretation=meaning,
+        column_labels=column_labels(it, lex),
+        note=" ".join(it.notes),
+    )
+
+
+def _refuse(reason: str) -> Generated:
+    return Generated(sql=None, refused=True, reason=reason, explanation=reason)

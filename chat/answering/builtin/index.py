@@ -1,0 +1,169 @@
+"""The words of one schema: table and column names split into words (abbreviations spelled
+out), and a per-column value index built from profiles and sample rows that forgives case,
+accents, plurals and one-letter typos. Built once per (document, profiles) and cached."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from connections.dialects.schema import Column, SchemaDocument, Table
+
+from .lexicon import ABBREVIATIONS, FUNCTION, PHRASES
+from .linking import SchemaIndex, fold, singular, split_identifier
+from .sqlbuild import JoinGraph
+
+SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    words = [ABBREVIATIONS.get(w, w) for w in split_identifier(name)]
+    words = [w for part in words for w in part.split()]
+    return tuple(w for w in words if w not in SKIP)
+
+
+def value_key(text: str) -> tuple[str, ...]:
+    return tuple(singular(w) for w in re.findall(r"[^\W_]+", fold(str(text))))
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    table: Table
+    column: Column
+    exact: bool = True  # False: the question named only part of it ("budget")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.table.qualified_name, self.column.name)
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    table: Table
+    column: Column
+    value: object  # as stored
+    exact: bool = True  # False: matched through a typo
+
+
+@dataclass
+class Lexicon:
+    document: SchemaDocument
+    words: SchemaIndex  # the older index: keys, measures, label columns
+    graph: JoinGraph
+    tables: dict[tuple[str, ...], list[Table]] = field(default_factory=dict)
+    flippable: set[tuple[str, ...]] = field(default_factory=set)  # "date of birth"
+    columns: dict[tuple[str, ...], list[ColumnRef]] = field(default_factory=dict)
+    values: dict[tuple[str, ...], list[ValueRef]] = field(default_factory=dict)
+    fuzzy: dict[str, list[ValueRef]] = field(default_factory=dict)  # one deletion away
+    exhaustive: set[tuple[str, str]] = field(default_factory=set)  # every value is indexed
+    longest: int = 4
+
+    @classmethod
+    def build(cls, document: SchemaDocument, profiles: dict) -> Lexicon:
+        lex = cls(document, SchemaIndex.build(document, profiles), JoinGraph(document))
+        tails = []
+        for table in document.tables:
+            twords = name_words(table.name)
+            for key in {twords, (singular(fold(table.name)),)}:
+                if key:
+                    lex.tables.setdefault(key, []).append(table)
+            if len(twords) > 1 and twords[-1] not in ("table", "info", "id"):
+                tails.append((twords[-1:], table))
+            for column in table.columns:
+                lex._add_column(table, twords, column)
+            lex._add_values(table, profiles.get(table.qualified_name) or {})
+        exact = set(lex.tables)
+        for key, table in tails:  # "track" for PlaylistTrack, unless a table is Track
+            if key not in exact:
+                lex.tables.setdefault(key, []).append(table)
+        lex.longest = max([len(k) for k in (*lex.tables, *lex.columns, *lex.values)] + [1])
+        return lex
+
+    def _add_column(self, table: Table, twords: tuple[str, ...], column: Column) -> None:
+        words = name_words(column.name)
+        if not words:
+            return
+        self.flippable.add(words)
+        exact = {words, twords + words}
+        if words[: len(twords)] == twords and len(words) > len(twords):
+            exact.add(words[len(twords) :])  # department_name in department: "name"
+        if words[-1] == "id" and len(words) == 1:
+            exact.add(twords + ("id",))
+        stems = tuple(w[:-3] if w.endswith("ing") and len(w) > 6 else w for w in words)
+        exact.add(stems)
+        if column.comment and len(column.comment.split()) <= 4:
+            exact.add(value_key(column.comment))
+        for key in exact:
+            if key:
+                self.columns.setdefault(key, []).append(ColumnRef(table, column))
+        if len(words) > 1:
+            # "budget" for budget_in_billions, "state" for born_state: weaker, used only
+            # when nothing named the words exactly.
+            for part in {words[:1], words[-1:]}:
+                if part[0] not in ("id", "name", "code", "number", "date", "type"):
+                    self.columns.setdefault(part, []).append(ColumnRef(table, column, False))
+
+    def _add_values(self, table: Table, profile: dict) -> None:
+        for position, column in enumerate(table.columns):
+            profiled = profile.get(column.name)
+            if profiled is not None:
+                top = profiled.get("top_values") or []
+                found = [v for v, _count in top]
+                if top and len(top) >= (profiled.get("distinct") or 0):
+                    self.exhaustive.add((table.qualified_name, column.name))
+            else:
+                found = self.words._sampled(table, column, position)
+            for value in found:
+                if not isinstance(value, str) or not value.strip() or value.strip().isdigit():
+                    continue
+                key = value_key(value)
+                if not key or (len(key) == 1 and (key[0] in FUNCTION or key in PHRASES)):
+                    continue
+                ref = ValueRef(table, column, value)
+                self.values.setdefault(key, []).append(ref)
+                joined = " ".join(key)
+                if len(joined) >= 5:
+                    fuzzy = ValueRef(table, column, value, exact=False)
+                    for i in range(len(joined)):
+                        variant = joined[:i] + joined[i + 1 :]
+                        self.fuzzy.setdefault(variant, []).append(fuzzy)
+                    self.fuzzy.setdefault(joined, []).append(fuzzy)
+
+    def find_values(self, key: tuple[str, ...]) -> list[ValueRef]:
+        exact = self.values.get(key)
+        if exact:
+            return exact
+        joined = " ".join(key)
+        if len(joined) < 5:
+            return []
+        # One letter dropped, added or changed: deletions of both sides meet.
+        seen, out = set(), []
+        for variant in [joined] + [joined[:i] + joined[i + 1 :] for i in range(len(joined))]:
+            for ref in self.fuzzy.get(variant, []):
+                mark = (ref.table.qualified_name, ref.column.name, ref.value)
+                if mark not in seen:
+                    seen.add(mark)
+                    out.append(ref)
+        return out
+
+    def table(self, qualified_name: str) -> Table:
+        return self.graph.tables[qualified_name]
+
+    def is_numeric(self, column: Column) -> bool:
+        from .linking import is_numeric
+
+        return is_numeric(column)
+
+
+_cache: dict[int, tuple[SchemaDocument, dict, Lexicon]] = {}
+
+
+def lexicon_for(document: SchemaDocument, profiles: dict) -> Lexicon:
+    hit = _cache.get(id(document))
+    if hit and hit[0] is document and hit[1] is profiles:
+        return hit[2]
+    if len(_cache) > 16:
+        _cache.clear()
+    built = Lexicon.build(document, profiles)
+    _cache[id(document)] = (document, profiles, built)
+    return built

@@ -1,0 +1,130 @@
+"""Tokens -> mentions: each run of tokens read as one thing — a table, a column, a stored
+value, a number, a literal, or a word with a role (an aggregate, a comparison, "not"...).
+
+Longest run first; at equal length a schema name beats a role word ("orders" is the table,
+not "order by"), a role word beats a stored value ("no" is a negation even where a column
+holds 'No'). A word no reading claims is left as an `unknown` mention: the reader refuses
+unless something else accounts for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .index import SKIP, ColumnRef, Lexicon, ValueRef
+from .lexicon import ADJECTIVES, FUNCTION, MEASURE_VERBS, PHRASES, SYNONYMS
+from .tokens import Token
+
+ROLE_BEATS_SCHEMA = {"neg", "cmp", "between", "like", "or", "dir", "count"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # table | column | value | number | literal | role | adj | function | unknown
+    start: int  # token index
+    end: int
+    text: str
+    role: str = ""  # for kind == role: count, agg, cmp, ...
+    arg: str = ""
+    tables: tuple = ()
+    columns: tuple[ColumnRef, ...] = ()
+    values: tuple[ValueRef, ...] = ()
+    number: float | None = None
+    adjective: tuple = ()  # (column words, direction) for adjectives
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def is_role(self, *roles: str) -> bool:
+        return self.kind == "role" and (not roles or self.role in roles)
+
+    def is_fn(self, *words: str) -> bool:
+        return self.kind == "function" and (not words or self.text in words)
+
+
+def _schema_key(tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(key, reversed key) of a run, inner "of"/"the" dropped; None if it starts or ends on one."""
+    if tokens[0].low in SKIP or tokens[-1].low in SKIP or any(t.kind != "word" for t in tokens):
+        return None
+    words = tuple(SYNONYMS.get(t.norm, t.norm) for t in tokens if t.low not in SKIP)
+    flipped = ()
+    lows = [t.low for t in tokens]
+    if "of" in lows and len(words) == 2:  # "date of birth" ~ "birth date"
+        flipped = (words[1], words[0])
+    return words, flipped
+
+
+def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...]:
+    out: list[Mention] = []
+    i = 0
+    longest = max(lex.longest + 2, 6)
+    while i < len(tokens):
+        best: Mention | None = None
+        for n in range(min(longest, len(tokens) - i), 0, -1):
+            found = _read(tokens[i : i + n], i, lex)
+            if found is not None:
+                best = found
+                break
+        if best is None:
+            t = tokens[i]
+            kind = "function" if t.low in FUNCTION else "unknown"
+            best = Mention(kind, i, i + 1, t.low)
+        out.append(best)
+        i = best.end
+    return tuple(out)
+
+
+def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
+    n = len(run)
+    end = at + n
+    text = " ".join(t.low for t in run)
+    first = run[0]
+    if n == 1 and first.kind == "quoted":
+        values = lex.find_values(tuple(first.norm.split())) if first.norm else []
+        exact = tuple(v for v in values if str(v.value).lower() == first.low) or tuple(values)
+        return Mention("literal", at, end, first.text, values=exact)
+    if n == 1 and first.kind == "number":
+        return Mention("number", at, end, first.text, number=first.number)
+    lows = tuple(t.low for t in run)
+    norms = tuple(t.norm for t in run)
+    role = PHRASES.get(lows)
+    schema = None
+    key = _schema_key(run)
+    if key is not None:
+        words, flipped = key
+        if words in lex.tables:
+            schema = Mention("table", at, end, text, tables=tuple(lex.tables[words]))
+        elif words in lex.columns or (flipped and flipped in lex.flippable):
+            refs = lex.columns.get(words) or lex.columns[flipped]
+            schema = Mention("column", at, end, text, columns=tuple(refs))
+            if not any(r.exact for r in refs) and lex.find_values(norms):
+                schema = None  # "paid" the status, not a part of paid_at
+    if role is not None and (schema is None or role[0] in ROLE_BEATS_SCHEMA and n > 1):
+        return Mention("role", at, end, text, role=role[0], arg=role[1])
+    if schema is not None:
+        if role is not None and role[0] in ROLE_BEATS_SCHEMA:
+            return Mention("role", at, end, text, role=role[0], arg=role[1])
+        return schema
+    if role is not None:
+        return Mention("role", at, end, text, role=role[0], arg=role[1])
+    if n <= 2 and run[-1].low == "than" and run[0].low in ADJECTIVES and n == 2:
+        return Mention("adj", at, end, text, role="cmp", adjective=ADJECTIVES[run[0].low])
+    if n == 1 and first.low in ADJECTIVES:
+        return Mention("adj", at, end, text, role="sup", adjective=ADJECTIVES[first.low])
+    if n == 2 and lows[0] in ("more", "most", "less", "least") and lows[1] in ADJECTIVES:
+        words, direction = ADJECTIVES[lows[1]]
+        if lows[0] in ("less", "least"):
+            direction = "asc" if direction == "desc" else "desc"
+        return Mention("adj", at, end, text, role="sup", adjective=(words, direction))
+    if n == 3 and lows[0] in ("more", "less") and lows[2] == "than" and lows[1] in ADJECTIVES:
+        words, direction = ADJECTIVES[lows[1]]
+        if lows[0] == "less":
+            direction = "asc" if direction == "desc" else "desc"
+        return Mention("adj", at, end, text, role="cmp", adjective=(words, direction))
+    if n == 1 and first.low in MEASURE_VERBS:
+        return Mention("adj", at, end, text, role="is", adjective=(MEASURE_VERBS[first.low], ""))
+    if all(t.kind == "word" for t in run) and not (n == 1 and first.low in FUNCTION):
+        if n == 1 and len(first.low) < 2:
+            return None
+        values = lex.find_values(norms)
+        if values:
+            return Mention("value", at, end, text, values=tuple(values))
+    return None

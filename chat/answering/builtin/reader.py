@@ -1,0 +1,308 @@
+"""Mentions -> an Interpretation: the subject table, what is asked of it (the head) and the
+clauses after it (the tail, read in clauses.py).
+
+Coverage accounting: every mention is consumed by one element of the reading or is a
+function word; any other word left over ends in a Refusal that names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from connections.dialects.schema import Table
+
+from .index import ColumnRef, Lexicon
+from .interpretation import Col, Filter, Having, Interpretation, Measure, Order, Related
+from .mentions import Mention
+
+OPENERS = {"which", "who", "what", "how", "show", "list", "find", "give", "return", "count"}
+
+
+class Refusal(Exception):
+    pass
+
+
+@dataclass
+class Reading:
+    """The reader's working state; frozen into an Interpretation at the end."""
+
+    ms: tuple[Mention, ...]
+    lex: Lexicon
+    used: set[int] = field(default_factory=set)
+    subject: Table | None = None
+    outputs: list[Measure] = field(default_factory=list)
+    count: bool = False
+    filters: list[Filter] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    group_by: list[Col] = field(default_factory=list)
+    group_rows: bool = False
+    having: list[Having] = field(default_factory=list)
+    order: list[Order] = field(default_factory=list)
+    limit: int | None = None
+    distinct: bool = False
+    which: bool = False  # "which"/"who" questions name the rows: their label columns
+    ranking_output: bool = False  # show the ranked measure too ("which genre has the most")
+    named_outputs: bool = False  # the head named its columns
+    order_pending: bool = False  # "ordered" seen, "by ..." to come
+    today: object = None  # what "last year" counts from
+    notes: list[str] = field(default_factory=list)
+
+    # -- helpers used by both halves --------------------------------------------------------
+    def take(self, *indices: int) -> None:
+        self.used.update(indices)
+
+    def next(self, i: int, skip_fn: bool = True) -> int:
+        """Index of the next mention at or after i that is not a function word."""
+        while skip_fn and i < len(self.ms) and self.ms[i].kind == "function":
+            i += 1
+        return i
+
+    def at(self, i: int) -> Mention | None:
+        return self.ms[i] if 0 <= i < len(self.ms) else None
+
+    def col(self, mention: Mention, prefer: Table | None = None) -> Col:
+        """The column a mention names, nearest the subject on the FK graph; ambiguous -> refuse."""
+        return resolve_column(mention.columns, prefer or self.subject, self.lex, mention.text)
+
+    def ref(self, table: Table, column_name: str) -> Col:
+        return Col(table.qualified_name, column_name)
+
+
+def resolve_column(
+    refs: tuple[ColumnRef, ...], anchor: Table | None, lex: Lexicon, text: str
+) -> Col:
+    exact = [r for r in refs if r.exact] or list(refs)
+    if anchor is not None:
+        own = [r for r in exact if r.table is anchor]
+        if len(own) == 1:
+            return Col(anchor.qualified_name, own[0].column.name)
+        if len(own) > 1:
+            raise Refusal(f"'{text}' could be several columns of {anchor.name}.")
+        distance = {
+            id(r): lex.graph.distance(anchor.qualified_name, r.table.qualified_name) for r in exact
+        }
+        best = min(distance.values())
+        near = [r for r in exact if distance[id(r)] == best]
+        if best >= 99:
+            raise Refusal(f"'{text}' is not connected to {anchor.name}.")
+    else:
+        near = exact
+    if len({(r.table.qualified_name, r.column.name) for r in near}) > 1:
+        where = ", ".join(sorted({f"{r.table.name}.{r.column.name}" for r in near})[:4])
+        raise Refusal(f"'{text}' could mean {where}; please name the table.")
+    return Col(near[0].table.qualified_name, near[0].column.name)
+
+
+def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
+    from .clauses import read_tail
+
+    r = Reading(ms, lex, today=today)
+    r.which = bool(ms) and ms[0].text in ("which", "who")
+    if ms and ms[0].is_role("and", "by", "group", "or", "but"):
+        raise Refusal("This reads like a follow-up to an earlier question; please ask it in full.")
+    s = _subject_at(r)
+    if s is None:
+        _subject_from_columns(r)
+        read_tail(r, _read_head(r, len(ms), stop_at_clause=True))
+    else:
+        r.subject = ms[s].tables[0] if len(ms[s].tables) == 1 else _one_table(ms[s])
+        r.take(s)
+        head_end = _read_head(r, s, stop_at_clause=False)
+        read_tail(r, head_end, s)  # conditions before the subject: "Metal tracks"
+        read_tail(r, s + 1)
+    return _finish(r)
+
+
+def _one_table(m: Mention) -> Table:
+    raise Refusal(f"'{m.text}' could be the tables {', '.join(t.name for t in m.tables[:4])}.")
+
+
+def _subject_at(r: Reading) -> int | None:
+    for i, m in enumerate(r.ms):
+        if m.kind != "table":
+            continue
+        before = _prev(r, i)
+        if before is not None and (before.is_role("group", "by", "neg", "cmp")):
+            continue
+        return i
+    return None
+
+
+def _prev(r: Reading, i: int) -> Mention | None:
+    j = i - 1
+    while j >= 0 and r.ms[j].kind == "function":
+        j -= 1
+    return r.ms[j] if j >= 0 else None
+
+
+def _subject_from_columns(r: Reading) -> None:
+    """No table named: the one table holding the columns the question names first."""
+    for i, m in enumerate(r.ms):
+        if m.kind == "column" and not _agg_word(r, i):
+            tables = {id(c.table): c.table for c in m.columns if c.exact} or {
+                id(c.table): c.table for c in m.columns
+            }
+            if len(tables) == 1:
+                r.subject = next(iter(tables.values()))
+                return
+            raise Refusal(
+                f"'{m.text}' is a column of {', '.join(sorted(t.name for t in tables.values())[:4])}; "
+                "please name the table."
+            )
+        if m.kind == "value" and len({id(v.table) for v in m.values}) == 1:
+            r.subject = m.values[0].table
+            return
+    raise Refusal("I could not tell which table the question is about.")
+
+
+def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
+    """Projections before the subject: "the name and age of", "the average and maximum
+    capacity of", "how many different", "the 3 youngest". Returns where the head ended."""
+    pending: list[str] = []
+    distinct = False
+    i = 0
+    while i < stop:
+        m = r.ms[i]
+        if m.kind == "function":
+            if stop_at_clause and m.text in ("whose", "where", "with", "that", "having"):
+                break
+            r.take(i)
+        elif m.is_role("count"):
+            r.count = True
+            pending.append("count")
+            r.take(i)
+        elif m.is_role("agg"):
+            if m.arg in ("max", "min") and _superlative_before_subject(r, i, stop):
+                break
+            pending.append(m.arg)
+            r.take(i)
+        elif m.is_role("distinct"):
+            distinct = True
+            r.take(i)
+        elif m.is_role("and"):
+            r.take(i)
+        elif m.is_role("limit") and r.at(r.next(i + 1)) and r.ms[r.next(i + 1)].kind == "number":
+            j = r.next(i + 1)
+            r.limit = int(r.ms[j].number)
+            r.take(i, j)
+            i = j
+        elif m.kind == "number" and _limit_number(r, i, stop):
+            r.limit = int(m.number)
+            r.take(i)
+        elif m.kind == "column" and _agg_word(r, i):
+            pending.append(_agg_word(r, i))  # "total payment amount": total, not orders.total
+            r.take(i)
+        elif m.kind == "column":
+            if stop_at_clause and not pending and _column_is_condition(r, i):
+                break
+            col = r.col(m)
+            r.named_outputs = True
+            aggs = [a for a in pending if a != "count"] or ([""] if "count" not in pending else [])
+            if "count" in pending and not [a for a in pending if a != "count"]:
+                r.outputs.append(Measure("count", col, distinct=True))
+                r.count = False
+            else:
+                for agg in aggs:
+                    r.outputs.append(Measure(agg, col, distinct=distinct and agg in ("count", "")))
+                if distinct and aggs == [""]:
+                    r.distinct = True
+            pending, distinct = [], False
+            r.take(i)
+        elif m.kind in ("value", "adj") or m.is_role("neg", "sup"):
+            break  # a condition inside the head ("Metal tracks", "the youngest") is a clause
+        else:
+            break
+        i += 1
+    if distinct and "count" in pending:
+        r.outputs.append(Measure("count", None, r.subject.qualified_name if r.subject else ""))
+        raise Refusal("I could not tell what to count as different; name a column.")
+    if [a for a in pending if a != "count"]:
+        raise Refusal(
+            "I could not tell which column to aggregate for '"
+            + " ".join(r.ms[j].text for j in range(i) if r.ms[j].is_role("agg"))
+            + "'."
+        )
+    return i
+
+
+def _agg_word(r: Reading, i: int) -> str:
+    """A column named like an aggregate ("total") right before another column is the
+    aggregate: "total payment amount"."""
+    from .lexicon import PHRASES
+
+    role = PHRASES.get((r.ms[i].text,))
+    nxt = r.at(r.next(i + 1))
+    if role and role[0] in ("agg", "count") and nxt is not None and nxt.kind == "column":
+        return role[1] or "count"
+    return ""
+
+
+def _superlative_before_subject(r: Reading, i: int, stop: int) -> bool:
+    """ "which country has the most customers": "most" ranks, it does not aggregate."""
+    j = r.next(i + 1)
+    return j >= stop or r.ms[j].kind == "table"
+
+
+def _limit_number(r: Reading, i: int, stop: int) -> bool:
+    """ "the 3 youngest", "Which 10 customers": a count right before what it limits."""
+    j = r.next(i + 1)
+    nxt = r.at(j)
+    return (
+        nxt is not None
+        and float(r.ms[i].number).is_integer()
+        and (j == stop or nxt.kind == "adj" or nxt.is_role("agg", "sample"))
+    )
+
+
+def _column_is_condition(r: Reading, i: int) -> bool:
+    nxt = r.at(r.next(i + 1))
+    return nxt is not None and (
+        nxt.kind in ("value", "literal", "number") or nxt.is_role("cmp", "between", "like", "neg")
+    )
+
+
+def _finish(r: Reading) -> Interpretation:
+    leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
+    if leftover:
+        words = ", ".join(f"'{m.text}'" for m in leftover)
+        raise Refusal(f"I could not place {words} in the question.")
+    subject = r.subject.qualified_name
+    outputs = list(r.outputs)
+    whole = False
+    if r.count and not any(o.agg == "count" for o in outputs):
+        outputs.append(Measure("count", None, subject))
+    if r.group_by:
+        named = {o.column for o in outputs if not o.agg}
+        outputs = [Measure("", c) for c in r.group_by if c not in named] + outputs
+        if not any(o.agg for o in outputs):
+            outputs.append(Measure("count", None, subject))
+    if not outputs:
+        if r.which or r.group_rows or r.ranking_output:
+            labels = r.lex.words.label_columns(r.subject)
+            outputs = [Measure("", r.ref(r.subject, c.name)) for c in labels]
+        else:
+            whole = True
+    show_rank = r.ranking_output and (r.which or not r.named_outputs)
+    if show_rank and r.order and r.order[0].measure.agg and r.order[0].measure not in outputs:
+        outputs.append(r.order[0].measure)
+    aggregated = any(o.agg for o in outputs)
+    plain = [o for o in outputs if not o.agg]
+    if aggregated and plain and not r.group_by and not r.group_rows:
+        raise Refusal("I can show a column beside an aggregate only per group; say 'for each'.")
+    return Interpretation(
+        subject=subject,
+        outputs=tuple(outputs),
+        filters=tuple(r.filters),
+        related=tuple(r.related),
+        group_by=tuple(r.group_by),
+        group_rows=r.group_rows,
+        having=tuple(r.having),
+        order=tuple(r.order),
+        limit=r.limit,
+        distinct=r.distinct,
+        whole_rows=whole,
+        notes=tuple(r.notes),
+    )
+
+
+__all__ = ["Refusal", "Reading", "read", "replace"]
