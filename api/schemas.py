@@ -82,6 +82,15 @@ class DatabaseOut(Schema):
     last_test_ok: bool | None
     last_test_message: str
     last_tested_at: datetime | None
+    privileged: bool = Field(
+        description="The last test found an account that can do more than read (allowed by "
+        "allow_privileged; otherwise it would have been refused)."
+    )
+    privilege_problems: list[str] = Field(description="What the account may do beyond reading.")
+    privileges_checked_at: datetime | None
+    allow_privileged: bool
+    privileged_allowed_by: str | None = Field(description="Who allowed the privileged account.")
+    privileged_allowed_at: datetime | None
     created_at: datetime
     updated_at: datetime
     schema_status: SchemaStatusOut
@@ -110,6 +119,11 @@ class _DatabaseFields(In):
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     is_active: bool | None = None
     is_default: bool | None = None
+    allow_privileged: bool | None = Field(
+        None,
+        description="Use an account that can do more than read (refused otherwise); who set it "
+        "and when is recorded. Prefer a read-only account (see README, Security).",
+    )
     skip_test: bool = Field(False, description="Same as test=false.")
 
     @field_validator("tags")
@@ -137,6 +151,10 @@ class TestOut(Schema):
     message: str
     server_version: str
     latency_ms: float
+    privileged: bool | None = Field(
+        None, description="Whether the account can do more than read (null: not read)."
+    )
+    privilege_problems: list[str] = []
 
 
 class DefaultIn(In):
@@ -195,6 +213,12 @@ class MessageOut(Schema):
     phase: str
     feedback: str
     created_at: datetime
+    interpretation: str | None = Field(
+        None,
+        description='What the built-in engine understood, in plain words ("number of distinct '
+        'cities of employees"; the page shows it as "Read as: ..."); null for LLM answers '
+        "and when the databases' readings differ (each is in result.databases[].interpretation).",
+    )
     result: dict[str, Any] | None
 
 
@@ -265,6 +289,12 @@ class DatabaseResultOut(Schema):
     text: str
     sql: str
     columns: list[str]
+    column_labels: list[str] = Field(
+        ..., description="Human headers, one per column (columns keep the SQL's names)."
+    )
+    interpretation: str | None = Field(
+        None, description="What the built-in engine understood; null for LLM answers."
+    )
     rows: list[list[Any]]
     row_count: int
     truncated: bool
@@ -274,6 +304,7 @@ class DatabaseResultOut(Schema):
 
 class MergedOut(Schema):
     columns: list[str]
+    column_labels: list[str]
     rows: list[list[Any]]
 
 

@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.shortcuts import redirect
-from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from . import services
 from .forms import ConnectionAdminForm
@@ -21,6 +20,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "tag_list",
         "last_test",
         "credentials",
+        "privileges",
     ]
     list_filter = ["kind", "is_active", "is_default"]
     search_fields = ["name", "host", "database"]
@@ -29,6 +29,10 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_test_ok",
         "last_test_message",
         "last_tested_at",
+        "privilege_report",
+        "privileges_checked_at",
+        "privileged_allowed_by",
+        "privileged_allowed_at",
         "created_by",
         "created_at",
         "updated_at",
@@ -51,6 +55,20 @@ class ConnectionAdmin(admin.ModelAdmin):
             },
         ),
         ("Test", {"fields": ["skip_test", "last_test_ok", "last_test_message", "last_tested_at"]}),
+        (
+            "Least privilege",
+            {
+                "fields": [
+                    "privilege_report",
+                    "privileges_checked_at",
+                    "allow_privileged",
+                    "privileged_allowed_by",
+                    "privileged_allowed_at",
+                ],
+                "description": "DataChat refuses an account that can do more than read, "
+                "unless you allow it here. See README, Security.",
+            },
+        ),
         ("History", {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
 
@@ -81,13 +99,30 @@ class ConnectionAdmin(admin.ModelAdmin):
             return format_html('<strong class="test-failed">{}</strong>', "credentials unreadable")
         return ""
 
+    @admin.display(description="Privileges")
+    def privileges(self, obj):
+        if obj.privileged:
+            return format_html(
+                '<strong class="test-failed" title="{}">privileged account</strong>',
+                "; ".join(obj.privilege_problems),
+            )
+        return ""
+
+    @admin.display(description="What the account may do beyond reading")
+    def privilege_report(self, obj):
+        if obj.privileges_checked_at is None:
+            return "not checked yet (test the connection)"
+        if not obj.privilege_problems:
+            return "nothing: read-only"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((p,) for p in obj.privilege_problems)),
+        )
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        result = form.test_result
-        if result is not None:
-            obj.last_test_ok, obj.last_test_message = result.ok, result.message[:500]
-            obj.last_tested_at = timezone.now()
+        form.stamp_override(request.user)
         make_default = form.cleaned_data.get("make_default")
         if not make_default:
             obj.is_default = False

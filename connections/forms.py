@@ -1,14 +1,17 @@
-"""The admin's Connection form: URL shortcut, write-only password, test before save."""
+"""The admin's Connection form: URL shortcut, write-only password and secret options, test
+(privileges included) before save."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from . import services
 from .connection_url import ConnectionURLError, parse_connection_url
-from .dialects import retire_engine
-from .models import Connection
+from .dialects import is_secret_option, retire_engine
+from .dialects.base import SESSION_ROLE_NAME
+from .models import SECRET_MASK, Connection
 
 # Fields that say where and how to connect; a URL fills these in.
 URL_FIELDS = ("kind", "host", "port", "database", "username", "password", "options")
@@ -66,6 +69,7 @@ class ConnectionAdminForm(forms.ModelForm):
             "tags",
             "color",
             "is_active",
+            "allow_privileged",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -74,6 +78,13 @@ class ConnectionAdminForm(forms.ModelForm):
         self.fields["kind"].required = False
         self.initial["tags"] = ", ".join(self.instance.tags or [])
         self.initial["make_default"] = self.instance.is_default
+        # Secret options show by name only: their values never travel back to the browser.
+        self.initial["options"] = self.instance.masked_options
+        self.fields["options"].help_text += (
+            " Options whose names look secret (password, passfile, key, token, ...) are stored "
+            f"encrypted and shown as {SECRET_MASK}: leave that to keep the stored value."
+        )
+        self.secret_options: dict = {}
         self.test_result = None
 
     def clean_password(self):
@@ -111,9 +122,16 @@ class ConnectionAdminForm(forms.ModelForm):
             cleaned.update(parsed)
         if not cleaned.get("kind"):
             self.add_error("kind", "Choose a kind, or give a connection URL.")
+        cleaned["options"], self.secret_options = self._split_options(cleaned.get("options") or {})
+        self._check_session_role(cleaned)
         if self.errors or cleaned.get("skip_test"):
             return cleaned
         self.test_result = self._test(cleaned)
+        if self.test_result.refused_as_privileged:
+            # The message names the problems, the read-only account to create and the override.
+            raise ValidationError(
+                "Connection test failed: %(message)s", params={"message": self.test_result.message}
+            )
         if not self.test_result.ok:
             raise ValidationError(
                 "Connection test failed: %(message)s " + self.skip_test_hint,
@@ -121,11 +139,54 @@ class ConnectionAdminForm(forms.ModelForm):
             )
         return cleaned
 
+    def _split_options(self, options: dict) -> tuple[dict, dict]:
+        """(plain options, secret options). A secret sent back as the mask keeps its stored
+        value; one left out, or emptied, is dropped."""
+        stored = self.instance.readable_secret_options if self.instance.pk else {}
+        plain, secrets = {}, {}
+        for key, value in options.items():
+            if not is_secret_option(key):
+                plain[key] = value
+            elif value == SECRET_MASK:
+                if key in stored:
+                    secrets[key] = stored[key]
+            elif value not in ("", None):
+                secrets[key] = value
+        return plain, secrets
+
+    def _check_session_role(self, cleaned) -> None:
+        role = (cleaned.get("options") or {}).get("session_role")
+        if role in (None, ""):
+            return
+        if cleaned.get("kind") != Connection.Kind.POSTGRESQL:
+            self.add_error("options", "session_role is for PostgreSQL only.")
+        elif not isinstance(role, str) or not SESSION_ROLE_NAME.fullmatch(role):
+            self.add_error("options", "session_role must be a plain role name.")
+
     def _test(self, cleaned):
         # An unsaved copy with its own id, so a failed attempt never replaces the pooled
         # engine of the saved connection; its engine is thrown away right after.
-        probe = Connection(**{field: cleaned.get(field) for field in URL_FIELDS})
+        probe = Connection(
+            **{field: cleaned.get(field) for field in URL_FIELDS},
+            secret_options=self.secret_options,
+            allow_privileged=bool(cleaned.get("allow_privileged")),
+        )
         try:
             return services.test_connection(probe, record=False)
         finally:
             retire_engine(str(probe.id))
+
+    def save(self, commit=True):
+        self.instance.secret_options = self.secret_options
+        if self.test_result is not None:
+            for name, value in services.fields_from_test(self.test_result).items():
+                setattr(self.instance, name, value)
+        return super().save(commit)
+
+    def stamp_override(self, user) -> None:
+        """Remember who allowed a privileged account and when (cleared when unticked)."""
+        if "allow_privileged" not in self.changed_data:
+            return
+        allowed = self.instance.allow_privileged
+        self.instance.privileged_allowed_by = user if allowed else None
+        self.instance.privileged_allowed_at = timezone.now() if allowed else None

@@ -5,8 +5,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .dialects import DEFAULT_PORTS, ConnectionParams, Dialect, engine_for_params
-from .fields import EncryptedTextField
+from .dialects import DEFAULT_PORTS, ConnectionParams, Dialect, engine_for_params, is_secret_option
+from .fields import EncryptedJSONField, EncryptedTextField
+
+# What pages, the admin and the API show in place of a stored secret option's value. Sent
+# back unchanged, it keeps the stored value.
+SECRET_MASK = "********"
 
 # Dots and chip borders in the chat's database bar tell databases apart by colour, so each new
 # connection takes the least used of these (distinct on white, then the cycle repeats).
@@ -53,6 +57,11 @@ class Connection(models.Model):
     options = models.JSONField(
         default=dict, blank=True, help_text='Driver options, e.g. {"sslmode": "require"}.'
     )
+    # Options whose names look secret (sslpassword, passfile, api_key, ...), encrypted like the
+    # password; merged into the driver options only when connecting.
+    secret_options = EncryptedJSONField(
+        default=dict, blank=True, editable=False, db_column="secret_options_encrypted"
+    )
     tags = models.JSONField(default=list, blank=True)
     color = models.CharField(
         max_length=7,
@@ -69,6 +78,26 @@ class Connection(models.Model):
     last_test_ok = models.BooleanField(null=True, blank=True)
     last_test_message = models.CharField(max_length=500, blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
+    # Least privilege: the last privilege report (so badges need no live query), and the
+    # admin's explicit override for an account that may do more than read.
+    privilege_problems = models.JSONField(default=list, blank=True, editable=False)
+    privileges_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    allow_privileged = models.BooleanField(
+        "Allow a privileged account",
+        default=False,
+        help_text="Use this account even though it can do more than read (write, read server "
+        "files, manage roles, ...). Prefer a read-only account: the test names what is wrong "
+        "and how to create one.",
+    )
+    privileged_allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    privileged_allowed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -81,13 +110,35 @@ class Connection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.move_secret_options()
+        super().save(*args, **kwargs)
+
     @property
     def effective_port(self) -> int | None:
         return self.port or DEFAULT_PORTS.get(self.kind)
 
     @property
     def credentials_unreadable(self) -> bool:
-        return getattr(self.password, "unreadable", False)
+        return getattr(self.password, "unreadable", False) or getattr(
+            self.secret_options, "unreadable", False
+        )
+
+    @property
+    def readable_secret_options(self) -> dict:
+        secrets = self.secret_options
+        return secrets if isinstance(secrets, dict) else {}
+
+    @property
+    def masked_options(self) -> dict:
+        """The options as anyone may see them: secret values replaced by the mask."""
+        return {**(self.options or {}), **dict.fromkeys(self.readable_secret_options, SECRET_MASK)}
+
+    @property
+    def privileged(self) -> bool:
+        """The last test found the account able to do more than read (used only when
+        allow_privileged is on: otherwise it is refused)."""
+        return bool(self.privilege_problems)
 
     @property
     def display_target(self) -> str:
@@ -103,8 +154,27 @@ class Connection(models.Model):
             database=self.database,
             username=self.username,
             password="" if self.credentials_unreadable else (self.password or ""),
-            options=tuple(sorted((self.options or {}).items())),
+            options=tuple(sorted({**(self.options or {}), **self.readable_secret_options}.items())),
+            allow_privileged=self.allow_privileged,
         )
+
+    def move_secret_options(self) -> None:
+        """Secret-looking keys never stay in the clear `options` column, whichever code set
+        them: they move to the encrypted field (the mask keeps a stored value, an empty value
+        drops it)."""
+        moved = {k: v for k, v in (self.options or {}).items() if is_secret_option(k)}
+        if not moved:
+            return
+        self.options = {k: v for k, v in self.options.items() if k not in moved}
+        secrets = dict(self.readable_secret_options)
+        for key, value in moved.items():
+            if value == SECRET_MASK:
+                continue
+            if value in ("", None):
+                secrets.pop(key, None)
+            else:
+                secrets[key] = value
+        self.secret_options = secrets
 
     def engine(self) -> Dialect:
         """The pooled engine for this connection's current credentials."""

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .dialects import ConnectorError, QueryResult, TestResult
+from .dialects import ConnectorError, QueryResult, TestResult, retire_engine
 from .guard import guard_sql
 from .models import Connection, DatabaseSelection
 
@@ -69,15 +69,31 @@ def test_connection(connection: Connection, *, record: bool = True) -> TestResul
             result = connection.engine().test_connection()
         except ConnectorError as exc:  # e.g. an engine that cannot even be built
             result = TestResult(ok=False, message=exc.user_message)
+        if result.refused_as_privileged:
+            # Its pool may predate the privileges the account has now: close it, so the next
+            # query builds a new engine, which refuses the account too.
+            retire_engine(str(connection.id))
     if record and connection.pk and Connection.objects.filter(pk=connection.pk).exists():
-        Connection.objects.filter(pk=connection.pk).update(
-            last_test_ok=result.ok,
-            last_test_message=result.message[:500],
-            last_tested_at=timezone.now(),
-        )
-        connection.last_test_ok = result.ok
-        connection.last_test_message = result.message[:500]
+        fields = fields_from_test(result)
+        Connection.objects.filter(pk=connection.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(connection, name, value)
     return result
+
+
+def fields_from_test(result: TestResult) -> dict:
+    """What a test remembers on the connection row: its outcome and, when the test read
+    them, the account's privilege problems (shown as a badge without a live query)."""
+    now = timezone.now()
+    fields = {
+        "last_test_ok": result.ok,
+        "last_test_message": result.message[:500],
+        "last_tested_at": now,
+    }
+    if result.privilege_problems is not None:
+        fields["privilege_problems"] = result.privilege_problems
+        fields["privileges_checked_at"] = now
+    return fields
 
 
 def run_read_only_query(

@@ -66,6 +66,9 @@ class Server:
             "database": self.database,
             "username": self.username,
             "password": self.password,
+            # These are the servers' admin accounts, which DataChat refuses unless an admin
+            # allows them; tests/security checks the refusal with allow_privileged=False.
+            "allow_privileged": True,
         }
         fields.update(overrides)
         if isinstance(fields.get("options"), dict):
@@ -337,7 +340,11 @@ def chinook_sqlite(tmp_path_factory) -> Dataset:
 
 @pytest.fixture
 def make_connection(db):
-    """make_connection(params, name=None, **fields) -> a saved connections.models.Connection."""
+    """make_connection(params, name=None, **fields) -> a saved connections.models.Connection.
+
+    The suite reaches its servers with their admin accounts, so rows are made with the
+    privileged-account override on (as an admin would tick it) unless a test passes
+    allow_privileged=False; tests/security checks the refusal and the least-privileged path."""
     from connections.models import Connection
 
     created = []
@@ -352,7 +359,7 @@ def make_connection(db):
             username=params.username,
             password=params.password,
             options=dict(params.options),
-            **fields,
+            **{"allow_privileged": True, **fields},
         )
         created.append(connection)
         return connection

@@ -6,7 +6,6 @@ import json
 from uuid import UUID
 
 from django.http import Http404
-from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 
@@ -34,7 +33,6 @@ from . import active_connection, require_staff
 
 router = Router(tags=["databases"])
 
-SECRET_OPTION_WORDS = ("pass", "secret", "token", "key")
 CONNECTION_FIELDS = (
     "database_url",
     "database_type",
@@ -45,16 +43,14 @@ CONNECTION_FIELDS = (
     "username",
     "password",
     "options",
+    "allow_privileged",
 )
 
 
 def database_out(connection: Connection) -> dict:
-    """What a client may see: never the password (nor option values that look like secrets)."""
+    """What a client may see: never the password, secret options masked."""
     status = schemas.schema_status(connection)
-    options = {
-        key: "***" if any(word in key.lower() for word in SECRET_OPTION_WORDS) else value
-        for key, value in (connection.options or {}).items()
-    }
+    allowed_by = connection.privileged_allowed_by if connection.allow_privileged else None
     return {
         "id": connection.id,
         "name": connection.name,
@@ -66,7 +62,7 @@ def database_out(connection: Connection) -> dict:
         "database": connection.database,
         "username": connection.username,
         "has_password": bool(connection.password) or connection.credentials_unreadable,
-        "options": options,
+        "options": connection.masked_options,
         "tags": list(connection.tags or []),
         "color": connection.color,
         "is_active": connection.is_active,
@@ -74,6 +70,12 @@ def database_out(connection: Connection) -> dict:
         "last_test_ok": connection.last_test_ok,
         "last_test_message": connection.last_test_message,
         "last_tested_at": connection.last_tested_at,
+        "privileged": connection.privileged,
+        "privilege_problems": list(connection.privilege_problems or []),
+        "privileges_checked_at": connection.privileges_checked_at,
+        "allow_privileged": connection.allow_privileged,
+        "privileged_allowed_by": allowed_by.get_username() if allowed_by else None,
+        "privileged_allowed_at": connection.privileged_allowed_at,
         "created_at": connection.created_at,
         "updated_at": connection.updated_at,
         "schema_status": {
@@ -113,10 +115,11 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
         "port": instance.port if instance else None,
         "database": instance.database if instance else "",
         "username": instance.username if instance else "",
-        "options": instance.options if instance else {},
+        "options": instance.masked_options if instance else {},
         "tags": instance.tags if instance else [],
         "color": instance.color if instance else next_color(),
         "is_active": instance.is_active if instance else True,
+        "allow_privileged": instance.allow_privileged if instance else False,
     }
     values = {**current, **{k: v for k, v in given.items() if k in current and v is not None}}
     if kind:
@@ -149,10 +152,7 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
     connection = form.save(commit=False)
     if instance is None:
         connection.created_by = request.auth
-    if form.test_result is not None:
-        connection.last_test_ok = form.test_result.ok
-        connection.last_test_message = form.test_result.message[:500]
-        connection.last_tested_at = timezone.now()
+    form.stamp_override(request.auth)
     if not make_default:
         connection.is_default = False
     connection.save()
@@ -246,6 +246,10 @@ def test_database(request, connection_id: UUID):
         "message": result.message,
         "server_version": result.server_version,
         "latency_ms": round(result.latency_ms, 1),
+        "privileged": None
+        if result.privilege_problems is None
+        else bool(result.privilege_problems),
+        "privilege_problems": result.privilege_problems or [],
     }
 
 

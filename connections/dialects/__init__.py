@@ -11,18 +11,30 @@ import hashlib
 import threading
 from importlib import import_module
 
-from .base import ConnectionParams, ConnectorError, Dialect, QueryResult, TestResult
+from .base import (
+    ConnectionParams,
+    ConnectorError,
+    Dialect,
+    PrivilegedAccountError,
+    PrivilegeReport,
+    QueryResult,
+    TestResult,
+    is_secret_option,
+)
 
 __all__ = [
     "DIALECTS",
     "ConnectionParams",
     "ConnectorError",
     "Dialect",
+    "PrivilegeReport",
+    "PrivilegedAccountError",
     "QueryResult",
     "TestResult",
     "dialect_class",
     "engine_for_params",
     "close_all_engines",
+    "is_secret_option",
 ]
 
 DIALECTS: dict[str, str] = {
@@ -61,7 +73,8 @@ _lock = threading.Lock()
 
 
 def _credential_key(params: ConnectionParams, pool_max_size: int) -> str:
-    raw = repr((params, params.password, pool_max_size)).encode()
+    # password and options are left out of the repr (secrets): add them back.
+    raw = repr((params, params.password, params.options, pool_max_size)).encode()
     return hashlib.sha256(raw).hexdigest()
 
 

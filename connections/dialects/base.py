@@ -6,8 +6,10 @@ import a driver, so a missing optional driver only breaks its own engine.
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,24 @@ class ConnectorError(Exception):
         self.transient = transient
 
 
+class PrivilegedAccountError(ConnectorError):
+    """The account may do more than read and no admin has allowed that for this database."""
+
+
+# Option names that hold (or point at) secrets: stored encrypted, shown masked. A path such as
+# sslkey or passfile is not the secret itself, but where to find it; write-only costs little.
+SECRET_OPTION_WORDS = ("pass", "secret", "token", "key", "credential")
+
+
+def is_secret_option(name: str) -> bool:
+    return any(word in name.lower() for word in SECRET_OPTION_WORDS)
+
+
+# A PostgreSQL role DataChat switches to at session start (the `session_role` option): a
+# plain identifier, because it travels inside the libpq start-up options.
+SESSION_ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+
+
 @dataclass(frozen=True)
 class ConnectionParams:
     kind: str
@@ -38,7 +58,21 @@ class ConnectionParams:
     database: str = ""
     username: str = ""
     password: str = field(default="", repr=False)
-    options: tuple[tuple[str, Any], ...] = ()
+    # Secret options (sslpassword, ...) are merged in here at use time: never in a repr.
+    options: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
+    # An admin's explicit "yes, this account may do more than read" (see Dialect.vet).
+    allow_privileged: bool = False
+
+
+@dataclass
+class PrivilegeReport:
+    """What an account may do beyond reading, in plain words; empty means least privilege."""
+
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def privileged(self) -> bool:
+        return bool(self.problems)
 
 
 @dataclass
@@ -47,6 +81,12 @@ class TestResult:
     message: str
     server_version: str = ""
     latency_ms: float = 0.0
+    # The account's privilege problems as read by this test; None when they were not read.
+    privilege_problems: list[str] | None = None
+
+    @property
+    def refused_as_privileged(self) -> bool:
+        return not self.ok and bool(self.privilege_problems)
 
 
 @dataclass
@@ -72,9 +112,49 @@ class Dialect(ABC):
     def __init__(self, params: ConnectionParams, *, pool_max_size: int = 20):
         self.params = params
         self.pool_max_size = pool_max_size
+        self._privileges: PrivilegeReport | None = None
 
     @abstractmethod
     def test_connection(self) -> TestResult: ...
+
+    @abstractmethod
+    def privileges(self) -> PrivilegeReport:
+        """Read what the account may do beyond reading, on a connection of its own."""
+
+    @abstractmethod
+    def read_only_account_sql(self) -> str:
+        """The exact statements (or config) that create a read-only account for this database."""
+
+    @property
+    def privilege_report(self) -> PrivilegeReport | None:
+        """The report read by the last vetted connection of this engine (None: not read yet)."""
+        return self._privileges
+
+    def vet(self, conn, read: Callable[[], PrivilegeReport]) -> None:
+        """Called on every new server connection: the account's privileges are read once per
+        engine instance (credentials never change under an instance: new ones make a new
+        engine) and a privileged account is refused unless an admin allowed it. A session
+        being read-only is no defence when the account itself may write, read files or
+        manage roles: one bypass of the session and nothing else holds."""
+        try:
+            if self._privileges is None:
+                self._privileges = read()
+            if self._privileges.privileged and not self.params.allow_privileged:
+                raise PrivilegedAccountError(self.refusal(self._privileges))
+        except BaseException:
+            conn.close()
+            raise
+
+    def refusal(self, report: PrivilegeReport) -> str:
+        account = self.params.username or "(default)"
+        return (
+            f"Refused: the account {account!r} can do more than read: "
+            + "; ".join(report.problems)
+            + ". DataChat needs a read-only account; create one with:\n"
+            + self.read_only_account_sql()
+            + "\nand register it instead, or allow this privileged account explicitly "
+            '(the admin\'s "Allow a privileged account" box, "allow_privileged": true in the API).'
+        )
 
     @abstractmethod
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
@@ -105,10 +185,16 @@ class Dialect(ABC):
         """Release pooled connections."""
 
     def scrub(self, message: str) -> str:
-        """Remove the password from any driver text before it reaches a user or a log."""
-        password = self.params.password
-        if password:
-            message = message.replace(password, "***")
+        """Remove the password (and secret option values) from any driver text before it
+        reaches a user or a log."""
+        secrets = [self.params.password] + [
+            value
+            for key, value in self.params.options
+            if is_secret_option(key) and isinstance(value, str)
+        ]
+        for secret in secrets:
+            if secret:
+                message = message.replace(secret, "***")
         return message
 
 
@@ -127,16 +213,32 @@ def fetch_capped(cursor, max_rows: int, batch: int = 2000) -> tuple[list[tuple],
 def timed_test(dialect: Dialect, probe) -> TestResult:
     """Shared shape of test_connection(): run `probe()` -> server version, time it."""
     started = time.perf_counter()
+    # A test reads the privileges afresh: the probe's connection is vetted again.
+    dialect._privileges = None
     try:
         version = probe()
     except ConnectorError as exc:
         return TestResult(
-            ok=False, message=exc.user_message, latency_ms=(time.perf_counter() - started) * 1000
+            ok=False,
+            message=exc.user_message,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            privilege_problems=_problems(dialect),
         )
     latency = (time.perf_counter() - started) * 1000
+    if dialect.privilege_report is None:  # a probe that opened no server connection (SQLite)
+        dialect._privileges = dialect.privileges()
     return TestResult(
-        ok=True, message=f"Connected ({version}).", server_version=version, latency_ms=latency
+        ok=True,
+        message=f"Connected ({version}).",
+        server_version=version,
+        latency_ms=latency,
+        privilege_problems=_problems(dialect),
     )
+
+
+def _problems(dialect: Dialect) -> list[str] | None:
+    report = dialect.privilege_report
+    return None if report is None else list(report.problems)
 
 
 def connect_timeout() -> float:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from clickhouse_driver import Client, errors
 from sqlglot import expressions as exp
 
-from .base import ConnectorError, QueryResult, TestResult, connect_timeout, timed_test
+from .base import (
+    ConnectorError,
+    PrivilegeReport,
+    QueryResult,
+    TestResult,
+    connect_timeout,
+    timed_test,
+)
 from .introspection import clickhouse as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
@@ -55,7 +63,7 @@ class ClickHouse(QueuePooledDialect):
         super().__init__(params, pool_max_size=pool_max_size)
         self._profile_read_only: bool | None = None
 
-    def _new_connection(self) -> _PooledClient:
+    def _new_connection(self, *, vet: bool = True) -> _PooledClient:
         p = self.params
         kwargs = {
             "host": p.host or "127.0.0.1",
@@ -69,7 +77,10 @@ class ClickHouse(QueuePooledDialect):
             "send_receive_timeout": connect_timeout(),
         }
         kwargs.update(dict(p.options))  # secure, verify, ca_certs, compression, ...
-        return _PooledClient(**kwargs)
+        client = _PooledClient(**kwargs)
+        if vet:  # the first time, this connects (a Client connects on its first query)
+            self.vet(client, partial(self._read_privileges, client))
+        return client
 
     def _pool_options(self) -> dict:
         return {"reset_on_return": None}  # a Client has no transactions to roll back
@@ -101,6 +112,55 @@ class ClickHouse(QueuePooledDialect):
         if result.ok and self._profile_read_only:
             result.message = f"{result.message[:-1]}; {READ_ONLY_PROFILE_NOTE}."
         return result
+
+    def privileges(self) -> PrivilegeReport:
+        client = self._new_connection(vet=False)
+        try:
+            return self._read_privileges(client)
+        finally:
+            client.disconnect()
+
+    def _read_privileges(self, client: Client) -> PrivilegeReport:
+        """The user's `readonly` setting, which comes from its profile. ClickHouse 18.16 has
+        no SQL access management (users live in users.xml), so nothing else can grant more;
+        on servers that have it, readonly=1 refuses CREATE USER and GRANT as well."""
+        try:
+            rows = client.execute("SELECT value FROM system.settings WHERE name = 'readonly'")
+        except (errors.Error, OSError, EOFError) as exc:
+            raise self._error(exc) from None
+        readonly = rows[0][0] if rows else "0"
+        if readonly == "0":
+            return PrivilegeReport(["ClickHouse profile allows writes (readonly=0)"])
+        if readonly == "2":
+            # readonly=2 lets a query change its own settings (limits included) and run
+            # table functions: file() reads the server's files, url() reaches the network.
+            return PrivilegeReport(
+                [
+                    "ClickHouse profile allows changing settings and table functions such as "
+                    "file() and url() (readonly=2)"
+                ]
+            )
+        return PrivilegeReport()
+
+    def read_only_account_sql(self) -> str:
+        database = self.params.database or "default"
+        return (
+            "<!-- in users.xml (the server reloads it by itself); "
+            "password_sha256_hex is: echo -n 'a new password' | sha256sum -->\n"
+            "<profiles><datachat_readonly>\n"
+            "  <readonly>1</readonly>\n"
+            "  <max_execution_time>30</max_execution_time>\n"
+            "  <max_result_rows>100000</max_result_rows>\n"
+            "  <result_overflow_mode>break</result_overflow_mode>\n"
+            "</datachat_readonly></profiles>\n"
+            "<users><datachat_ro>\n"
+            "  <password_sha256_hex>...</password_sha256_hex>\n"
+            "  <networks><ip>::/0</ip></networks>\n"
+            "  <profile>datachat_readonly</profile>\n"
+            "  <quota>default</quota>\n"
+            f"  <allow_databases><database>{database}</database></allow_databases>\n"
+            "</datachat_ro></users>"
+        )
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()

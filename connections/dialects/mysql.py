@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import time
+from functools import partial
 
 import MySQLdb
 import MySQLdb.cursors
 from MySQLdb.constants import FIELD_TYPE
 from sqlalchemy.dialects.mysql.mysqldb import MySQLDialect_mysqldb
 
-from .base import ConnectorError, QueryResult, TestResult, connect_timeout, fetch_capped, timed_test
+from .base import (
+    ConnectorError,
+    PrivilegeReport,
+    QueryResult,
+    TestResult,
+    connect_timeout,
+    fetch_capped,
+    timed_test,
+)
 from .introspection import mysql as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
@@ -33,6 +43,42 @@ _TYPE_NAMES = {
     if name.isupper() and isinstance(value, int)
 }
 
+# What a read-only account may hold; any other privilege is a problem (allow-list, so that
+# privileges newer servers add are refused until someone decides they are harmless).
+READ_PRIVILEGES = {"USAGE", "SELECT", "SHOW VIEW", "SHOW DATABASES"}
+ADMIN_PRIVILEGES = {
+    "FILE": "has the FILE privilege (reads and writes files on the server)",
+    "SUPER": "has the SUPER privilege",
+    "PROCESS": "has the PROCESS privilege (sees every session's queries)",
+    "RELOAD": "has the RELOAD privilege (FLUSH)",
+    "SHUTDOWN": "has the SHUTDOWN privilege",
+    "CREATE USER": "can manage accounts (CREATE USER)",
+    "PROXY": "can act as other accounts (PROXY)",
+}
+WRITE_PRIVILEGES = {
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "INDEX",
+    "CREATE VIEW",
+    "CREATE ROUTINE",
+    "ALTER ROUTINE",
+    "CREATE TEMPORARY TABLES",
+    "TRIGGER",
+    "EVENT",
+    "DELETE HISTORY",
+}
+# `GRANT <privileges> ON <level> TO <account> [IDENTIFIED ...] [WITH ...]`, one per line of
+# SHOW GRANTS; and `GRANT <role> TO <account>`.
+GRANT_LINE = re.compile(
+    r"GRANT (?P<privileges>.+?) ON (?:(?:FUNCTION|PROCEDURE|PACKAGE(?: BODY)?) )?(?P<level>\S+) TO ",
+    re.IGNORECASE,
+)
+ROLE_LINE = re.compile(r"GRANT (?P<role>`[^`]+`(?:@`[^`]*`)?) TO ", re.IGNORECASE)
+
 
 class MySQL(QueuePooledDialect):
     name = "mysql"
@@ -45,7 +91,7 @@ class MySQL(QueuePooledDialect):
 
     # -- connecting -------------------------------------------------------------------
 
-    def _new_connection(self) -> MySQLdb.Connection:
+    def _new_connection(self, *, vet: bool = True) -> MySQLdb.Connection:
         p = self.params
         kwargs = {
             "host": p.host or "127.0.0.1",
@@ -64,6 +110,8 @@ class MySQL(QueuePooledDialect):
             # mysqlclient always enables multi-statements; a stacked "...; SET SESSION
             # TRANSACTION READ WRITE" must be a syntax error, not a second statement.
             conn.set_server_option(MYSQL_OPTION_MULTI_STATEMENTS_OFF)
+            if vet:
+                self.vet(conn, partial(self._read_privileges, conn))
             return conn
         except MySQLdb.Error as exc:
             raise self._error(exc) from None
@@ -108,6 +156,45 @@ class MySQL(QueuePooledDialect):
             return f"{'MariaDB' if 'mariadb' in version.lower() else 'MySQL'} {version}"
 
         return timed_test(self, probe)
+
+    def privileges(self) -> PrivilegeReport:
+        conn = self._new_connection(vet=False)
+        try:
+            return self._read_privileges(conn)
+        except MySQLdb.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            conn.close()
+
+    def _read_privileges(self, conn) -> PrivilegeReport:
+        """SHOW GRANTS lists the account's grants and those of its active (default) role. A
+        role it could switch to lists only with SHOW GRANTS FOR, which it may be denied."""
+        cur = conn.cursor()
+        cur.execute("SHOW GRANTS")
+        lines = [row[0] for row in cur.fetchall()]
+        problems = []
+        shown = " ".join(lines)
+        for match in filter(None, (ROLE_LINE.match(line) for line in lines)):
+            role = match["role"]
+            if f"TO {role}" in shown:  # active: its grants are already listed
+                continue
+            try:
+                cur.execute(f"SHOW GRANTS FOR {role}")
+                lines += [row[0] for row in cur.fetchall()]
+            except MySQLdb.Error:
+                problems.append(
+                    f"may switch to role {role.replace('`', '')} (SET ROLE), "
+                    "whose privileges it cannot read"
+                )
+        cur.close()
+        return PrivilegeReport(_grant_problems(lines) + problems)
+
+    def read_only_account_sql(self) -> str:
+        database = (self.params.database or "<database>").replace("`", "``")
+        return (
+            "CREATE USER 'datachat_ro'@'%' IDENTIFIED BY '<a new password>';\n"
+            f"GRANT SELECT, SHOW VIEW ON `{database}`.* TO 'datachat_ro'@'%';"
+        )
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
@@ -197,3 +284,39 @@ class MySQL(QueuePooledDialect):
         if code in LOST_CONNECTION:
             return ConnectorError(f"Lost the connection to {self._where}: {text}", transient=True)
         return ConnectorError(text)
+
+
+def _grant_problems(lines: list[str]) -> list[str]:
+    """Plain words for every grant beyond reading. Never quotes a line: SHOW GRANTS prints
+    the account's password hash."""
+    problems: list[str] = []
+    for line in lines:
+        match = GRANT_LINE.match(line)
+        if not match:
+            continue
+        level = match["level"].replace("`", "")
+        # "SELECT (`a`, `b`), INSERT" -> SELECT, INSERT: column lists do not matter here.
+        privileges = [
+            " ".join(re.sub(r"\(.*?\)", "", p).split()).upper()
+            for p in re.split(r",(?![^()]*\))", match["privileges"])
+        ]
+        if "ALL" in privileges or "ALL PRIVILEGES" in privileges:
+            problems.append(f"has ALL PRIVILEGES on {level} (every write and admin privilege)")
+        if re.search(r"\bWITH\b.*\bGRANT OPTION\b", line, re.IGNORECASE):
+            problems.append(f"can grant its privileges to others (GRANT OPTION on {level})")
+        if "ALL" in privileges or "ALL PRIVILEGES" in privileges:
+            continue
+        if "SELECT" in privileges and (level == "*.*" or level.startswith("mysql.")):
+            problems.append(f"reads the mysql schema, password hashes included (SELECT on {level})")
+        problems += [ADMIN_PRIVILEGES[p] for p in privileges if p in ADMIN_PRIVILEGES]
+        writes = [p for p in privileges if p in WRITE_PRIVILEGES]
+        if writes:
+            problems.append(f"can write: {', '.join(writes)} on {level}")
+        others = [
+            p
+            for p in privileges
+            if p not in READ_PRIVILEGES | WRITE_PRIVILEGES | ADMIN_PRIVILEGES.keys()
+        ]
+        if others:
+            problems.append(f"has more than read rights: {', '.join(others)} on {level}")
+    return list(dict.fromkeys(problems))

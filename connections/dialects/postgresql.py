@@ -14,8 +14,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlglot import expressions as exp
 
 from .base import (
+    SESSION_ROLE_NAME,
     ConnectorError,
     Dialect,
+    PrivilegeReport,
     QueryResult,
     TestResult,
     connect_timeout,
@@ -30,6 +32,21 @@ logger = logging.getLogger(__name__)
 FETCH_BATCH = 2000  # rows per FETCH round trip
 # Statements a server-side cursor can DECLARE (the guard has already stripped comments).
 QUERY_START = re.compile(r"\s*(\(|select\b|with\b|values\b|table\b)", re.IGNORECASE)
+# Predefined roles whose members reach the server's files and programs, end other sessions, or
+# write everywhere (pg_write_all_data, PostgreSQL 14+); roles a server lacks are skipped.
+RISKY_ROLES = {
+    "pg_read_server_files": "reads any file on the server",
+    "pg_write_server_files": "writes files on the server",
+    "pg_execute_server_program": "runs programs on the server",
+    "pg_signal_backend": "cancels or ends other sessions",
+    "pg_write_all_data": "writes to every table",
+}
+WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+USER_SCHEMAS = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+)
+RELATIONS = "c.relkind IN ('r', 'p', 'v', 'm', 'f')"
 
 
 def _read_only(conn: psycopg.Connection) -> None:
@@ -96,16 +113,27 @@ class PostgreSQL(Dialect):
         }
         # sslmode, sslrootcert, ... go to libpq untouched.
         kwargs.update(dict(p.options))
+        role = kwargs.pop("session_role", None)
         # The session default is read-only too, so that even a transaction a statement
         # manages to open for itself (after a COMMIT) cannot write.
-        kwargs["options"] = " ".join(
-            filter(None, [kwargs.get("options"), "-c default_transaction_read_only=on"])
-        )
+        startup = [kwargs.get("options"), "-c default_transaction_read_only=on"]
+        if role:
+            if not isinstance(role, str) or not SESSION_ROLE_NAME.fullmatch(role):
+                raise ConnectorError(
+                    "session_role must be a plain role name (letters, digits, _ and $)."
+                )
+            # Set at session start, the role is the session's reset value: RESET ROLE and
+            # DISCARD ALL come back to it, not to the login account.
+            startup.append(f"-c role={role}")
+        kwargs["options"] = " ".join(filter(None, startup))
         return {k: v for k, v in kwargs.items() if v not in ("", None)}
 
-    def _connect(self) -> psycopg.Connection:
+    def _connect(self, *, vet: bool = True) -> psycopg.Connection:
         try:
-            return psycopg.connect(**self._connect_kwargs())
+            conn = psycopg.connect(**self._connect_kwargs())
+            if vet:
+                self.vet(conn, partial(self._read_privileges, conn))
+            return conn
         except psycopg.Error as exc:
             raise self._connect_error(exc) from None
 
@@ -142,6 +170,14 @@ class PostgreSQL(Dialect):
             return ConnectorError(f"Timed out connecting to {where}.", transient=True)
         if "pg_hba.conf" in low:
             return ConnectorError(f"The server on {where} does not accept this user/database/host.")
+        role = dict(p.options).get("session_role")
+        if role and (
+            "permission denied to set role" in low or f'role "{role}" does not exist'.lower() in low
+        ):
+            return ConnectorError(
+                f"The session role {role!r} does not exist or {p.username!r} may not use it "
+                f"(GRANT {role} TO {p.username})."
+            )
         # Keep the driver's own words (scrubbed) for anything we have no better phrase for.
         return ConnectorError(f"Could not connect to {where}: {self.scrub(text)}", transient=True)
 
@@ -185,6 +221,29 @@ class PostgreSQL(Dialect):
             return f"PostgreSQL {version}"
 
         return timed_test(self, probe)
+
+    def privileges(self) -> PrivilegeReport:
+        with self._connect(vet=False) as conn:
+            return self._read_privileges(conn)
+
+    def _read_privileges(self, conn: psycopg.Connection) -> PrivilegeReport:
+        """The privileges of current_user: with a session_role, the role's, not the login's."""
+        try:
+            return PrivilegeReport(_privilege_problems(conn))
+        finally:
+            conn.rollback()  # the pool configures connections only outside a transaction
+
+    def read_only_account_sql(self) -> str:
+        database = self.params.database or "<database>"
+        return (
+            "CREATE ROLE datachat_ro LOGIN PASSWORD '<a new password>';\n"
+            f'GRANT CONNECT ON DATABASE "{database}" TO datachat_ro;\n'
+            f'-- then, connected to "{database}", for each schema to read (public here):\n'
+            "GRANT USAGE ON SCHEMA public TO datachat_ro;\n"
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO datachat_ro;\n"
+            "-- as the role that creates tables, so new tables are readable too:\n"
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO datachat_ro;"
+        )
 
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
@@ -281,3 +340,69 @@ class PostgreSQL(Dialect):
                 f"Lost the connection to the server: {self.scrub(str(exc))}", transient=True
             )
         return ConnectorError(self.scrub(str(exc)).strip())
+
+
+def _privilege_problems(conn: psycopg.Connection) -> list[str]:
+    """Catalog reads only; a handful of queries whatever the size of the database."""
+    superuser, createrole, createdb, bypassrls, replication = conn.execute(
+        "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication "
+        "FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    if superuser:  # everything below is implied
+        return ["the account is a superuser (it reads and writes anything, server files too)"]
+    problems = []
+    for flag, words in (
+        (createrole, "can create and change roles (CREATEROLE): it can manage access"),
+        (createdb, "can create databases (CREATEDB)"),
+        (bypassrls, "bypasses row-level security (BYPASSRLS)"),
+        (replication, "has the REPLICATION attribute (it can copy every database)"),
+    ):
+        if flag:
+            problems.append(words)
+    names = ", ".join(f"'{name}'" for name in RISKY_ROLES)
+    for (role,) in conn.execute(
+        f"SELECT rolname FROM pg_roles WHERE rolname IN ({names}) "
+        "AND pg_has_role(current_user, oid, 'MEMBER') ORDER BY rolname"
+    ):
+        problems.append(f"member of {role} ({RISKY_ROLES[role]})")
+    count, examples = conn.execute(
+        "SELECT count(*), (array_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+        "ORDER BY n.nspname, c.relname))[1:3] "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE {RELATIONS} AND {USER_SCHEMAS} AND pg_has_role(current_user, c.relowner, 'MEMBER')"
+    ).fetchone()
+    if count:
+        # Ownership is every right on the table, grants or not: one bypass of the
+        # read-only session (a second connection through dblink, say) and it writes.
+        problems.append(
+            f"owns {_tables(count, examples)}: an owner may write to, alter and drop them; "
+            "only the read-only session stands in the way"
+        )
+    schemas = [
+        name
+        for (name,) in conn.execute(
+            f"SELECT n.nspname FROM pg_namespace n WHERE {USER_SCHEMAS} "
+            "AND has_schema_privilege(n.oid, 'CREATE') ORDER BY 1"
+        )
+    ]
+    if schemas:
+        problems.append(f"can create objects in schema {', '.join(schemas)}")
+    checks = ", ".join(
+        f"CASE WHEN has_table_privilege(c.oid, '{p}') THEN '{p}' END" for p in WRITE_PRIVILEGES
+    )
+    for privileges, count, examples in conn.execute(
+        "SELECT privileges, count(*), (array_agg(name ORDER BY name))[1:3] FROM ("
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, "
+        f"concat_ws(', ', {checks}) AS privileges "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE {RELATIONS} AND {USER_SCHEMAS} "
+        "AND NOT pg_has_role(current_user, c.relowner, 'MEMBER')"
+        ") granted WHERE privileges <> '' GROUP BY privileges ORDER BY privileges"
+    ):
+        problems.append(f"can write: {privileges} on {_tables(count, examples)}")
+    return problems
+
+
+def _tables(count: int, examples: list[str]) -> str:
+    more = ", ..." if count > len(examples) else ""
+    return f"{count} table{'s' if count != 1 else ''} ({', '.join(examples)}{more})"

@@ -8,7 +8,15 @@ import time
 import weakref
 from pathlib import Path
 
-from .base import ConnectorError, Dialect, QueryResult, TestResult, fetch_capped, timed_test
+from .base import (
+    ConnectorError,
+    Dialect,
+    PrivilegeReport,
+    QueryResult,
+    TestResult,
+    fetch_capped,
+    timed_test,
+)
 from .introspection import sqlite as introspection
 from .schema import SchemaDocument
 
@@ -90,6 +98,14 @@ class SQLite(Dialect):
             opened, self._opened = list(self._opened), weakref.WeakSet()
         for conn in opened:
             conn.close()
+
+    def privileges(self) -> PrivilegeReport:
+        """Nothing to report: SQLite has no accounts, and the file is always opened mode=ro
+        with query_only and an authorizer that refuses ATTACH (see _open)."""
+        return PrivilegeReport()
+
+    def read_only_account_sql(self) -> str:
+        return ""
 
     def test_connection(self) -> TestResult:
         def probe() -> str:
