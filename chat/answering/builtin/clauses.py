@@ -29,6 +29,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _relative_year,
         _direction,
         _sample,
+        _and_table,
     )
     n = len(r.ms) if stop is None else stop
     while i < n:
@@ -179,6 +180,7 @@ def _group(r: Reading, i: int) -> int | None:
     g = r.at(j)
     if g is None:
         return None
+    r.group_first = r.group_first or m.text in ("by", "per")
     if g.kind == "column":
         col = r.col(g)
         r.group_by.append(col)
@@ -251,6 +253,21 @@ def _having(r: Reading, i: int) -> int | None:
     number, end = found
     k = r.next(end)
     t = r.at(k)
+    if r.at(end) is not None and r.ms[end].text in (
+        "record",
+        "records",
+        "entries",
+        "times",
+        "rows",
+    ):
+        # "event names that have more than 2 records": groups of the column named.
+        plain = [o.column for o in r.outputs if not o.agg]
+        if not plain:
+            return None
+        r.take(i, end)
+        r.group_by += [c for c in plain if c not in r.group_by]
+        r.having.append(Having(Measure("count", None, r.subject.qualified_name), m.arg, number))
+        return end + 1
     if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
         r.used.discard(end - 1)
         return None
@@ -271,6 +288,14 @@ def _negated_related(r: Reading, i: int) -> int | None:
         return None
     if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
         raise Refusal(f"I could not tell how {t.tables[0].name} relates to {r.subject.name}.")
+    rest = [
+        x for x in r.ms[j + 1 :] if x.kind != "function" and not x.is_role("order", "dir", "by")
+    ]
+    if rest:  # "no friends who are students": about the subject or the other table?
+        words = " ".join(x.text for x in rest)
+        raise Refusal(
+            f"I could not tell whether '{words}' is about {r.subject.name} or {t.tables[0].name}."
+        )
     r.take(i, j)
     r.related.append(Related(t.tables[0].qualified_name, negated=True))
     return j + 1
@@ -322,6 +347,9 @@ def _comparison(r: Reading, i: int) -> int | None:
         return None
     if _is_date(r, col):
         return _date_comparison(r, i, op_at, op, col, negated)
+    column = r.lex.table(col.table).column(col.column)
+    if not r.lex.is_numeric(column):
+        raise Refusal(f"{col.column} is not a number, so it cannot be compared with one.")
     if op.is_role("between"):
         lo = _number(r, op_at + 1)
         if lo is None:
@@ -637,4 +665,20 @@ def _sample(r: Reading, i: int) -> int | None:
         return None
     r.take(i)
     r.limit = r.limit or 5
+    return i + 1
+
+
+def _and_table(r: Reading, i: int) -> int | None:
+    """ "the names of parties and their regions": the other table's label columns too."""
+    m = r.ms[i]
+    if m.kind != "table" or len(m.tables) != 1 or m.tables[0] is r.subject:
+        return None
+    before = _prev_index(r, i)
+    if before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
+        return None
+    if r.lex.graph.distance(r.subject.qualified_name, m.tables[0].qualified_name) != 1:
+        return None
+    table = m.tables[0]
+    r.outputs += [Measure("", r.ref(table, c.name)) for c in r.lex.words.label_columns(table)]
+    r.take(i)
     return i + 1

@@ -96,12 +96,6 @@ class Lexicon:
         for key in exact:
             if key:
                 self.columns.setdefault(key, []).append(ColumnRef(table, column))
-        if len(words) > 1:
-            # "budget" for budget_in_billions, "state" for born_state: weaker, used only
-            # when nothing named the words exactly.
-            for part in {words[:1], words[-1:]}:
-                if part[0] not in ("id", "name", "code", "number", "date", "type"):
-                    self.columns.setdefault(part, []).append(ColumnRef(table, column, False))
 
     def _add_values(self, table: Table, profile: dict) -> None:
         for position, column in enumerate(table.columns):

@@ -89,7 +89,8 @@ _add("neg", "", "not", "no", "never", "without", "don't", "doesn't", "didn't", "
      "hasn't", "isn't", "aren't", "weren't", "wasn't", "none", "neither", "nor", "dont",
      "doesnt", "didnt", "havent", "hasnt", "except", "excluding", "outside", "non")  # fmt: skip
 _add("or", "", "or", "either")
-_add("and", "", "and", "both", "as well as", "along with")
+_add("and", "", "and", "as well as", "along with")
+_add("both", "", "both")
 _add("but", "", "but", "but not")
 _add("null", "", "null", "empty", "missing", "unknown")
 _add("limit", "", "top", "first")

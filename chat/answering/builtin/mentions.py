@@ -88,6 +88,8 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
     role = PHRASES.get(lows)
     schema = None
     key = _schema_key(run)
+    if key is not None and "of" in lows and (run[-1].norm,) in lex.tables:
+        key = None  # "the names of parties": a column of the table named after "of"
     if key is not None:
         words, flipped = key
         if words in lex.tables:

@@ -43,6 +43,7 @@ class Reading:
     which: bool = False  # "which"/"who" questions name the rows: their label columns
     ranking_output: bool = False  # show the ranked measure too ("which genre has the most")
     named_outputs: bool = False  # the head named its columns
+    group_first: bool = False  # "by country", "per month": the group leads the columns
     order_pending: bool = False  # "ordered" seen, "by ..." to come
     today: object = None  # what "last year" counts from
     notes: list[str] = field(default_factory=list)
@@ -139,9 +140,9 @@ def _subject_from_columns(r: Reading) -> None:
     """No table named: the one table holding the columns the question names first."""
     for i, m in enumerate(r.ms):
         if m.kind == "column" and not _agg_word(r, i):
-            tables = {id(c.table): c.table for c in m.columns if c.exact} or {
-                id(c.table): c.table for c in m.columns
-            }
+            tables = {id(c.table): c.table for c in m.columns if _names_table(m, c.table)}
+            if not tables:
+                break  # "how many per country?": what is counted is not said
             if len(tables) == 1:
                 r.subject = next(iter(tables.values()))
                 return
@@ -149,10 +150,15 @@ def _subject_from_columns(r: Reading) -> None:
                 f"'{m.text}' is a column of {', '.join(sorted(t.name for t in tables.values())[:4])}; "
                 "please name the table."
             )
-        if m.kind == "value" and len({id(v.table) for v in m.values}) == 1:
-            r.subject = m.values[0].table
-            return
     raise Refusal("I could not tell which table the question is about.")
+
+
+def _names_table(m: Mention, table: Table) -> bool:
+    """The mention says its table's words too: "order total", "customer segment"."""
+    from .index import name_words
+
+    said = set(m.text.split()) | {w.rstrip("s") for w in m.text.split()}
+    return set(name_words(table.name)) <= said
 
 
 def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
@@ -196,9 +202,19 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             if stop_at_clause and not pending and _column_is_condition(r, i):
                 break
             col = r.col(m)
+            if col.table != r.subject.qualified_name and not _names_table(
+                m, r.lex.table(col.table)
+            ):
+                raise Refusal(f"{r.subject.name} has no column '{m.text}'.")
             r.named_outputs = True
             aggs = [a for a in pending if a != "count"] or ([""] if "count" not in pending else [])
             if "count" in pending and not [a for a in pending if a != "count"]:
+                column = r.lex.table(col.table).column(col.column)
+                if r.lex.is_numeric(column) and not r.lex.words.is_key(
+                    r.lex.table(col.table), column
+                ):
+                    # "the total number of games played": a count kept in a column.
+                    raise Refusal(f"'{m.text}' holds numbers; ask for their total or average.")
                 r.outputs.append(Measure("count", col, distinct=True))
                 r.count = False
             else:
@@ -206,8 +222,14 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                     r.outputs.append(Measure(agg, col, distinct=distinct and agg in ("count", "")))
                 if distinct and aggs == [""]:
                     r.distinct = True
+            last = [a for a in aggs if a]
             pending, distinct = [], False
             r.take(i)
+            k = r.next(i + 1)
+            if last and r.at(k) and r.ms[k].is_role("and"):
+                after = r.at(r.next(k + 1))
+                if after is not None and after.kind == "column" and not _agg_word(r, r.next(k + 1)):
+                    pending = list(last)  # "the maximum price and score": both maxima
         elif m.kind in ("value", "adj") or m.is_role("neg", "sup"):
             break  # a condition inside the head ("Metal tracks", "the youngest") is a clause
         else:
@@ -273,8 +295,12 @@ def _finish(r: Reading) -> Interpretation:
         outputs.append(Measure("count", None, subject))
     if r.group_by:
         named = {o.column for o in outputs if not o.agg}
-        outputs = [Measure("", c) for c in r.group_by if c not in named] + outputs
-        if not any(o.agg for o in outputs):
+        extra = [Measure("", c) for c in r.group_by if c not in named]
+        # "maximum price of wines in each year": the year after what was asked; "how many
+        # customers per country": the country first, then the count.
+        outputs = outputs + extra if r.named_outputs and not r.group_first else extra + outputs
+        ranked = any(o.measure.agg for o in r.order)
+        if not any(o.agg for o in outputs) and not ranked:
             outputs.append(Measure("count", None, subject))
     if not outputs:
         if r.which or r.group_rows or r.ranking_output:
@@ -285,6 +311,8 @@ def _finish(r: Reading) -> Interpretation:
     show_rank = r.ranking_output and (r.which or not r.named_outputs)
     if show_rank and r.order and r.order[0].measure.agg and r.order[0].measure not in outputs:
         outputs.append(r.order[0].measure)
+    if r.distinct and r.order:  # SELECT DISTINCT must show what it is ordered by
+        outputs += [o.measure for o in r.order if o.measure not in outputs and not o.measure.agg]
     aggregated = any(o.agg for o in outputs)
     plain = [o for o in outputs if not o.agg]
     if aggregated and plain and not r.group_by and not r.group_rows:
