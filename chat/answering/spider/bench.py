@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from connections.dialects import SQLGLOT_DIALECTS, ConnectionParams
+from connections.dialects import SQLGLOT_DIALECTS, ConnectionParams, retire_engine
 from connections.models import Connection
 
 from . import dataset, load
@@ -37,7 +37,9 @@ REPORT_VERSION = 1
 class Options:
     root: Path = field(default_factory=dataset.default_root)
     kind: str = "sqlite"  # sqlite | mysql | postgresql
-    server: ConnectionParams | None = None  # for mysql / postgresql: where to load
+    server: ConnectionParams | None = None  # for mysql / postgresql: where to load (admin)
+    server_prefix: str = load.SERVER_DATABASE_PREFIX  # database name = prefix + spider name
+    account: str = load.ACCOUNT  # the read-only account the registered connections use
     cache_dir: Path | None = None  # SQLite files (default ~/.cache/datachat/spider)
     rebuild: bool = False  # reload databases even when up to date
     reextract: bool = False  # extract again even when a snapshot exists
@@ -105,8 +107,6 @@ def prepare(connection: Connection, *, reextract: bool) -> str | None:
 def run(options: Options, *, progress: Callable[[str, dict], None] | None = None) -> dict:
     """The whole benchmark; returns the report (see summarise). `progress(name, totals)` is
     called after each database (totals None when it was skipped)."""
-    from ..evaluation import evaluate
-
     started = time.monotonic()
     chosen = options.questions or dataset.select_questions(
         options.root,
@@ -116,77 +116,106 @@ def run(options: Options, *, progress: Callable[[str, dict], None] | None = None
         sample=options.sample,
         seed=options.seed,
     )
-    all_names = dataset.database_names(options.root)
-    results: list[dict] = []
-    skipped: dict[str, str] = {}
-    warnings: dict[str, list[str]] = {}
-    timings = {"load_s": 0.0, "extract_s": 0.0, "ask_s": 0.0}
-    engine = "none"
-    names: dict[str, frozenset[str]] = {}
-    for name, questions in chosen.items():
-        split = dataset.split_of(name, all_names)
-        phase = time.monotonic()
-        try:
-            loaded = load.load(
-                options.root,
-                name,
-                kind=options.kind,
-                cache_dir=options.cache_dir,
-                server=options.server,
-                rebuild=options.rebuild,
-            )
-        except Exception as exc:  # noqa: BLE001  (DDL, data or server: report, go on)
-            skipped[name] = f"load failed: {exc.__class__.__name__}: {str(exc)[:200]}"
-            _progress(progress, name, None)
-            continue
-        finally:
-            timings["load_s"] += time.monotonic() - phase
-        if loaded.warnings:
-            warnings[name] = loaded.warnings
-        phase = time.monotonic()
-        connection = register(name, options.kind, loaded.params)
-        error = prepare(connection, reextract=options.reextract or loaded.built)
-        timings["extract_s"] += time.monotonic() - phase
-        if error:
-            skipped[name] = error
-            _progress(progress, name, None)
-            continue
-        phase = time.monotonic()
-        items, rows = [], []
-        for q in questions:
-            base = {"database": name, "split": split, "number": q.number}
-            try:
-                gold = gold_sql(q.sql, name, options.kind)
-            except sqlglot.errors.SqlglotError as exc:
-                error = f"gold does not transpile: {exc}"[:300]
-                results.append({**base, "question": q.question, "status": "gold_error",
-                                "ms": 0.0, "error": error})  # fmt: skip
-                continue
-            items.append({"question": q.question, "sql": q.sql, f"sql_{options.kind}": gold})
-            rows.append(base)
-        report = evaluate(connection, items, gold_first=True)
-        timings["ask_s"] += time.monotonic() - phase
-        engine = report["engine"] if report["engine"] != "none" else engine
-        names[name] = schema_names(options.root, name)
-        for base, row in zip(rows, report["results"], strict=True):
-            row.pop("must_refuse", None)
-            results.append({**base, **row})
-        _progress(progress, name, totals([r for r in results if r["database"] == name]))
-    group_refusals(results, names)
+    state = _Run(options, dataset.database_names(options.root))
+    try:
+        for name, questions in chosen.items():
+            ok = state.database(name, questions)
+            if progress is not None:
+                progress(name, totals(state.rows_of(name)) if ok else None)
+    finally:
+        if state.loader is not None:
+            state.loader.close()
+    group_refusals(state.results, state.names)
     return summarise(
-        results,
+        state.results,
         options=options,
-        engine=engine,
-        skipped=skipped,
-        warnings=warnings,
-        timings={k: round(v, 1) for k, v in timings.items()},
+        engine=state.engine,
+        skipped=state.skipped,
+        warnings=state.warnings,
+        timings={k: round(v, 1) for k, v in state.timings.items()},
         duration_s=round(time.monotonic() - started, 1),
     )
 
 
-def _progress(progress, name, summary) -> None:
-    if progress is not None:
-        progress(name, summary)
+class _Run:
+    """What one run collects, database after database."""
+
+    def __init__(self, options: Options, all_names: list[str]):
+        self.options = options
+        self.all_names = all_names
+        self.results: list[dict] = []
+        self.skipped: dict[str, str] = {}
+        self.warnings: dict[str, list[str]] = {}
+        self.names: dict[str, frozenset[str]] = {}  # schema names, to group refusals
+        self.timings = {"load_s": 0.0, "extract_s": 0.0, "ask_s": 0.0}
+        self.engine = "none"
+        self.loader: load.ServerLoader | None = None
+
+    def rows_of(self, name: str) -> list[dict]:
+        return [r for r in self.results if r["database"] == name]
+
+    def load(self, name: str) -> load.Loaded:
+        o = self.options
+        if o.kind == "sqlite":
+            return load.load_sqlite(o.root, name, cache_dir=o.cache_dir, rebuild=o.rebuild)
+        if self.loader is None:
+            if o.server is None:
+                raise ValueError(f"loading into {o.kind} needs a server URL")
+            self.loader = load.server_loader(o.server, prefix=o.server_prefix, account=o.account)
+        return self.loader.load(o.root, name, rebuild=o.rebuild)
+
+    def database(self, name: str, questions: list[dataset.SpiderQuestion]) -> bool:
+        phase = time.monotonic()
+        try:
+            loaded = self.load(name)
+        except Exception as exc:  # noqa: BLE001  (DDL, data or server: report, go on)
+            self.skipped[name] = f"load failed: {exc.__class__.__name__}: {str(exc)[:200]}"
+            return False
+        finally:
+            self.timings["load_s"] += time.monotonic() - phase
+        if loaded.warnings:
+            self.warnings[name] = loaded.warnings
+        connection = register(name, self.options.kind, loaded.params)
+        try:
+            return self.ask(name, connection, questions, loaded.built)
+        finally:
+            # One database at a time: its pool must not hold server connections while the
+            # next hundred databases open theirs.
+            retire_engine(str(connection.id))
+
+    def ask(self, name, connection, questions, built: bool) -> bool:
+        from ..evaluation import evaluate
+
+        kind = self.options.kind
+        phase = time.monotonic()
+        error = prepare(connection, reextract=self.options.reextract or built)
+        self.timings["extract_s"] += time.monotonic() - phase
+        if error:
+            self.skipped[name] = error
+            return False
+        phase = time.monotonic()
+        split = dataset.split_of(name, self.all_names)
+        items, rows = [], []
+        for q in questions:
+            base = {"database": name, "split": split, "number": q.number}
+            try:
+                gold = gold_sql(q.sql, name, kind)
+            except sqlglot.errors.SqlglotError as exc:
+                error = f"gold does not transpile: {exc}"[:300]
+                self.results.append({**base, "question": q.question, "status": "gold_error",
+                                     "ms": 0.0, "error": error})  # fmt: skip
+                continue
+            items.append({"question": q.question, "sql": q.sql, f"sql_{kind}": gold})
+            rows.append(base)
+        report = evaluate(connection, items, gold_first=True)
+        self.timings["ask_s"] += time.monotonic() - phase
+        if report["engine"] != "none":
+            self.engine = report["engine"]
+        self.names[name] = schema_names(self.options.root, name)
+        for base, row in zip(rows, report["results"], strict=True):
+            row.pop("must_refuse", None)
+            self.results.append({**base, **row})
+        return True
 
 
 # --- report -------------------------------------------------------------------------------

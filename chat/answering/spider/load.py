@@ -9,6 +9,7 @@ older loader; a server database when its tables or row counts differ from the CS
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,12 @@ from sqlglot import exp
 
 from connections.dialects import ConnectionParams
 
-from .dataset import TableSpec, lowercase_identifiers, read_rows, read_schema
+from .dataset import lowercase_identifiers, read_rows, read_schema
 
 LOADER_VERSION = 1  # bump when the loaded content changes: cached files are then rebuilt
 SERVER_DATABASE_PREFIX = "spider_"
+MARKER = f"datachat spider loader {LOADER_VERSION}"  # the comment of a fully loaded database
+ACCOUNT = "datachat_spider_ro"  # the read-only account registered connections use on servers
 
 
 def default_cache_dir() -> Path:
@@ -35,27 +38,19 @@ class Loaded:
     warnings: list[str]
 
 
-def load(
-    root: Path,
-    name: str,
-    *,
-    kind: str = "sqlite",
-    cache_dir: Path | None = None,
-    server: ConnectionParams | None = None,
-    rebuild: bool = False,
-) -> Loaded:
-    """Make spider database `name` exist on the target; raises on DDL or data it cannot load
+def load_sqlite(root: Path, name: str, *, cache_dir: Path | None = None, rebuild=False) -> Loaded:
+    """Make the SQLite file of spider database `name`; raises on DDL or data it cannot load
     (the caller reports it and goes on with the other databases)."""
-    if kind == "sqlite":
-        return _load_sqlite(root, name, cache_dir or default_cache_dir(), rebuild)
-    tables = read_schema(root, name)
-    if server is None:
-        raise ValueError(f"loading into {kind} needs a server URL")
-    loader = {"mysql": _MySQL, "postgresql": _PostgreSQL}[kind](server)
-    try:
-        return loader.load(root, name, tables, rebuild)
-    finally:
-        loader.close()
+    return _load_sqlite(root, name, cache_dir or default_cache_dir(), rebuild)
+
+
+def server_loader(
+    server: ConnectionParams, *, prefix: str = SERVER_DATABASE_PREFIX, account: str = ACCOUNT
+) -> ServerLoader:
+    """A loader into MariaDB/MySQL or PostgreSQL as the (admin) account of `server`; the
+    loaded databases are read through a read-only account of its own (`account`), as the
+    product asks of every registered database. Close it when done."""
+    return {"mysql": _MySQL, "postgresql": _PostgreSQL}[server.kind](server, prefix, account)
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -116,13 +111,20 @@ def _quote(name: str) -> str:
 # --- servers ------------------------------------------------------------------------------
 
 
-class _Server:
-    """One connection to the server; a database per spider database, names in lower case."""
+class ServerLoader:
+    """One admin connection to the server; a database per spider database, names in lower
+    case; a read-only account (new password per loader) with SELECT on each loaded one."""
 
     dialect: str
 
-    def __init__(self, server: ConnectionParams):
+    def __init__(self, server: ConnectionParams, prefix: str, account: str):
         self.server = server
+        self.prefix = prefix
+        self.account = account
+        self.password = ""  # set by create_account, once per loader
+
+    def database(self, name: str) -> str:
+        return self.prefix + name.lower()
 
     def params(self, database: str) -> ConnectionParams:
         return ConnectionParams(
@@ -130,28 +132,38 @@ class _Server:
             host=self.server.host,
             port=self.server.port,
             database=database,
-            username=self.server.username,
-            password=self.server.password,
+            username=self.account,
+            password=self.password,
             options=self.server.options,
         )
 
-    def load(self, root: Path, name: str, tables: list[TableSpec], rebuild: bool) -> Loaded:
-        database = SERVER_DATABASE_PREFIX + name.lower()
+    def load(self, root: Path, name: str, *, rebuild: bool = False) -> Loaded:
+        """Make spider database `name` exist on the server (raises on what it cannot load)."""
+        tables = read_schema(root, name)
+        if not self.password:
+            self.password = secrets.token_urlsafe(18)
+            self.create_account()
+        database = self.database(name)
         data = {t.name.lower(): read_rows(root, name, t) for t in tables}
         expected = {table: len(rows) for table, (_, rows) in data.items()}
-        if not rebuild and self.row_counts(database) == expected:
+        if (
+            not rebuild
+            and self.marker(database) == MARKER
+            and self.row_counts(database) == expected
+        ):
+            self.grant(database)
             return Loaded(self.params(database), False, 0, [])
         self.recreate(database)
-        creates = [lowercase_identifiers(t.create.copy()) for t in tables]
         foreign_keys = []
-        for create in creates:
+        for table in tables:
+            create = self.adapt(lowercase_identifiers(table.create.copy()))
+            _fit_types(create, *data[table.name.lower()])
             # Keys go on after the data: some reference columns with no unique index, which
             # the servers refuse; those are skipped with a warning instead of losing the db.
             for fk in list(create.find_all(exp.ForeignKey)):
                 foreign_keys.append((create.this.this.name, fk.sql(dialect=self.dialect)))
                 fk.pop()
             self.execute(create.sql(dialect=self.dialect))
-        for table in tables:
             for index in table.indexes:
                 self.execute(lowercase_identifiers(index.copy()).sql(dialect=self.dialect))
         for table, (names, rows) in data.items():
@@ -162,17 +174,50 @@ class _Server:
             try:
                 self.execute(f"ALTER TABLE {self.quote(table)} ADD {clause}")
             except Exception as exc:  # noqa: BLE001  (driver errors differ per server)
-                self.rollback()
                 warnings.append(f"{table}: foreign key not added ({str(exc)[:120]})")
         self.commit()
+        self.grant(database)
+        self.set_marker(database)  # last: a load cut short is redone next time
         return Loaded(self.params(database), True, sum(expected.values()), warnings)
 
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
 
-class _MySQL(_Server):
+    def adapt(self, create: exp.Create) -> exp.Create:
+        return create
+
+
+def _fit_types(create: exp.Create, names: list[str], rows: list[tuple]) -> None:
+    """Declared types widened to hold the data as SQLite holds it (it never checked): an
+    INTEGER column with fractions becomes DOUBLE, a numeric one with words TEXT, a VARCHAR(n)
+    at least its longest value. The servers would otherwise refuse or cut those values."""
+    values = {
+        name.lower(): [r[i] for r in rows if r[i] is not None] for i, name in enumerate(names)
+    }
+    for column in create.this.expressions:
+        datatype = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
+        seen = values.get(column.name.lower())
+        if datatype is None or not seen:
+            continue
+        if not datatype.is_type(*exp.DataType.TEXT_TYPES):
+            if any(isinstance(v, str) for v in seen):
+                column.set("kind", exp.DataType.build("TEXT"))
+            elif datatype.is_type(*exp.DataType.INTEGER_TYPES) and any(
+                isinstance(v, float) for v in seen
+            ):
+                column.set("kind", exp.DataType.build("DOUBLE"))
+            continue
+        size = datatype.expressions[0] if datatype.expressions else None
+        longest = max((len(v) for v in seen if isinstance(v, str)), default=0)
+        if isinstance(size, exp.DataTypeParam) and size.this.is_int and longest > int(size.name):
+            size.set("this", exp.Literal.number(longest))
+
+
+class _MySQL(ServerLoader):
     dialect = "mysql"
 
-    def __init__(self, server: ConnectionParams):
-        super().__init__(server)
+    def __init__(self, server: ConnectionParams, prefix: str, account: str):
+        super().__init__(server, prefix, account)
         import MySQLdb
 
         self.conn = MySQLdb.connect(
@@ -182,29 +227,58 @@ class _MySQL(_Server):
             passwd=server.password or "",
             charset="utf8mb4",
             connect_timeout=10,
+            autocommit=True,
         )
+        # The account is made for the host the server sees us from, so that our engines,
+        # connecting from here, are that account and not an anonymous or wildcard one.
+        self.host = self.fetch("SELECT SUBSTRING_INDEX(USER(), '@', -1)")[0][0]
 
     def quote(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
+    @property
+    def user(self) -> str:
+        return f"{self.conn.literal(self.account).decode()}@{self.conn.literal(self.host).decode()}"
+
     def execute(self, sql: str, args=None) -> None:
         self.conn.cursor().execute(sql, args)
 
-    def row_counts(self, database: str) -> dict[str, int] | None:
+    def fetch(self, sql: str, args=None) -> list[tuple]:
         cur = self.conn.cursor()
-        cur.execute(
+        cur.execute(sql, args)
+        return list(cur.fetchall())
+
+    def create_account(self) -> None:
+        self.execute(f"CREATE USER IF NOT EXISTS {self.user} IDENTIFIED BY %s", (self.password,))
+        self.execute(f"ALTER USER {self.user} IDENTIFIED BY %s", (self.password,))
+
+    def grant(self, database: str) -> None:
+        self.execute(f"GRANT SELECT, SHOW VIEW ON {self.quote(database)}.* TO {self.user}")
+
+    def marker(self, database: str) -> str | None:
+        found = self.fetch(
+            "SELECT schema_comment FROM information_schema.schemata WHERE schema_name = %s",
+            (database,),
+        )
+        return found[0][0] if found else None
+
+    def set_marker(self, database: str) -> None:
+        self.execute(f"ALTER DATABASE {self.quote(database)} COMMENT = %s", (MARKER,))
+
+    def row_counts(self, database: str) -> dict[str, int] | None:
+        tables = self.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
             (database,),
         )
-        tables = [r[0] for r in cur.fetchall()]
-        counts = {}
-        for table in tables:
-            cur.execute(f"SELECT COUNT(*) FROM {self.quote(database)}.{self.quote(table)}")
-            counts[table] = cur.fetchone()[0]
+        qualified = f"{self.quote(database)}.{{}}"
+        counts = {
+            table: self.fetch(f"SELECT COUNT(*) FROM {qualified.format(self.quote(table))}")[0][0]
+            for (table,) in tables
+        }
         return counts or None
 
     def recreate(self, database: str) -> None:
-        self.execute(f"DROP DATABASE IF EXISTS {self.quote(database)}")
+        self.drop(database)
         self.execute(
             f"CREATE DATABASE {self.quote(database)} CHARACTER SET utf8mb4 "
             "COLLATE utf8mb4_unicode_ci"
@@ -215,27 +289,32 @@ class _MySQL(_Server):
     def insert(self, table: str, names: list[str], rows: list[tuple]) -> None:
         columns = ", ".join(self.quote(n) for n in names)
         marks = ", ".join(["%s"] * len(names))
+        columns = columns.replace("%", "%%")  # `%_Change_2007`: the driver formats with %
         sql = f"INSERT INTO {self.quote(table)} ({columns}) VALUES ({marks})"
         self.conn.cursor().executemany(sql, rows)
 
     def commit(self) -> None:
         self.conn.commit()
 
-    def rollback(self) -> None:
-        self.conn.rollback()
+    def drop(self, database: str) -> None:
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote(database)}")
+
+    def drop_account(self) -> None:
+        self.execute(f"DROP USER IF EXISTS {self.user}")
 
     def close(self) -> None:
         self.conn.close()
 
 
-class _PostgreSQL(_Server):
+class _PostgreSQL(ServerLoader):
     dialect = "postgres"
 
-    def __init__(self, server: ConnectionParams):
-        super().__init__(server)
+    def __init__(self, server: ConnectionParams, prefix: str, account: str):
+        super().__init__(server, prefix, account)
         import psycopg
+        from psycopg import sql
 
-        self.psycopg = psycopg
+        self.psycopg, self.sql = psycopg, sql
         self.kwargs = dict(
             host=server.host or "127.0.0.1",
             port=server.port or 5432,
@@ -246,8 +325,11 @@ class _PostgreSQL(_Server):
         self.admin = psycopg.connect(dbname="postgres", autocommit=True, **self.kwargs)
         self.conn = None
 
-    def quote(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
+    def adapt(self, create: exp.Create) -> exp.Create:
+        for datatype in create.find_all(exp.DataType):  # INT(11): a display width, not in PG
+            if datatype.is_type(*exp.DataType.INTEGER_TYPES):
+                datatype.set("expressions", [])
+        return create
 
     def _use(self, database: str) -> bool:
         exists = self.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
@@ -258,14 +340,51 @@ class _PostgreSQL(_Server):
         self.conn = self.psycopg.connect(dbname=database, **self.kwargs)
         return True
 
-    def execute(self, sql: str, args=None) -> None:
-        self.conn.execute("SAVEPOINT step")
+    def execute(self, sql, args=None) -> None:
+        self.conn.execute("SAVEPOINT step")  # a failed statement must not void the others
         try:
             self.conn.execute(sql, args)
         except Exception:
             self.conn.execute("ROLLBACK TO SAVEPOINT step")
             raise
         self.conn.execute("RELEASE SAVEPOINT step")
+
+    def create_account(self) -> None:
+        exists = self.admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (self.account,))
+        verb = "ALTER" if exists.fetchone() else "CREATE"
+        self.admin.execute(
+            self.sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
+                self.sql.SQL(verb), self.sql.Identifier(self.account), self.password
+            )
+        )
+
+    def grant(self, database: str) -> None:
+        account = self.sql.Identifier(self.account)
+        self.admin.execute(
+            self.sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                self.sql.Identifier(database), account
+            )
+        )
+        self._use(database)
+        self.conn.execute(self.sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(account))
+        self.conn.execute(
+            self.sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(account)
+        )
+        self.conn.commit()
+
+    def marker(self, database: str) -> str | None:
+        found = self.admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (database,),
+        ).fetchone()
+        return found[0] if found else None
+
+    def set_marker(self, database: str) -> None:
+        self.admin.execute(
+            self.sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                self.sql.Identifier(database), MARKER
+            )
+        )
 
     def row_counts(self, database: str) -> dict[str, int] | None:
         if not self._use(database):
@@ -284,10 +403,7 @@ class _PostgreSQL(_Server):
         return counts or None
 
     def recreate(self, database: str) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        self.admin.execute(f"DROP DATABASE IF EXISTS {self.quote(database)} WITH (FORCE)")
+        self.drop(database)
         self.admin.execute(f"CREATE DATABASE {self.quote(database)}")
         self._use(database)
 
@@ -301,8 +417,16 @@ class _PostgreSQL(_Server):
     def commit(self) -> None:
         self.conn.commit()
 
-    def rollback(self) -> None:
-        pass  # execute() rolled back to its savepoint
+    def drop(self, database: str) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        self.admin.execute(f"DROP DATABASE IF EXISTS {self.quote(database)} WITH (FORCE)")
+
+    def drop_account(self) -> None:
+        self.admin.execute(
+            self.sql.SQL("DROP ROLE IF EXISTS {}").format(self.sql.Identifier(self.account))
+        )
 
     def close(self) -> None:
         if self.conn is not None:
