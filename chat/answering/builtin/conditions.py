@@ -1,0 +1,235 @@
+"""Conditions in the tail of a question: comparisons ("older than 30", "above the average"),
+text matching ("contains 'x'"), named values ("in Germany", "not Rock or Jazz") and equalities
+("whose id is 5")."""
+
+from __future__ import annotations
+
+from .clauses import _adjective_column, _num, _number, _prev_index
+from .dates import _date_comparison, _implied_column, _implied_number, _is_date, _to_follows
+from .interpretation import Col, Filter, Measure, Subquery
+from .mentions import Mention
+from .reader import Reading, Refusal
+
+
+def _comparison(r: Reading, i: int) -> int | None:
+    """ "age above 30", "older than 30", "whose rank is between 10 and 15", "price above the
+    average"; the column is the one named right before, or the adjective's."""
+    m = r.ms[i]
+    if m.kind == "column":
+        op_at = r.next(i + 1)
+    elif m.kind == "adj" and m.role == "cmp":
+        op_at = i
+    elif m.kind == "adj" and m.role == "is":  # "priced above 700", "costs 23"
+        op_at = r.next(i + 1)
+        nxt = r.at(op_at)
+        if nxt is not None and nxt.kind == "number":
+            col = _adjective_column(r, m)
+            r.take(i, op_at)
+            r.filters.append(Filter(col, "=", (_num(nxt.number),)))
+            return op_at + 1
+    elif m.is_role("cmp", "between") and _implied_number(r, i):
+        op_at = i
+    else:
+        return None
+    op = r.at(op_at)
+    negated = False
+    if op is not None and op.is_role("neg") and op.text == "not":
+        negated = True
+        op_at = r.next(op_at + 1)
+        op = r.at(op_at)
+    if op is None:
+        return None
+    if m.kind == "adj" and m.role == "cmp":
+        col = _adjective_column(r, m)
+        sign = ">" if m.adjective[1] == "desc" else "<"
+    elif m.kind == "adj" and op.is_role("cmp", "between"):
+        col = _adjective_column(r, m)
+        sign = op.arg
+    elif m.kind == "column" and op.kind == "number" and _to_follows(r, op_at):
+        col = r.col(m)  # "with total 100 to 200"
+        op_at -= 1
+        op = Mention("role", op_at, op_at, "between", role="between")
+        sign = "between"
+    elif op.is_role("cmp", "between"):
+        col = r.col(m) if m.kind == "column" else _implied_column(r, op_at)
+        sign = op.arg
+    else:
+        return None
+    if _is_date(r, col):
+        return _date_comparison(r, i, op_at, op, col, negated)
+    column = r.lex.table(col.table).column(col.column)
+    if not r.lex.is_numeric(column):
+        raise Refusal(f"{col.column} is not a number, so it cannot be compared with one.")
+    if op.is_role("between"):
+        lo = _number(r, op_at + 1)
+        if lo is None:
+            return None
+        k = r.next(lo[1])
+        if not (r.at(k) and (r.ms[k].is_role("and") or r.ms[k].text in ("to", "or"))):
+            raise Refusal("Please give a range as 'between 10 and 20'.")
+        hi = _number(r, k + 1)
+        if hi is None:
+            raise Refusal("Please give a range as 'between 10 and 20'.")
+        r.take(*(x for x in (i, op_at, k) if x >= 0))
+        low, high = sorted((lo[0], hi[0]))
+        r.filters.append(Filter(col, "between", (_num(low), _num(high))))
+        return hi[1]
+    end = op_at + 1
+    found = _number(r, end)
+    if found is not None:
+        value, end = found
+        values = (_num(value),)
+    else:
+        k = r.next(end)
+        nxt = r.at(k)
+        if nxt is not None and nxt.is_role("agg") and nxt.arg == "avg":
+            r.take(k)
+            end = k + 1
+            values = (Subquery(Measure("avg", col)),)
+        else:
+            return None
+    if negated:
+        sign = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "!="}.get(sign, sign)
+    r.take(i, op_at)
+    r.filters.append(Filter(col, sign, values))
+    return end
+
+
+def _like(r: Reading, i: int) -> int | None:
+    m = r.ms[i]
+    col_at = None
+    if m.kind == "column" and r.at(r.next(i + 1)) and r.ms[r.next(i + 1)].is_role("like"):
+        col_at, i = i, r.next(i + 1)
+        m = r.ms[i]
+    if not m.is_role("like"):
+        return None
+    j = r.next(i + 1)
+    v = r.at(j)
+    if v is None or v.kind not in ("literal", "unknown", "value"):
+        return None
+    if col_at is not None:
+        col = r.col(r.ms[col_at])
+    else:
+        names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
+        if len(names) != 1:
+            raise Refusal(f"I could not tell which column of {r.subject.name} to search.")
+        col = r.ref(r.subject, names[0].name)
+    text = v.text if v.kind != "value" else v.text
+    pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[m.arg]
+    r.take(*(x for x in (col_at, i, j) if x is not None))
+    r.filters.append(Filter(col, "like", (pattern,)))
+    return j + 1
+
+
+def _values(r: Reading, i: int) -> int | None:
+    """ "in Germany", "Metal tracks", "not in France or Spain", "the Rock genre"."""
+    m = r.ms[i]
+    negated = False
+    start = i
+    if m.is_role("neg") or (m.is_role("cmp") and m.arg == "!="):
+        j = r.next(i + 1)
+        if r.at(j) is None or r.ms[j].kind not in ("value",):
+            return None
+        negated, i, m = True, j, r.ms[j]
+    if m.kind not in ("value", "literal") or (m.kind == "literal" and not m.values):
+        return None
+    group = [i]
+    k = r.next(i + 1)
+    while r.at(k) is not None:
+        joined = r.ms[k].is_role("or", "and")
+        nxt = r.next(k + 1) if joined else k
+        if r.at(nxt) is None or r.ms[nxt].kind != "value" or not _shared(r.ms[group[0]], r.ms[nxt]):
+            break
+        if r.ms[k].is_role("and") and not negated:
+            break  # "X and Y" on one column: both, which one row cannot be (set operations)
+        group += [nxt]
+        if joined:
+            r.take(k)
+        k = r.next(nxt + 1)
+    options = _shared(*(r.ms[g] for g in group))
+    # A column or table named right before or after narrows the value: "genre Rock".
+    around = [x for x in (_prev_index(r, start), r.next(group[-1] + 1)) if r.at(x) is not None]
+    for x in around:
+        near = r.ms[x]
+        if x in r.used:
+            continue
+        if near.kind == "column":
+            narrowed = {(c.table.qualified_name, c.column.name) for c in near.columns} & options
+            if narrowed:
+                options, _ = narrowed, r.take(x)
+        elif near.kind == "table" and len(near.tables) == 1:
+            narrowed = {o for o in options if o[0] == near.tables[0].qualified_name}
+            if narrowed and near.tables[0] is not r.subject:
+                options, _ = narrowed, r.take(x)
+    col = _pick(r, options, r.ms[i].text)
+    before = _prev_index(r, start)
+    if before >= 0 and r.ms[before].is_role("by") and before not in r.used:
+        r.take(before)  # "payments by paypal"
+    stored = []
+    for g in group:
+        stored += [
+            v.value
+            for v in r.ms[g].values
+            if (v.table.qualified_name, v.column.name) == (col.table, col.column)
+        ][:1]
+    r.take(start, *group)
+    op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
+    r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
+    return group[-1] + 1
+
+
+def _shared(*ms: Mention) -> set[tuple[str, str]]:
+    sets = [{(v.table.qualified_name, v.column.name) for v in m.values} for m in ms]
+    return set.intersection(*sets) if sets else set()
+
+
+def _pick(r: Reading, options: set[tuple[str, str]], text: str) -> Col:
+    own = [o for o in options if o[0] == r.subject.qualified_name]
+    if len(own) == 1:
+        return Col(*own[0])
+    if len(own) > 1:
+        raise Refusal(f"'{text}' is a value of several columns of {r.subject.name}.")
+    dist = {o: r.lex.graph.distance(r.subject.qualified_name, o[0]) for o in options}
+    best = min(dist.values(), default=99)
+    near = [o for o in options if dist[o] == best]
+    if best >= 99 or len(near) != 1:
+        raise Refusal(f"I could not tell which column '{text}' is a value of.")
+    return Col(*near[0])
+
+
+def _column_equals(r: Reading, i: int) -> int | None:
+    """ "whose id is 5", "with name 'Bob'", "named 'Bob'"."""
+    m = r.ms[i]
+    if m.kind == "column":
+        col = r.col(m)
+        j = r.next(i + 1)
+    elif m.is_role("named"):
+        names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
+        if len(names) != 1:
+            return None
+        col, j = r.ref(r.subject, names[0].name), r.next(i + 1)
+    else:
+        return None
+    v = r.at(j)
+    if v is not None and v.is_role("cmp") and v.arg == "=":
+        r.take(j)
+        j = r.next(j + 1)
+        v = r.at(j)
+    if v is None:
+        return None
+    if v.kind == "number":
+        value = _num(v.number)
+    elif v.kind == "literal":
+        value = v.text
+        if v.values:
+            hit = [
+                x.value
+                for x in v.values
+                if (x.table.qualified_name, x.column.name) == (col.table, col.column)
+            ]
+            value = hit[0] if hit else value
+    else:
+        return None
+    r.take(i, j)
+    r.filters.append(Filter(col, "=", (value,)))
+    return j + 1

@@ -1,0 +1,128 @@
+"""Years and dates in the tail of a question: "in 2009", "before 2003", "between 2022 and
+2023", "last year" — a year column of the subject if it has one, else its one date column,
+compared as whole calendar years."""
+
+from __future__ import annotations
+
+from .clauses import _number
+from .interpretation import Col, Filter
+from .reader import Reading, Refusal
+
+
+def _year(r: Reading, i: int) -> int | None:
+    """ "in 2009", "in 2022 or 2024": a year column of the subject, else its date."""
+    m = r.ms[i]
+    if m.kind != "number" or not _looks_like_year(m.number):
+        return None
+    years, end = [int(m.number)], i + 1
+    k = r.next(end)
+    while r.at(k) and r.ms[k].is_role("or", "and") and r.at(k + 1) and r.ms[k + 1].kind == "number":
+        if not _looks_like_year(r.ms[k + 1].number):
+            break
+        years.append(int(r.ms[k + 1].number))
+        r.take(k)
+        end = k + 2
+        k = r.next(end)
+    _year_filter(r, years)
+    r.take(*range(i, end))
+    return end
+
+
+def _to_follows(r: Reading, i: int) -> bool:
+    to, after = r.at(i + 1), r.at(i + 2)
+    return to is not None and to.text == "to" and after is not None and after.kind == "number"
+
+
+def _implied_number(r: Reading, i: int) -> bool:
+    """ "orders over 500": a comparison with a bare number and no column before it."""
+    j = r.next(i + 1)
+    nxt = r.at(j)
+    if nxt is None or nxt.kind != "number":
+        return False
+    after = r.at(r.next(j + 1))
+    return after is None or after.kind not in ("table", "column", "unknown")
+
+
+def _implied_column(r: Reading, at: int) -> Col:
+    """The one number of the subject a bare comparison can mean (a year: its date)."""
+    nxt = r.at(r.next(at + 1))
+    dated = r.ms[at].text in ("before", "after", "since", "earlier than", "later than")
+    dated = dated or r.ms[at].is_role("between")
+    if dated and nxt is not None and nxt.kind == "number" and _looks_like_year(nxt.number):
+        dates = r.lex.words.date_columns(r.subject)
+        if len(dates) == 1:
+            return r.ref(r.subject, dates[0].name)
+    measures = r.lex.words.measures(r.subject)
+    if len(measures) == 1:
+        return r.ref(r.subject, measures[0].name)
+    raise Refusal(
+        f"I could not tell which number of {r.subject.name} to compare; name a column such as "
+        + ", ".join(c.name for c in measures[:6])
+        + "."
+    )
+
+
+def _looks_like_year(number) -> bool:
+    return number is not None and float(number).is_integer() and 1900 <= number <= 2100
+
+
+def _is_date(r: Reading, col: Col) -> bool:
+    from .linking import is_temporal
+
+    column = r.lex.table(col.table).column(col.column)
+    return column is not None and is_temporal(column)
+
+
+def _date_comparison(r: Reading, i, op_at, op, col, negated) -> int | None:
+    """ "hired before 2003", "since 2024", "between 2022 and 2023" on a date column: whole
+    calendar years, compared as ISO dates (they compare as text and as dates alike)."""
+    lo = _number(r, op_at + 1)
+    if lo is None or not _looks_like_year(lo[0]) or negated:
+        return None
+    year, end = int(lo[0]), lo[1]
+    if op.is_role("between"):
+        k = r.next(end)
+        hi = _number(r, k + 1) if r.at(k) and r.ms[k].text in ("and", "to") else None
+        if hi is None or not _looks_like_year(hi[0]):
+            return None
+        r.take(i, op_at, k)
+        low, high = sorted((year, int(hi[0])))
+        r.filters += [
+            Filter(col, ">=", (f"{low}-01-01",)),
+            Filter(col, "<", (f"{high + 1}-01-01",)),
+        ]
+        return hi[1]
+    bound = {">": (">=", year + 1), ">=": (">=", year), "<": ("<", year), "<=": ("<", year + 1)}
+    if op.arg not in bound:
+        return None
+    sign, y = bound[op.arg]
+    r.take(i, op_at)
+    r.filters.append(Filter(col, sign, (f"{y}-01-01",)))
+    return end
+
+
+def _year_filter(r: Reading, years: list[int]) -> None:
+    named = [
+        c for c in r.subject.columns if c.name.lower().endswith("year") and r.lex.is_numeric(c)
+    ]
+    if len(named) == 1:
+        col = r.ref(r.subject, named[0].name)
+        r.filters.append(Filter(col, "=" if len(years) == 1 else "in", tuple(years)))
+        return
+    dates = r.lex.words.date_columns(r.subject)
+    if len(dates) != 1:
+        raise Refusal(
+            f"I could not tell which date of {r.subject.name} the year {years[0]} is about."
+        )
+    r.filters.append(Filter(r.ref(r.subject, dates[0].name), "years", tuple(years)))
+
+
+def _relative_year(r: Reading, i: int) -> int | None:
+    m = r.ms[i]
+    if not m.is_role("relyear") or r.today is None:
+        return None
+    year = r.today.year + int(m.arg)
+    r.take(i)
+    _year_filter(r, [year])
+    r.notes.append(f"'{m.text}' is {year} (today is {r.today.isoformat()}).")
+    return i + 1
