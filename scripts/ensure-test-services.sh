@@ -6,8 +6,11 @@
 # directly, the way their Debian packages would.
 #
 #   PostgreSQL 127.0.0.1:5432  postgres (trust), datachat_pw / datachat-secret (scram-sha-256),
-#                              database `datachat` (the CI system database)
-#   MariaDB    127.0.0.1:3306  root (no password), datachat_test / datachat-secret
+#                              datachat_ro (read-only: no attributes; tests grant it SELECT on
+#                              the databases they make), database `datachat` (the CI system database)
+#   MariaDB    127.0.0.1:3306  root (no password), datachat_test / datachat-secret,
+#                              datachat_ro / datachat-secret (SELECT, SHOW VIEW on the tests'
+#                              datachat_test_* and chinook_test_* databases only)
 #   ClickHouse 127.0.0.1:9000 (native), :8123 (HTTP), config deploy/clickhouse/
 #                              default (no password), datachat and ch_readonly / datachat-secret
 #   Redis      127.0.0.1:6379
@@ -140,6 +143,13 @@ DO \$\$ BEGIN
     END IF;
 END \$\$;
 ALTER ROLE datachat_pw LOGIN CREATEDB NOSUPERUSER PASSWORD '$SECRET';
+DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'datachat_ro') THEN
+        CREATE ROLE datachat_ro;
+    END IF;
+END \$\$;
+ALTER ROLE datachat_ro LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION
+    PASSWORD '$SECRET';
 SELECT 'CREATE DATABASE datachat OWNER postgres'
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'datachat') \gexec
 EOF
@@ -152,7 +162,7 @@ EOF
         -c 'SELECT 1' >/dev/null 2>&1; then
         die "PostgreSQL: datachat_pw logs in with a wrong password (check $hba)"
     fi
-    log "PostgreSQL ready: postgres (trust), datachat_pw, database datachat"
+    log "PostgreSQL ready: postgres (trust), datachat_pw, datachat_ro, database datachat"
 }
 
 # --- MariaDB ------------------------------------------------------------------------------------
@@ -200,6 +210,10 @@ GRANT ALL PRIVILEGES ON *.* TO 'datachat_test'@'127.0.0.1' WITH GRANT OPTION;
 CREATE USER IF NOT EXISTS 'datachat_test'@'localhost' IDENTIFIED BY '$SECRET';
 ALTER USER 'datachat_test'@'localhost' IDENTIFIED BY '$SECRET';
 GRANT ALL PRIVILEGES ON *.* TO 'datachat_test'@'localhost' WITH GRANT OPTION;
+CREATE USER IF NOT EXISTS 'datachat_ro'@'127.0.0.1' IDENTIFIED BY '$SECRET';
+ALTER USER 'datachat_ro'@'127.0.0.1' IDENTIFIED BY '$SECRET';
+GRANT SELECT, SHOW VIEW ON \`datachat\\_test\\_%\`.* TO 'datachat_ro'@'127.0.0.1';
+GRANT SELECT, SHOW VIEW ON \`chinook\\_test\\_%\`.* TO 'datachat_ro'@'127.0.0.1';
 FLUSH PRIVILEGES;
 EOF
 
@@ -210,7 +224,9 @@ EOF
         -e 'SELECT 1' >/dev/null 2>&1; then
         die "MariaDB: datachat_test logs in with a wrong password"
     fi
-    log "MariaDB ready: root (no password), datachat_test"
+    mariadb --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PORT" -u datachat_ro -p"$SECRET" \
+        -e 'SELECT 1' >/dev/null || die "MariaDB: datachat_ro cannot log in with its password"
+    log "MariaDB ready: root (no password), datachat_test, datachat_ro"
 }
 
 # --- Redis --------------------------------------------------------------------------------------

@@ -37,6 +37,10 @@ PG_PASSWORD_USER = ("datachat_pw", "datachat-secret")
 MYSQL_PASSWORD_USER = ("datachat_test", "datachat-secret")
 CLICKHOUSE_PASSWORD_USER = ("datachat", "datachat-secret")
 CLICKHOUSE_READONLY_USER = ("ch_readonly", "datachat-secret")
+# Least-privileged accounts: PostgreSQL's reads what a test grants it; MariaDB's reads the
+# datachat_test_* and chinook_test_* databases.
+PG_READONLY_USER = ("datachat_ro", "datachat-secret")
+MYSQL_READONLY_USER = ("datachat_ro", "datachat-secret")
 
 
 @dataclass(frozen=True)

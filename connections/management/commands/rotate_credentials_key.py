@@ -9,7 +9,7 @@ from connections.models import Connection
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored connection password under the first key of "
+        "Re-encrypt every stored connection password (and secret options) under the first key of "
         "DATABASE_CREDENTIALS_KEY (put the new key first, keep the old ones after it). "
         "Rows no configured key can decrypt are named and left untouched; the command then "
         "exits with a non-zero status after rotating all the others."
@@ -18,22 +18,26 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         fernet = crypto.credentials_fernet()
         table = db.ops.quote_name(Connection._meta.db_table)
-        column = db.ops.quote_name(Connection._meta.get_field("password").column)
+        columns = [
+            db.ops.quote_name(Connection._meta.get_field(name).column)
+            for name in ("password", "secret_options")
+        ]
         rotated, empty, failed = 0, 0, []
         # Raw SQL on purpose: going through the model field would decrypt on read and
         # encrypt again on write, hiding unreadable rows and defeating the rotation.
         with transaction.atomic(), db.cursor() as cursor:
-            cursor.execute(f"SELECT id, name, {column} FROM {table} ORDER BY name")
-            for pk, name, token in cursor.fetchall():
-                if not token:
+            cursor.execute(f"SELECT id, name, {', '.join(columns)} FROM {table} ORDER BY name")
+            for pk, name, *tokens in cursor.fetchall():
+                if not any(tokens):
                     empty += 1
                     continue
-                try:
-                    new_token = fernet.rotate(token.encode()).decode()
+                try:  # a row is rotated whole or left untouched
+                    new_tokens = [fernet.rotate(t.encode()).decode() if t else t for t in tokens]
                 except InvalidToken:
                     failed.append(name)
                     continue
-                cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [new_token, pk])
+                assignments = ", ".join(f"{column} = %s" for column in columns)
+                cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*new_tokens, pk])
                 rotated += 1
         self.stdout.write(f"Rotated {rotated}, skipped empty {empty}, failed {len(failed)}.")
         if failed:
