@@ -29,8 +29,8 @@ from connections.models import Connection
 
 from . import sessions
 from .answering import pipeline
-from .answering.followup import resolve_followup
-from .answering.llm import LLMError
+from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
+from .answering.labels import labels_for
 from .answering.types import Answer, Generated, Turn
 from .jsonsafe import json_rows
 from .models import ChatMessage, ChatSession, QueryRun, answer_plan
@@ -136,20 +136,18 @@ def history_for(session: ChatSession, before: ChatMessage) -> list[Turn]:
     return turns
 
 
-def _cache_key(question: str, schemas: list[tuple[Connection, object]], history: list[Turn]) -> str:
-    # A follow-up ("and by country?") means something else after each earlier question. The
-    # built-in engine reads history only through resolve_followup, so its rewritten question
-    # is the key; an LLM sees the whole history, so all of it is part of the key.
-    if settings.LLM_MODEL:
-        context = [" ".join(t.question.lower().split()) for t in history]
-    else:
-        question, context = resolve_followup(question, history), []
+def _cache_key(
+    question: str,
+    schemas: list[tuple[Connection, object]],
+    history: list[Turn],
+    generator: SqlGenerator,
+) -> str:
+    # A follow-up ("and by country?") means something else after each earlier question: the
+    # generator says how it reads the history (the question, the turns, the engine).
     parts = {
-        "q": " ".join(question.lower().split()),
-        "history": context,
+        **generator.cache_identity(question, history),
         # A new snapshot or a changed DataPoint (sync, saved example) gives a new key.
         "dbs": [(str(c.pk), s.snapshot_id, _points_digest(s.points)) for c, s in schemas],
-        "engine": settings.LLM_MODEL or "builtin",
     }
     return "chat-answer:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -209,27 +207,30 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
     # System-database reads happen here, in this thread; the workers below only talk to the
     # target databases (and to the LLM), so they need no Django database connection.
     schemas = [(c, pipeline.load_schema(c)) for c in connections]
-    key = _cache_key(message.question, schemas, history)
+    generator = sql_generator_for(settings)
+    key = _cache_key(message.question, schemas, history, generator)
     cached = None if bypass_cache else cache.get(key)
     if cached is not None:
         _finish(message, _with_own_runs(message, cached), cached=True)
         return
 
     generated: dict[str, Generated] = {}
-    plan = answer_plan(len(connections))
+    plan = answer_plan(len(connections), generator)
     if len(plan) == 4:
-        # One LLM call for all databases: the model decides which the question concerns and
-        # writes SQL for each; the workers below validate, run and correct per database.
+        # One call for all databases (an LLM): the model decides which the question concerns
+        # and writes SQL for each; the workers below validate, run and correct per database.
         _set_phase(message.pk, plan[1])
         try:
-            generated = pipeline.generate_for_databases(message.question, schemas, history=history)
-        except LLMError as error:
+            generated = pipeline.generate_for_databases(
+                message.question, schemas, history=history, generator=generator
+            )
+        except GenerationError as error:
             answer = Answer(
                 message.question,
                 error.user_message,
                 None,
                 error=error.user_message,
-                engine=settings.LLM_MODEL,
+                engine=generator.name,
                 usage=error.usage,
             )
             _finish(message, _payload(message, [(c, answer) for c in connections]), cached=False)
@@ -237,14 +238,14 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
 
     # Otherwise (built-in engine, or an LLM on one database) each worker writes and runs.
     _set_phase(message.pk, plan[-2])
-    results = _run_on_databases(message, schemas, history, generated)
+    results = _run_on_databases(message, schemas, history, generated, generator)
     payload = _payload(message, results)
     if not any(d["error"] for d in payload["databases"]):
         cache.set(key, payload, settings.CHAT_RESULT_CACHE_TTL)
     _finish(message, payload, cached=False)
 
 
-def _answer_one(connection, question, history, schema, generated) -> Answer:
+def _answer_one(connection, question, history, schema, generated, generator) -> Answer:
     try:
         return pipeline.answer_question(
             connection,
@@ -252,6 +253,7 @@ def _answer_one(connection, question, history, schema, generated) -> Answer:
             history=history,
             schema=schema,
             generated=generated,
+            generator=generator,
             # A query must not outlive the answer that waits for it: the server stops it
             # when this database's chat deadline passes, and its connection is freed.
             query_timeout=min(
@@ -264,7 +266,9 @@ def _answer_one(connection, question, history, schema, generated) -> Answer:
         django_connections.close_all()
 
 
-def _run_on_databases(message, schemas, history, generated) -> list[tuple[Connection, Answer]]:
+def _run_on_databases(
+    message, schemas, history, generated, generator
+) -> list[tuple[Connection, Answer]]:
     """Every database's answer, in parallel; a database past CHAT_DATABASE_TIMEOUT_SECONDS
     gets a timeout error instead and the others' answers do not wait for it."""
     timeout = settings.CHAT_DATABASE_TIMEOUT_SECONDS
@@ -286,6 +290,7 @@ def _run_on_databases(message, schemas, history, generated) -> list[tuple[Connec
                     history,
                     schema,
                     generated.get(connection.name),
+                    generator,
                 ),
             )
             for connection, schema in schemas
@@ -299,7 +304,7 @@ def _run_on_databases(message, schemas, history, generated) -> list[tuple[Connec
                     f"No answer within {timeout:g} s.",
                     None,
                     error=f"{connection.name} did not answer within {timeout:g} s.",
-                    engine=settings.LLM_MODEL or "builtin",
+                    engine=generator.name,
                 )
                 answer.timings_ms = {"total": timeout * 1000}
             results.append((connection, answer))
@@ -318,6 +323,7 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
         if run_ids and answer.sql and not answer.error:
             cache.set(f"run-rows:{run_ids[-1]}", rows, settings.CHAT_RESULT_CACHE_TTL)
         full_rows[connection.name] = rows
+        labels = labels_for(answer.columns, answer.column_labels)
         databases.append(
             {
                 "connection_id": str(connection.pk),
@@ -327,6 +333,8 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
                 "text": answer.text,
                 "sql": answer.sql or "",
                 "columns": answer.columns,
+                "column_labels": labels,
+                "interpretation": answer.interpretation,
                 "rows": rows[: settings.CHAT_PREVIEW_ROWS],
                 "row_count": len(answer.rows),
                 "truncated": answer.truncated,
@@ -335,7 +343,7 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
                 "error": answer.error,
                 "refused": answer.refused,
                 "run_id": run_ids[-1] if run_ids else None,
-                "chart": chart_spec(answer.columns, rows) if answer.columns else None,
+                "chart": chart_spec(answer.columns, rows, labels) if answer.columns else None,
             }
         )
     answered = [d for d in databases if d["columns"] and not d["error"]]
@@ -344,12 +352,16 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
     # Merged from the full results (each up to QUERY_MAX_ROWS), not the previews; the page
     # shows the first rows and pages / downloads the rest from the runs (chat.results).
     merged = merge_results(
-        [DatabaseResult(d["name"], d["columns"], full_rows[d["name"]]) for d in answered]
+        [
+            DatabaseResult(d["name"], d["columns"], full_rows[d["name"]], d["column_labels"])
+            for d in answered
+        ]
     )
     if merged:
         merged_rows = merged["rows"]
         merged = {
             "columns": merged["columns"],
+            "column_labels": merged["column_labels"],
             "rows": merged_rows[: settings.CHAT_PREVIEW_ROWS],
             "row_count": len(merged_rows),
             "truncated": any(d["truncated"] for d in answered),
@@ -359,7 +371,9 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
         "databases": databases,
         "concerned": [d["name"] for d in concerned],
         "merged": merged,
-        "merged_chart": chart_spec(merged["columns"], merged_rows) if merged else None,
+        "merged_chart": (
+            chart_spec(merged["columns"], merged_rows, merged["column_labels"]) if merged else None
+        ),
     }
 
 
@@ -390,6 +404,8 @@ def _with_own_runs(message: ChatMessage, payload: dict) -> dict:
             truncated=original.truncated,
             engine=original.engine,
             columns=original.columns,
+            column_labels=original.column_labels,
+            interpretation=original.interpretation,
             preview=original.preview,
             cached=True,
         )
@@ -443,6 +459,8 @@ def _store_runs(
             truncated=answer.truncated if final else False,
             duration_ms=attempt.duration_ms,
             columns=answer.columns if final else [],
+            column_labels=answer.column_labels if final else [],
+            interpretation=answer.interpretation if final else "",
             preview=rows[: settings.CHAT_PREVIEW_ROWS] if shown else [],
         )
         ids.append(run.pk)
@@ -454,6 +472,8 @@ def _store_runs(
             row_count=len(rows),
             duration_ms=answer.timings_ms.get("total", 0.0),
             columns=answer.columns,
+            column_labels=answer.column_labels,
+            interpretation=answer.interpretation,
             # Every row, not a preview: there is no SQL to run again for pages and the CSV
             # once the cached rows expire (a schema listing is small).
             preview=rows,

@@ -43,12 +43,18 @@ class SessionDatabase(models.Model):
         return self.connection_name
 
 
-def answer_plan(database_count: int) -> list[str]:
+def answer_plan(database_count: int, generator=None) -> list[str]:
     """The steps an answer goes through, as the page shows them; `phase` is always one of
-    them. With an LLM and several databases one call writes all the SQL before anything
-    runs; otherwise each database writes and runs its SQL in one go (no separate step)."""
+    them. When the generator writes for several databases in one call (an LLM) and there are
+    several, that call writes all the SQL before anything runs; otherwise each database
+    writes and runs its SQL in one go (no separate step). `generator`: the configured one
+    unless given."""
+    if generator is None:
+        from .answering.generators import sql_generator_for
+
+        generator = sql_generator_for(settings)
     running = f"running on {database_count} database{'s' if database_count != 1 else ''}"
-    if settings.LLM_MODEL and database_count > 1:
+    if generator.one_call_for_several and database_count > 1:
         return ["choosing tables", "writing SQL", running, "done"]
     return ["choosing tables", f"writing SQL and {running}", "done"]
 
@@ -133,6 +139,12 @@ class QueryRun(models.Model):
     duration_ms = models.FloatField(default=0)
     engine = models.CharField(max_length=100, blank=True, help_text="builtin, or the LLM model.")
     columns = models.JSONField(default=list, blank=True)
+    column_labels = models.JSONField(
+        default=list, blank=True, help_text="Human headers, one per column (empty: from names)."
+    )
+    interpretation = models.TextField(
+        blank=True, help_text="What the built-in engine understood, in plain words."
+    )
     preview = models.JSONField(default=list, blank=True, help_text="The first rows, capped.")
     cached = models.BooleanField(
         default=False,

@@ -8,6 +8,8 @@ import decimal
 import math
 from dataclasses import dataclass
 
+from .answering.labels import labels_for
+
 CHART_MAX_ROWS = 60
 
 
@@ -16,25 +18,33 @@ class DatabaseResult:
     database: str
     columns: list[str]
     rows: list[list]
+    column_labels: list[str] | None = None  # human headers; None: from the names
 
 
 def merge_results(results: list[DatabaseResult]) -> dict | None:
     """One table with a leading `database` column when every result has the same columns
-    (names compared case-insensitively); None when there is nothing to compare."""
+    (names, or else their human labels, compared case-insensitively: `n` on one database and
+    `customer_count` on another both read "Number of customers"); None when there is nothing
+    to compare. The columns are the first result's names; `column_labels` its labels."""
     answered = [r for r in results if r.columns]
     if len(answered) < 2:
         return None
-    shape = [c.lower() for c in answered[0].columns]
-    if any([c.lower() for c in r.columns] != shape for r in answered[1:]):
+    labels = [labels_for(r.columns, r.column_labels) for r in answered]
+    names = [[c.lower() for c in r.columns] for r in answered]
+    readable = [[label.lower() for label in each] for each in labels]
+    if any(n != names[0] for n in names[1:]) and any(r != readable[0] for r in readable[1:]):
         # Scalars with different names still compare: one value per database.
         if all(len(r.columns) == 1 and len(r.rows) <= 1 for r in answered):
+            same = all(r == readable[0] for r in readable[1:])
             return {
                 "columns": ["database", "value"],
+                "column_labels": ["Database", labels[0][0] if same else "Value"],
                 "rows": [[r.database, r.rows[0][0] if r.rows else None] for r in answered],
             }
         return None
     return {
         "columns": ["database", *answered[0].columns],
+        "column_labels": ["Database", *labels[0]],
         "rows": [[r.database, *row] for r in answered for row in r.rows],
     }
 
@@ -60,11 +70,15 @@ def _as_number(value):
     return float(value) if value is not None else None
 
 
-def chart_spec(columns: list[str], rows: list[list]) -> dict | None:
+def chart_spec(
+    columns: list[str], rows: list[list], column_labels: list[str] | None = None
+) -> dict | None:
     """A bar chart (category + numbers) or a line chart (date + numbers), else None.
 
-    Needs at least two rows, one label column and one or more numeric columns.
+    Needs at least two rows, one label column and one or more numeric columns. Series and
+    axes are named by the columns' human labels (`column_labels`, else from the names).
     """
+    headers = labels_for(columns, column_labels)
     if len(columns) < 2 or not (2 <= len(rows) <= CHART_MAX_ROWS):
         return None
     numeric = [
@@ -93,8 +107,10 @@ def chart_spec(columns: list[str], rows: list[list]) -> dict | None:
         "type": kind,
         "labels": ["" if v is None else str(v) for v in label_values],
         "datasets": [
-            {"label": columns[i], "data": [_as_number(r[i]) for r in rows]} for i in numeric
+            {"label": headers[i], "data": [_as_number(r[i]) for r in rows]} for i in numeric
         ],
+        "x_title": headers[label_index],
+        "y_title": headers[numeric[0]] if len(numeric) == 1 else "",
     }
 
 

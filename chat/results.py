@@ -73,8 +73,9 @@ def full_rows(run: QueryRun) -> list[list]:
     return rows
 
 
-def merged_table(user, message: ChatMessage) -> tuple[list[str], list[list]]:
-    """The answer's full comparison table, rebuilt from each database's run."""
+def merged_table(user, message: ChatMessage) -> tuple[list[str], list[str], list[list]]:
+    """The answer's full comparison table, rebuilt from each database's run: its columns,
+    their human labels and the rows."""
     result = message.result or {}
     merged = result.get("merged") or {}
     if not merged.get("run_ids"):
@@ -84,12 +85,17 @@ def merged_table(user, message: ChatMessage) -> tuple[list[str], list[list]]:
     for run_id in merged["run_ids"]:
         run = visible_run(user, run_id)
         parts.append(
-            DatabaseResult(names.get(run_id) or run.connection_name, run.columns, full_rows(run))
+            DatabaseResult(
+                names.get(run_id) or run.connection_name,
+                run.columns,
+                full_rows(run),
+                run.column_labels,
+            )
         )
     table = merge_results(parts)
     if table is None:  # cannot happen for rows stored by the same answer; say so if it does
         raise ResultUnavailable("The databases' results no longer have the same shape.", 409)
-    return table["columns"], table["rows"]
+    return table["columns"], table["column_labels"], table["rows"]
 
 
 def page_of(rows: list[list], number) -> Page:
@@ -101,10 +107,11 @@ class _Echo:
         return value
 
 
-def csv_lines(columns: list[str], rows: list[list]) -> Iterator[str]:
+def csv_lines(header: list[str], rows: list[list]) -> Iterator[str]:
     """CSV lines of rows already in hand: obtaining them (which may fail) happens before the
-    response starts, so a failure gets an error status instead of a cut file."""
+    response starts, so a failure gets an error status instead of a cut file. The pages pass
+    the columns' human labels as `header`: the CSV says what the table showed."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
+    yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([csv_value(v) for v in row])  # 15370, not 15370.0

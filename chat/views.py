@@ -15,6 +15,7 @@ from schemas_app.dashboard import dashboard_context
 
 from . import conversation, history, results, sessions
 from . import feedback as answer_feedback
+from .answering.labels import labels_for
 from .models import ChatMessage
 
 HTMX_STOP_POLLING = 286
@@ -254,9 +255,9 @@ def _unavailable(exc: results.ResultUnavailable) -> HttpResponse:
     return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
 
 
-def _csv_response(columns, rows, filename: str) -> StreamingHttpResponse:
+def _csv_response(header, rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        results.csv_lines(columns, rows), content_type="text/csv; charset=utf-8"
+        results.csv_lines(header, rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -272,6 +273,7 @@ def run_rows(request, run_id):
     context = {
         "page": results.page_of(rows, request.GET.get("page", "1")),
         "columns": run.columns,
+        "labels": labels_for(run.columns, run.column_labels),
         "rows_url": reverse("chat_run_rows", args=[run.pk]),
     }
     return render(request, "chat/session.html#result_table", context)
@@ -284,19 +286,21 @@ def run_csv(request, run_id):
         rows = results.full_rows(run)  # before the response starts: errors get a status
     except results.ResultUnavailable as exc:
         return _unavailable(exc)
-    return _csv_response(run.columns, rows, f"datachat-run-{run.pk}.csv")
+    header = labels_for(run.columns, run.column_labels)
+    return _csv_response(header, rows, f"datachat-run-{run.pk}.csv")
 
 
 @login_required
 def merged_rows(request, message_id):
     message = _own_message(request, message_id)
     try:
-        columns, rows = results.merged_table(request.user, message)
+        columns, labels, rows = results.merged_table(request.user, message)
     except results.ResultUnavailable as exc:
         return _unavailable(exc)
     context = {
         "page": results.page_of(rows, request.GET.get("page", "1")),
         "columns": columns,
+        "labels": labels,
         "rows_url": reverse("chat_merged_rows", args=[message.pk]),
     }
     return render(request, "chat/session.html#result_table", context)
@@ -306,10 +310,10 @@ def merged_rows(request, message_id):
 def merged_csv(request, message_id):
     message = _own_message(request, message_id)
     try:
-        columns, rows = results.merged_table(request.user, message)
+        _, labels, rows = results.merged_table(request.user, message)
     except results.ResultUnavailable as exc:
         return _unavailable(exc)
-    return _csv_response(columns, rows, f"datachat-comparison-{message.pk}.csv")
+    return _csv_response(labels, rows, f"datachat-comparison-{message.pk}.csv")
 
 
 @login_required

@@ -7,6 +7,7 @@ from ninja import Path, Router, Status
 from ninja.errors import HttpError
 
 from chat import conversation, sessions
+from chat.answering.labels import labels_for
 from chat.models import ChatMessage, ChatSession
 from connections import services as registry
 
@@ -44,8 +45,20 @@ def message_out(message: ChatMessage) -> dict:
         "phase": message.phase,
         "feedback": message.feedback,
         "created_at": message.created_at,
+        "interpretation": _interpretation(result),
         "result": result or None,
     }
+
+
+def _interpretation(result: dict) -> str | None:
+    """The reading the answered databases share (the built-in engine's); None without one."""
+    readings = {
+        d.get("interpretation") or ""
+        for d in result.get("databases", [])
+        if d.get("columns") and not d.get("error")
+    }
+    reading = readings.pop() if len(readings) == 1 else ""
+    return reading or None
 
 
 def session_out(session: ChatSession) -> dict:
@@ -246,6 +259,8 @@ def multi_query(request, payload: MultiQueryIn):
             "text": d.get("text", ""),
             "sql": d.get("sql", ""),
             "columns": d.get("columns") or [],
+            "column_labels": labels_for(d.get("columns") or [], d.get("column_labels")),
+            "interpretation": d.get("interpretation") or None,
             "rows": d.get("rows") or [],
             "row_count": d.get("row_count", 0),
             "truncated": bool(d.get("truncated")),
@@ -260,5 +275,15 @@ def multi_query(request, payload: MultiQueryIn):
         "status": reply.status,
         "text": reply.text,
         "results": results,
-        "merged": result.get("merged"),
+        "merged": _merged_out(result.get("merged")),
+    }
+
+
+def _merged_out(merged: dict | None) -> dict | None:
+    if not merged:
+        return None
+    columns = merged.get("columns") or []
+    return {
+        **merged,
+        "column_labels": labels_for(columns, merged.get("column_labels")),
     }

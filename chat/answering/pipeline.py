@@ -7,31 +7,27 @@ read-only session stand between any generated text and the data.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 
 from connections.dialects import ConnectorError
 from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
-from schemas_app.datapoints import load_candidates, retrieve
+from schemas_app.datapoints import load_candidates
 from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
 
-from .context import build_context
 from .followup import is_followup
+from .generators import GenerationError, Request, SqlGenerator, sql_generator_for
+from .labels import column_labels
 from .types import Answer, Attempt, Generated, Turn
 from .validation import validate_sql
 
-logger = logging.getLogger(__name__)
-
 MAX_QUESTION_CHARS = 4000
-DATAPOINTS_IN_CONTEXT = 8  # business context retrieved for the LLM per question
 
 # Requests to change data are refused before any generator sees them: the guard would block
 # the SQL anyway, but a plain refusal is the clearer answer. Only imperative forms and SQL
@@ -104,209 +100,211 @@ def answer_question(
     generated: Generated | None = None,
     today: date | None = None,
     query_timeout: float | None = None,
+    generator: SqlGenerator | None = None,
 ) -> Answer:
-    """`generated`: with an LLM, the first SQL already written for this database (by the one
-    call of generate_for_databases); validation, execution and correction rounds are the same.
-    `today`: the date relative dates count from ("last year" is the calendar year before
-    today's); the real date unless given, so tests and question sets can fix it.
-    `query_timeout`: the server-side statement timeout of each query (QUERY_TIMEOUT_SECONDS
-    unless a caller has a shorter deadline)."""
-    started = time.monotonic()
-    timings: dict[str, float] = {}
-    question = (question or "").strip()
-    engine_name = settings.LLM_MODEL or "builtin"
+    """Validate -> run -> correct: the generator writes SQL, the guard and the schema check
+    judge it, the database runs it, and a failure goes back to the generator for at most
+    `generator.max_corrections` rounds.
 
-    def finish(answer: Answer) -> Answer:
-        answer.engine = engine_name
-        answer.timings_ms = {**timings, "total": _ms(started)}
-        return answer
-
-    if not question:
-        return finish(Answer(question, "Please type a question.", None, refused=True))
-    if len(question) > MAX_QUESTION_CHARS:
-        return finish(
-            Answer(
-                question[:200],
-                f"The question is too long ({len(question):,} characters; at most "
-                f"{MAX_QUESTION_CHARS:,}). Please shorten it.",
-                None,
-                refused=True,
-            )
-        )
-    if write_request(question):
-        return finish(Answer(question, WRITE_REFUSAL, None, refused=True))
-    if not history and is_followup(question):
-        # "and by country?" as the first question: any answer would be a guess.
-        return finish(Answer(question, NO_EARLIER_QUESTION, None, refused=True))
-    today = today or date.today()
-
+    `generated`: the first SQL already written for this database (by the one call of
+    generate_for_databases). `today`: the date relative dates count from (the real date
+    unless given, so tests and question sets can fix it). `query_timeout`: the server-side
+    statement timeout of each query (QUERY_TIMEOUT_SECONDS unless a caller has a shorter
+    deadline). `generator`: sql_generator_for(settings) unless given."""
+    run = _Run(question, generator or sql_generator_for(settings))
+    question = run.question
+    refusal = _refusal(question, history)
+    if refusal:
+        shown = question if len(question) <= MAX_QUESTION_CHARS else question[:200]
+        return run.finish(Answer(shown, refusal, None, refused=True))
     schema = schema or load_schema(connection)
-    document, profiles = schema.document, schema.profiles
-    if document is None:
+    if schema.document is None:
         message = (
             f"{connection.name} has no schema yet: extract the schema first "
             f"(manage.py extract_schema {connection.name})."
         )
-        return finish(Answer(question, message, None, error=message))
+        return run.finish(Answer(question, message, None, error=message))
     kind = connection.kind
-    max_rows = max_rows or settings.QUERY_MAX_ROWS
-    history = list(history)
 
     from .builtin import document_answer
 
     # "Which tables exist?", "describe orders": the snapshot already holds the answer, for
     # either engine (an LLM would query the catalog, which the schema check does not allow).
-    known = document_answer(question, document=document, profiles=profiles, dialect=kind)
+    known = document_answer(
+        question, document=schema.document, profiles=schema.profiles, dialect=kind
+    )
     if known is not None:
-        return finish(
-            Answer(question, known.explanation, None, columns=known.columns, rows=known.rows)
+        return run.finish(_from_schema(question, known, []))
+
+    request = Request(
+        question=question,
+        dialect=kind,
+        document=schema.document,
+        profiles=schema.profiles,
+        points=schema.points,
+        history=tuple(history),
+        today=today or date.today(),
+    )
+    # With `generated` (already written) the prepared context serves correction rounds only.
+    request = run.timed("context", run.generator.prepare, request)
+    current = run.generate(lambda: generated or run.generator.first(request))
+    engine = connection.engine()
+    max_rows = max_rows or settings.QUERY_MAX_ROWS
+    timeout = query_timeout or settings.QUERY_TIMEOUT_SECONDS
+    for round_ in range(run.generator.max_corrections + 1):
+        if isinstance(current, Answer):  # the generator failed
+            return run.finish(current)
+        if current is None:
+            break  # nothing more to try
+        if not current.sql:
+            return run.finish(_without_sql(question, current, run.attempts))
+        answer = run.try_sql(current, engine, schema.document, kind, max_rows, timeout)
+        if answer is not None:
+            return run.finish(answer)
+        if run.stop or round_ == run.generator.max_corrections:
+            break
+        failed = current.sql
+        current = run.generate(lambda sql=failed: run.generator.again(request, sql, run.last_error))
+    return run.finish(run.failure())
+
+
+def _refusal(question: str, history: Sequence[Turn]) -> str:
+    """Why a question is refused before any generator sees it ("" when it is not)."""
+    if not question:
+        return "Please type a question."
+    if len(question) > MAX_QUESTION_CHARS:
+        return (
+            f"The question is too long ({len(question):,} characters; at most "
+            f"{MAX_QUESTION_CHARS:,}). Please shorten it."
         )
+    if write_request(question):
+        return WRITE_REFUSAL
+    if not history and is_followup(question):
+        # "and by country?" as the first question: any answer would be a guess.
+        return NO_EARLIER_QUESTION
+    return ""
 
-    phase = time.monotonic()
-    # With `generated` this context serves only correction rounds, for this database alone.
-    context = _context(question, schema, kind, history, settings.CONTEXT_TOKEN_BUDGET, today=today)
-    timings["context"] = _ms(phase)
 
-    attempts: list[Attempt] = []
-    usage_calls: list[dict] = []
-    use_llm = bool(settings.LLM_MODEL)
-    preset = generated  # `generated` is reused below for each round's SQL
-    if use_llm:
-        from . import llm
+def _from_schema(question: str, known: Generated, attempts: list[Attempt]) -> Answer:
+    """An answer read from the schema document itself: no SQL, but a result table."""
+    return Answer(
+        question,
+        known.explanation,
+        None,
+        columns=known.columns,
+        rows=known.rows,
+        attempts=attempts,
+        interpretation=known.interpretation,
+        column_labels=column_labels(known.columns, known.column_labels),
+    )
 
-        def first() -> Generated:
-            if preset is not None:
-                return preset
-            return llm.generate(question, context=context, dialect=kind)
 
-        def again(failed_sql: str, error: str) -> Generated:
-            return llm.correct(
-                question, context=context, dialect=kind, failed_sql=failed_sql, error=error
-            )
+def _without_sql(question: str, generated: Generated, attempts: list[Attempt]) -> Answer:
+    if not generated.refused and generated.explanation:
+        return _from_schema(question, generated, attempts)
+    reason = generated.reason or "I could not write a query for this question."
+    return Answer(question, reason, None, refused=True, attempts=attempts)
 
-        rounds = settings.LLM_MAX_CORRECTIONS
-        model_errors: tuple[type[Exception], ...] = (llm.LLMError,)
-    else:
-        from . import builtin  # the other generator; imported only when it is used
-        from .followup import resolve_followup  # the LLM reads the history in its prompt
 
-        def first() -> Generated:
-            return builtin.generate(
-                resolve_followup(question, history),
-                document=document,
-                profiles=profiles,
-                dialect=kind,
-                history=history,
-                points=schema.points,  # it matches names exactly, so it can see them all
-                today=today,
-            )
+class _Run:
+    """The state of one answer: attempts, timings and model usage, and the one way out."""
 
-        again = None
-        rounds = 0  # deterministic: asking again would give the same SQL
-        model_errors = (Exception,)  # a bug in it must still end in an answer
+    def __init__(self, question: str, generator: SqlGenerator):
+        self.started = time.monotonic()
+        self.question = (question or "").strip()
+        self.generator = generator
+        self.timings: dict[str, float] = {}
+        self.attempts: list[Attempt] = []
+        self.usage_calls: list[dict] = []
+        self.last_error = ""
+        self.stop = False  # the database is down or slow: another SQL would not help
 
-    def generate(step) -> Generated | Answer:
+    def timed(self, step: str, function, *args):
         phase = time.monotonic()
         try:
-            generated = step()
-        except model_errors as error:  # the LLM is down, slow or answering nonsense
-            usage_calls.extend(getattr(error, "usage", {}).get("calls", []))
-            message = getattr(error, "user_message", "")
-            if not message:
-                logger.exception("The built-in engine failed on %r", question)
-                message = "The built-in engine failed on this question; please rephrase it."
-            return Answer(question, message, None, error=message, attempts=attempts)
+            return function(*args)
         finally:
-            timings["generate"] = timings.get("generate", 0.0) + _ms(phase)
-        usage_calls.extend(generated.usage.get("calls", []))
+            self.timings[step] = self.timings.get(step, 0.0) + _ms(phase)
+
+    def generate(self, step) -> Generated | Answer | None:
+        try:
+            generated = self.timed("generate", step)
+        except GenerationError as error:  # the LLM is down, slow or answering nonsense
+            self.usage_calls.extend(error.usage.get("calls", []))
+            message = error.user_message
+            return Answer(self.question, message, None, error=message, attempts=self.attempts)
+        if generated is not None:
+            self.usage_calls.extend(generated.usage.get("calls", []))
         return generated
 
-    generated = generate(first)
-    engine = connection.engine()
-    last_error = ""
-    for round_ in range(rounds + 1):
-        if isinstance(generated, Answer):
-            return finish(_with_usage(generated, usage_calls))
-        if not generated.refused and not generated.sql and generated.explanation:
-            answer = Answer(  # answered from the schema document, without SQL
-                question,
-                generated.explanation,
-                None,
-                columns=generated.columns,
-                rows=generated.rows,
-                attempts=attempts,
-            )
-            return finish(_with_usage(answer, usage_calls))
-        if generated.refused or not generated.sql:
-            reason = generated.reason or "I could not write a query for this question."
-            answer = Answer(question, reason, None, refused=True, attempts=attempts)
-            return finish(_with_usage(answer, usage_calls))
-
+    def try_sql(self, generated: Generated, engine, document, kind, max_rows, timeout):
+        """The Answer when the SQL passes validation and runs; else None, the attempt and
+        its error recorded for the next round."""
         phase = time.monotonic()
         # LIMIT one row more than kept, so that the engine can tell the result was cut.
         validated = validate_sql(generated.sql, document=document, kind=kind, limit=max_rows + 1)
-        timings["validate"] = timings.get("validate", 0.0) + _ms(phase)
-        shown = validated.shown or validated.sql
+        self.timings["validate"] = self.timings.get("validate", 0.0) + _ms(phase)
         if validated.sql is None:
-            last_error = validated.error
-            attempts.append(Attempt(generated.sql, "invalid", validated.error, _ms(phase)))
-        else:
-            phase = time.monotonic()
-            try:
-                result = engine.execute(
-                    validated.sql,
-                    max_rows=max_rows,
-                    timeout=query_timeout or settings.QUERY_TIMEOUT_SECONDS,
-                )
-            except ConnectorError as error:
-                timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
-                last_error = error.user_message
-                attempts.append(
-                    Attempt(
-                        shown,
-                        "error",
-                        error.user_message,
-                        _ms(phase),
-                        executed_sql=validated.sql,
-                    )
-                )
-                if error.transient:
-                    break  # the database is down or slow: another SQL would not help
-            else:
-                timings["execute"] = timings.get("execute", 0.0) + _ms(phase)
-                attempts.append(
-                    Attempt(
-                        shown,
-                        "ok",
-                        "",
-                        result.duration_ms,
-                        result.row_count,
-                        executed_sql=validated.sql,
-                    )
-                )
-                text = _answer_text(generated, result.columns, result.rows, use_llm)
-                answer = Answer(
-                    question,
-                    f"{text} {generated.note}" if generated.note else text,
-                    shown,  # our LIMIT max_rows + 1 is not part of the answer
-                    columns=result.columns,
-                    rows=result.rows,
-                    truncated=result.truncated,
-                    attempts=attempts,
-                )
-                return finish(_with_usage(answer, usage_calls))
-        if round_ == rounds or again is None:
-            break
-        failed_sql = generated.sql
-        generated = generate(lambda sql=failed_sql, err=last_error: again(sql, err))
+            self.last_error = validated.error
+            self.attempts.append(Attempt(generated.sql, "invalid", validated.error, _ms(phase)))
+            return None
+        shown = validated.shown or validated.sql  # our LIMIT max_rows + 1 is not part of it
+        phase = time.monotonic()
+        try:
+            result = engine.execute(validated.sql, max_rows=max_rows, timeout=timeout)
+        except ConnectorError as error:
+            self.timings["execute"] = self.timings.get("execute", 0.0) + _ms(phase)
+            self.last_error = error.user_message
+            self.stop = error.transient
+            self.attempts.append(
+                Attempt(shown, "error", error.user_message, _ms(phase), executed_sql=validated.sql)
+            )
+            return None
+        self.timings["execute"] = self.timings.get("execute", 0.0) + _ms(phase)
+        self.attempts.append(
+            Attempt(
+                shown, "ok", "", result.duration_ms, result.row_count, executed_sql=validated.sql
+            )
+        )
+        text = self.generator.answer_text(generated, result.columns, result.rows)
+        return Answer(
+            self.question,
+            f"{text} {generated.note}" if generated.note else text,
+            shown,
+            columns=result.columns,
+            rows=result.rows,
+            truncated=result.truncated,
+            attempts=self.attempts,
+            interpretation=generated.interpretation,
+            column_labels=column_labels(
+                result.columns, generated.column_labels, sql=shown, dialect=kind
+            ),
+        )
 
-    last_sql = attempts[-1].sql if attempts else None
-    if len(attempts) > 1:
-        message = f"No working query after {len(attempts)} attempts. Last error: {last_error}"
-    else:
-        message = f"The query could not be run: {last_error}"
-    answer = Answer(question, message, last_sql, error=message, attempts=attempts)
-    return finish(_with_usage(answer, usage_calls))
+    def failure(self) -> Answer:
+        last_sql = self.attempts[-1].sql if self.attempts else None
+        if len(self.attempts) > 1:
+            message = (
+                f"No working query after {len(self.attempts)} attempts. "
+                f"Last error: {self.last_error}"
+            )
+        else:
+            message = f"The query could not be run: {self.last_error}"
+        return Answer(self.question, message, last_sql, error=message, attempts=self.attempts)
+
+    def finish(self, answer: Answer) -> Answer:
+        answer.engine = self.generator.name
+        answer.timings_ms = {**self.timings, "total": _ms(self.started)}
+        calls = self.usage_calls
+        if calls:
+            answer.usage = {
+                "model": self.generator.name,
+                "calls": calls,
+                "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+                "completion_tokens": sum(c["completion_tokens"] for c in calls),
+                "latency_ms": round(sum(c["latency_ms"] for c in calls), 1),
+            }
+        return answer
 
 
 def generate_for_databases(
@@ -315,103 +313,23 @@ def generate_for_databases(
     *,
     history: Sequence[Turn] = (),
     today: date | None = None,
+    generator: SqlGenerator | None = None,
 ) -> dict[str, Generated]:
-    """First SQL for several databases from ONE LLM call, keyed by connection name.
-
-    The model sees every database's schema (the context budget shared among them) and decides
-    which the question concerns; the others come back refused as not concerned. Questions
-    answer_question refuses before generating (empty, too long, writes) and databases with no
-    schema yet get no entry: it answers those itself, without the model. Raises llm.LLMError.
-    Reads nothing from the system database, like answer_question given a schema.
-    """
-    from . import llm
-
+    """First SQL for several databases in one go, keyed by connection name, when the
+    generator writes for several at once (an LLM: ONE call, the model choosing which
+    databases the question concerns); {} otherwise. Questions answer_question refuses before
+    generating and databases with no schema yet get no entry: it answers those itself.
+    Raises GenerationError. Reads nothing from the system database."""
+    generator = generator or sql_generator_for(settings)
     question = (question or "").strip()
-    if not question or len(question) > MAX_QUESTION_CHARS or write_request(question):
+    if not generator.one_call_for_several or _refusal(question, history):
         return {}
-    if not history and is_followup(question):
-        return {}  # answer_question refuses it: nothing to follow up on
-    ready = [(c, s) for c, s in targets if s.document is not None]
-    if not ready:
-        return {}
-    budget = settings.CONTEXT_TOKEN_BUDGET // len(ready)
-    contexts = {
-        c.name: _context(question, s, c.kind, history, budget, show_history=False, today=today)
-        for c, s in ready
+    requests = {
+        c.name: Request(question, c.kind, s.document, s.profiles, s.points, tuple(history), today)
+        for c, s in targets
+        if s.document is not None
     }
-    return llm.generate_multi(
-        question, contexts=contexts, dialects={c.name: c.kind for c, _ in ready}, history=history
-    )
-
-
-def _context(question, schema: LoadedSchema, kind: str, history, budget: int, **options):
-    """`options`: build_context's keywords (show_history, today)."""
-    points = retrieve(question, schema.points, k=DATAPOINTS_IN_CONTEXT) if schema.points else []
-    return build_context(
-        question,
-        document=schema.document,
-        profiles=schema.profiles,
-        dialect=kind,
-        history=list(history),
-        budget_tokens=budget,
-        points=points,
-        **options,
-    )
-
-
-def _answer_text(generated: Generated, columns: list[str], rows: list[tuple], use_llm: bool) -> str:
-    if use_llm and generated.explanation:
-        # The model wrote its sentence before the query ran: say what the query returned.
-        if not rows:
-            result = "no rows"
-        elif len(rows) == 1 and len(columns) == 1:
-            result = str(_number(rows[0][0]))
-        else:
-            result = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
-        return f"{generated.explanation.rstrip()} Result: {result}."
-    if generated.answer_template and rows:
-        value = rows[0][0] if rows[0] else None
-        try:
-            return generated.answer_template.format(value=_number(value), count=len(rows))
-        except (KeyError, IndexError, ValueError):
-            pass  # a template with other placeholders: fall back to the generic text
-    if not rows:
-        return "No rows matched."
-    if len(rows) == 1 and len(columns) == 1:
-        return f"The answer is {_number(rows[0][0])}."
-    return f"Found {len(rows):,} row{'s' if len(rows) != 1 else ''}."
-
-
-def _number(value: object) -> object:
-    """Whole numbers as such; fractions with 2 decimals, as money reads ("86.00", not "86"),
-    alike whether the engine returned a float (SQLite) or a Decimal (PostgreSQL, MariaDB)."""
-    if isinstance(value, bool):
-        return value
-    if (
-        isinstance(value, Decimal)
-        and value == value.to_integral_value()
-        and value.as_tuple()[2] >= 0
-    ):
-        value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float | Decimal):
-        if value and abs(value) < 0.01:
-            return f"{value:.2g}"  # a small ratio is not zero
-        return f"{value:,.2f}"
-    return value
-
-
-def _with_usage(answer: Answer, calls: list[dict]) -> Answer:
-    if calls:
-        answer.usage = {
-            "model": settings.LLM_MODEL,
-            "calls": calls,
-            "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
-            "completion_tokens": sum(c["completion_tokens"] for c in calls),
-            "latency_ms": round(sum(c["latency_ms"] for c in calls), 1),
-        }
-    return answer
+    return generator.first_for_databases(question, requests, history)
 
 
 def _ms(since: float) -> float:

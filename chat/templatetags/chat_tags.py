@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from chat.answering.labels import labels_for
 from chat.presentation import display_rows
 
 register = template.Library()
@@ -58,3 +59,22 @@ def table_rows(rows, columns) -> str:
             for row in display_rows(columns, rows)
         )
     )
+
+
+@register.simple_tag
+def header_cells(columns, labels=None) -> str:
+    """The <th> cells of a result table: each column's human label, with its name in the
+    SQL as a tooltip where the two differ (older answers have no labels: from the names)."""
+    cells = []
+    for name, label in zip(columns or [], labels_for(columns or [], labels), strict=True):
+        title = "" if label == name else f' title="{conditional_escape(name)}"'
+        cells.append(f'<th scope="col"{title}>{conditional_escape(label)}</th>')
+    return mark_safe("".join(cells))
+
+
+@register.filter
+def shared_interpretation(databases) -> str:
+    """The interpretation every answered database shares ("" when they differ or have none):
+    shown once above a comparison table."""
+    readings = {d.get("interpretation") or "" for d in databases or [] if d.get("columns")}
+    return readings.pop() if len(readings) == 1 else ""

@@ -8,7 +8,16 @@
       new Chart(canvas, {
         type: spec.type,
         data: { labels: spec.labels, datasets: spec.datasets },
-        options: { responsive: true, maintainAspectRatio: false, animation: false },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          // Axes named by the columns' human labels ("Number of customers", not n).
+          scales: {
+            x: { title: { display: !!spec.x_title, text: spec.x_title || "" } },
+            y: { title: { display: !!spec.y_title, text: spec.y_title || "" } },
+          },
+        },
       });
     });
   }

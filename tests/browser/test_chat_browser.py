@@ -189,7 +189,7 @@ def test_two_database_session_compares_customers(page, screenshot, alice, chinoo
     assert page.evaluate("window.__not_reloaded === true")
     comparison = answer.locator("details.result-block", has_text="Comparison across databases")
     expect(comparison).to_be_visible()
-    expect(comparison.locator("thead th").first).to_have_text("database")
+    expect(comparison.locator("thead th").first).to_have_text("Database")
     rows = comparison.locator("tbody tr")
     expect(rows).to_have_count(2)
     texts = [rows.nth(i).inner_text().split("\t") for i in range(2)]

@@ -113,7 +113,7 @@ def test_a_listed_reason_also_means_not_concerned(alice, session, fake_llm):
 
 
 def test_a_failing_database_gets_its_own_correction_round(alice, session, fake_llm):
-    broken = "SELECT no_such_function(Total) FROM Invoice"
+    broken = "SELECT sum(Total) FROM Invoice WHERE sum(Total) > 1"  # only the database minds
     fake_llm.reply(queries(("prod", broken), ("backup", COUNT)))
     fake_llm.reply({"sql": "SELECT count(*) FROM Invoice", "explanation": "412 invoices."})
     reply = conversation.ask(alice, session, "How many invoices and customers?")
@@ -121,7 +121,7 @@ def test_a_failing_database_gets_its_own_correction_round(alice, session, fake_l
     assert len(fake_llm.requests) == 2
     correction = fake_llm.prompt(1)
     # The correction is about prod alone: its failed SQL and error, one dialect, no listing.
-    assert broken in correction and "no such function" in correction.lower()
+    assert broken in correction and "misuse of aggregate" in correction.lower()
     assert "several databases" not in correction and COUNT not in correction
     by_name = {d["name"]: d for d in reply.result["databases"]}
     assert (

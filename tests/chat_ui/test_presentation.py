@@ -19,7 +19,36 @@ def test_scalars_with_different_names_become_one_comparison():
     merged = merge_results(
         [DatabaseResult("pg", ["count"], [[59]]), DatabaseResult("ch", ["count()"], [[59]])]
     )
-    assert merged == {"columns": ["database", "value"], "rows": [["pg", 59], ["ch", 59]]}
+    assert merged == {
+        "columns": ["database", "value"],
+        "column_labels": ["Database", "Value"],
+        "rows": [["pg", 59], ["ch", 59]],
+    }
+
+
+def test_results_whose_names_differ_but_labels_match_merge():
+    # `n` on one database, `customer_count` on the other: both "Number of customers".
+    merged = merge_results(
+        [
+            DatabaseResult(
+                "prod", ["country", "n"], [["DE", 3]], ["Country", "Number of customers"]
+            ),
+            DatabaseResult("backup", ["Country", "customer_count"], [["DE", 2]]),
+        ]
+    )
+    assert merged["columns"] == ["database", "country", "n"]
+    assert merged["column_labels"] == ["Database", "Country", "Number of customers"]
+    assert merged["rows"] == [["prod", "DE", 3], ["backup", "DE", 2]]
+
+
+def test_scalars_with_one_label_keep_it():
+    merged = merge_results(
+        [
+            DatabaseResult("pg", ["count"], [[59]], ["Number of customers"]),
+            DatabaseResult("ch", ["count()"], [[46]], ["Number of customers"]),
+        ]
+    )
+    assert merged["column_labels"] == ["Database", "Number of customers"]
 
 
 def test_different_shapes_and_single_results_do_not_merge():
@@ -38,13 +67,24 @@ def test_category_and_numbers_make_a_bar_chart():
         ["genre", "tracks", "minutes"], [["Rock", 1297, Decimal("5.5")], ["Jazz", 130, None]]
     )
     assert spec["type"] == "bar" and spec["labels"] == ["Rock", "Jazz"]
-    assert [d["label"] for d in spec["datasets"]] == ["tracks", "minutes"]
+    assert [d["label"] for d in spec["datasets"]] == ["Tracks", "Minutes"]  # human labels
+    assert spec["x_title"] == "Genre" and spec["y_title"] == ""  # two series: no one y title
     assert spec["datasets"][1]["data"] == [5.5, None]
 
 
 def test_dates_make_a_line_chart():
     spec = chart_spec(["month", "revenue"], [[dt.date(2024, 1, 1), 10], ["2024-02-01", "12.5"]])
     assert spec["type"] == "line" and spec["datasets"][0]["data"] == [10.0, 12.5]
+
+
+def test_chart_series_and_axes_use_the_given_labels():
+    spec = chart_spec(
+        ["BillingCountry", "sum_value"],
+        [["USA", 523.06], ["Canada", 303.96]],
+        ["Country", "Revenue"],
+    )
+    assert spec["datasets"][0]["label"] == "Revenue"
+    assert spec["x_title"] == "Country" and spec["y_title"] == "Revenue"
 
 
 def test_shapes_without_a_chart():

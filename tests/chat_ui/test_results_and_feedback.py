@@ -53,7 +53,7 @@ def test_the_merged_table_holds_every_row_with_paging_and_csv(
     assert last.status_code == 200 and "page 5 of 5" in body and body.count("<tr>") == 11
     assert "backup" in body and "chinook" not in body.split("<tbody>")[1]
     lines = csv_lines(alice_client.get(reverse("chat_merged_csv", args=[reply.pk])))
-    assert lines[0].startswith("database,") and len(lines) == 51
+    assert lines[0].startswith("Database,") and len(lines) == 51  # labels, as shown
     assert sum(line.startswith("chinook,") for line in lines) == 25
 
 

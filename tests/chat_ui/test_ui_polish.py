@@ -153,7 +153,8 @@ def test_a_schema_answer_is_stored_as_ok_not_as_an_error(alice, alice_client, ch
 
     cache.clear()  # its rows stay readable: there is no SQL to run again
     csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[run.pk])))
-    assert csv.splitlines()[0] == "table,kind,columns" and "InvoiceLine,table," in csv
+    # The header is what the table showed: the columns' labels.
+    assert csv.splitlines()[0] == "Table,Kind,Columns" and "InvoiceLine,table," in csv
     assert len(csv.splitlines()) == 12
     # Nothing to save as an example: it has no SQL.
     url = reverse("chat_message_feedback", args=[reply.pk])
