@@ -109,6 +109,8 @@ def _order(r: Reading, i: int) -> int | None:
             j = r.next(i + 1)
             found = _measure_at(r, j + 1)
             r.take(i, j)
+            if m.arg == "alpha" and found is None:
+                return j + 1
             if found is None:  # "by age in descending order": the direction of the last
                 _set_direction(r, m.arg == "desc")
                 return j + 1
@@ -137,6 +139,8 @@ def _order(r: Reading, i: int) -> int | None:
             end = k2 + 1
     elif r.limit and m.is_role("by"):
         desc = True  # "top 5 countries by number of customers"
+    if r.limit and m.is_role("by"):
+        r.rank_by = True
     if (
         r.limit
         and m.is_role("by")
@@ -155,7 +159,19 @@ def _order(r: Reading, i: int) -> int | None:
     return end
 
 
+def _own_or_parent(r: Reading, col: Col, text: str) -> Col:
+    """A column to rank rows by: the subject's own or a parent's, never one repeated per child."""
+    if col.table != r.subject.qualified_name and r.lex.graph.duplicates_rows_of(
+        r.subject.qualified_name, [col.table]
+    ):
+        raise Refusal(f"{r.subject.name} has many '{text}' values (in {col.table}); which one?")
+    return col
+
+
 def _set_direction(r: Reading, desc: bool) -> None:
+    if not r.order and r.sort_first:
+        r.sort_desc = desc
+        return
     if not r.order:
         raise Refusal("I could not tell what to order by.")
     last = r.order[-1]
@@ -167,8 +183,9 @@ def _direction(r: Reading, i: int) -> int | None:
     if not m.is_role("dir"):
         return None
     r.take(i)
-    if m.arg in ("asc",) and "alphabet" in m.text and not r.order:
-        raise Refusal("I could not tell what to sort alphabetically.")
+    before = r.at(_prev_index(r, i))
+    if m.arg == "alpha" and before is not None and before.is_role("dir"):
+        return i + 1  # "descending alphabetical order"
     _set_direction(r, m.arg == "desc")
     return i + 1
 
@@ -223,7 +240,7 @@ def _superlative(r: Reading, i: int) -> int | None:
         r.group_rows = True
         r.ranking_output = True
     elif t.kind == "column":
-        measure = Measure("", r.col(t))
+        measure = Measure("", _own_or_parent(r, r.col(t), t.text))
     elif t.is_role("count"):
         found = _measure_at(r, j)
         if found is None:

@@ -94,7 +94,7 @@ def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
         names[m] = alias
         outputs.append(measure(m).as_(alias, quoted=True))
     select = select.select(*outputs)
-    if it.distinct or (fanout and not any(m.agg for m in it.outputs) and not it.group_rows):
+    if it.distinct or (fanout and it.whole_rows and not it.group_rows):
         select = select.distinct()
     conditions = [_condition(f, lex, kind) for f in it.filters]
     conditions += [_exists(r, it, lex, kind) for r in it.related]

@@ -10,6 +10,9 @@ from .interpretation import Col, Filter, Measure, Subquery
 from .mentions import Mention
 from .reader import Reading, Refusal
 
+# "contains the substring 'CV'", "starts with the letter 'a'"
+FILLERS = {"substring", "word", "words", "letter", "letters", "string", "phrase", "character"}
+
 
 def _comparison(r: Reading, i: int) -> int | None:
     """ "age above 30", "older than 30", "whose rank is between 10 and 15", "price above the
@@ -104,9 +107,14 @@ def _like(r: Reading, i: int) -> int | None:
     if not m.is_role("like"):
         return None
     j = r.next(i + 1)
+    fillers = []
+    while r.at(j) is not None and r.ms[j].text in FILLERS:
+        fillers.append(j)
+        j = r.next(j + 1)
     v = r.at(j)
-    if v is None or v.kind not in ("literal", "unknown", "value"):
+    if v is None or v.kind not in ("literal", "value"):
         return None
+    r.take(*fillers)
     if col_at is not None:
         col = r.col(r.ms[col_at])
     else:
@@ -114,7 +122,7 @@ def _like(r: Reading, i: int) -> int | None:
         if len(names) != 1:
             raise Refusal(f"I could not tell which column of {r.subject.name} to search.")
         col = r.ref(r.subject, names[0].name)
-    text = v.text if v.kind != "value" else v.text
+    text = v.text if v.kind == "literal" else str(v.values[0].value)
     pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[m.arg]
     r.take(*(x for x in (col_at, i, j) if x is not None))
     r.filters.append(Filter(col, "like", (pattern,)))
@@ -138,10 +146,10 @@ def _values(r: Reading, i: int) -> int | None:
     while r.at(k) is not None:
         joined = r.ms[k].is_role("or", "and")
         nxt = r.next(k + 1) if joined else k
+        if not joined and nxt != group[-1] + 1:
+            break  # "from Los Angeles to Honolulu": two conditions, not a list
         if r.at(nxt) is None or r.ms[nxt].kind != "value" or not _shared(r.ms[group[0]], r.ms[nxt]):
             break
-        if r.ms[k].is_role("and") and not negated:
-            break  # "X and Y" on one column: both, which one row cannot be (set operations)
         group += [nxt]
         if joined:
             r.take(k)
@@ -204,10 +212,16 @@ def _column_equals(r: Reading, i: int) -> int | None:
         col = r.col(m)
         j = r.next(i + 1)
     elif m.is_role("named"):
+        j = r.next(i + 1)
+        v = r.at(j)
+        own = [x for x in (v.values if v is not None else ()) if x.table is r.subject]
         names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
-        if len(names) != 1:
+        if len({x.column.name for x in own}) == 1:
+            col = r.ref(r.subject, own[0].column.name)
+        elif len(names) == 1 and not (v is not None and v.values):
+            col = r.ref(r.subject, names[0].name)
+        else:
             return None
-        col, j = r.ref(r.subject, names[0].name), r.next(i + 1)
     else:
         return None
     v = r.at(j)

@@ -13,8 +13,8 @@ FUNCTION = set(
     """a an the of is are was were be been being do does did what which who whom whose
     show list give find tell display return get me us i we you please there it its their
     them this these those that all any every some also together along respective
-    respectively each their corresponding associated related information info details detail
-    record records data entry entries everything here currently current
+    respectively each their corresponding associated related information info
+    everything here currently current
     to in on at for from as 's s has have had having with can could would will shall should
     identify provide produce compute calculate retrieve report known recorded listed stored
     available existing exist exists row rows live lives living located based placed made
@@ -50,8 +50,7 @@ _add("agg", "sum", "total", "sum", "sum of", "total of", "combined", "overall")
 _add("agg", "max", "maximum", "max", "highest", "largest", "biggest", "greatest", "maximal")
 _add("agg", "min", "minimum", "min", "lowest", "smallest", "least", "minimal", "fewest")
 _add("agg", "max", "most")
-_add("distinct", "", "different", "distinct", "unique", "kind of", "type of", "kinds of",
-     "types of")  # fmt: skip
+_add("distinct", "", "different", "distinct", "unique")
 _add("cmp", ">", "more than", "greater than", "larger than", "bigger than", "higher than",
      "above", "over", "exceeding", "exceed", "exceeds", "longer than", "later than",
      "after", "great than")  # fmt: skip
@@ -75,8 +74,8 @@ _add("order", "", "ordered by", "sorted by", "order by", "sort by", "ranked by",
      "in order of", "ordered", "sorted", "sort", "order", "rank by", "arrange by",
      "listed by", "ranked")  # fmt: skip
 _add("by", "", "by")
-_add("dir", "asc", "ascending", "asc", "increasing", "alphabetical", "alphabetically",
-     "lexicographic", "lexicographically", "from lowest to highest", "from low to high",
+_add("dir", "alpha", "alphabetical", "alphabetically", "lexicographic", "lexicographically")
+_add("dir", "asc", "ascending", "asc", "increasing", "from lowest to highest", "from low to high",
      "from smallest to largest", "from least to most", "from the lowest to the highest",
      "from youngest to oldest", "from the youngest to the oldest")  # fmt: skip
 _add("dir", "desc", "descending", "desc", "decreasing", "reverse", "from highest to lowest",

@@ -43,6 +43,9 @@ class Reading:
     which: bool = False  # "which"/"who" questions name the rows: their label columns
     ranking_output: bool = False  # show the ranked measure too ("which genre has the most")
     named_outputs: bool = False  # the head named its columns
+    rank_by: bool = False  # "top 5 X by Y": Y is shown beside X
+    sort_first: bool = False  # "Sort the names of ...": order by what is listed
+    sort_desc: bool = False
     group_first: bool = False  # "by country", "per month": the group leads the columns
     order_pending: bool = False  # "ordered" seen, "by ..." to come
     today: object = None  # what "last year" counts from
@@ -101,6 +104,9 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     r.which = bool(ms) and ms[0].text in ("which", "who")
     if ms and ms[0].is_role("and", "by", "group", "or", "but"):
         raise Refusal("This reads like a follow-up to an earlier question; please ask it in full.")
+    if ms and ms[0].is_role("order") and ms[0].text in ("sort", "order", "rank", "sorted"):
+        r.take(0)
+        r.sort_first = True
     s = _subject_at(r)
     if s is None:
         _subject_from_columns(r)
@@ -143,6 +149,11 @@ def _subject_from_columns(r: Reading) -> None:
             tables = {id(c.table): c.table for c in m.columns if _names_table(m, c.table)}
             if not tables:
                 break  # "how many per country?": what is counted is not said
+            if len({id(c.table) for c in m.columns}) > 1:
+                names = sorted({c.table.name for c in m.columns})[:4]
+                raise Refusal(
+                    f"'{m.text}' is a column of {', '.join(names)}; please name the table."
+                )
             if len(tables) == 1:
                 r.subject = next(iter(tables.values()))
                 return
@@ -199,7 +210,7 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             pending.append(_agg_word(r, i))  # "total payment amount": total, not orders.total
             r.take(i)
         elif m.kind == "column":
-            if stop_at_clause and not pending and _column_is_condition(r, i):
+            if not pending and _column_is_condition(r, i, strict=not stop_at_clause):
                 break
             col = r.col(m)
             if col.table != r.subject.qualified_name and not _names_table(
@@ -218,6 +229,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 r.outputs.append(Measure("count", col, distinct=True))
                 r.count = False
             else:
+                if "count" in pending:
+                    r.count = False  # "the average number of passengers": a column's average
                 for agg in aggs:
                     r.outputs.append(Measure(agg, col, distinct=distinct and agg in ("count", "")))
                 if distinct and aggs == [""]:
@@ -276,8 +289,10 @@ def _limit_number(r: Reading, i: int, stop: int) -> bool:
     )
 
 
-def _column_is_condition(r: Reading, i: int) -> bool:
+def _column_is_condition(r: Reading, i: int, strict: bool = False) -> bool:
     nxt = r.at(r.next(i + 1))
+    if strict:  # before the subject: only "district 1", "name 'Bob'" read as conditions
+        return nxt is not None and nxt.kind in ("number", "literal") and r.next(i + 1) == i + 1
     return nxt is not None and (
         nxt.kind in ("value", "literal", "number") or nxt.is_role("cmp", "between", "like", "neg")
     )
@@ -298,7 +313,7 @@ def _finish(r: Reading) -> Interpretation:
         extra = [Measure("", c) for c in r.group_by if c not in named]
         # "maximum price of wines in each year": the year after what was asked; "how many
         # customers per country": the country first, then the count.
-        outputs = outputs + extra if r.named_outputs and not r.group_first else extra + outputs
+        outputs = extra + outputs if r.group_first else outputs + extra
         ranked = any(o.measure.agg for o in r.order)
         if not any(o.agg for o in outputs) and not ranked:
             outputs.append(Measure("count", None, subject))
@@ -308,9 +323,11 @@ def _finish(r: Reading) -> Interpretation:
             outputs = [Measure("", r.ref(r.subject, c.name)) for c in labels]
         else:
             whole = True
-    show_rank = r.ranking_output and (r.which or not r.named_outputs)
+    show_rank = r.ranking_output and (r.which or (r.rank_by and not r.named_outputs))
     if show_rank and r.order and r.order[0].measure.agg and r.order[0].measure not in outputs:
         outputs.append(r.order[0].measure)
+    if r.sort_first and not r.order and outputs and not outputs[0].agg:
+        r.order.append(Order(outputs[0], r.sort_desc))
     if r.distinct and r.order:  # SELECT DISTINCT must show what it is ordered by
         outputs += [o.measure for o in r.order if o.measure not in outputs and not o.measure.agg]
     aggregated = any(o.agg for o in outputs)
