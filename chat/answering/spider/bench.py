@@ -223,7 +223,7 @@ class _Run:
 # An apostrophe followed by a letter is inside a word ('haven't', 'engineer's').
 _QUOTED = re.compile(r"'(?:[^']|'(?=\w))*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|`[^`]*`")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_WORD = re.compile(r"[\w.]+")
+_WORD = re.compile(r"\w+(?:\.\w+)*")  # a name, maybe qualified (main.Dorm)
 _AFTER_COLON = re.compile(r"(:\s*)([^;:]*?)(?=;|\.\s|\.$|$)")
 _LIST = re.compile(r"…(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|,?\s+or\s+)…)+")
 
