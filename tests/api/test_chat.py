@@ -4,9 +4,11 @@ import django.db
 import pytest
 
 from chat import conversation, sessions
+from chat.answering.types import Generated
 from chat.models import ChatMessage, ChatSession
 from connections import services as registry
 from schemas_app import services as schema_services
+from tests.chat.scripted import COUNTRIES, Scripted
 
 from .conftest import assert_error
 
@@ -233,6 +235,50 @@ def test_multi_query(alice_api, chinook, other):
         json={"question": "How many tracks are there?", "chat_session_id": body["session_id"]},
     )
     assert again.status_code == 200 and len(again.json()["results"]) == 2
+
+
+def test_answers_carry_the_interpretation_and_column_labels(alice_api, chinook, other, monkeypatch):
+    # The live server runs in this process: the conversation answers with a scripted
+    # generator (our own SqlGenerator interface) that says what it understood.
+    monkeypatch.setattr(conversation, "sql_generator_for", lambda *args: Scripted(COUNTRIES))
+    body = alice_api.post(
+        "/chat", json={"message": "top 3 countries by invoices", "target_database": str(chinook.pk)}
+    ).json()
+    message = body["message"]
+    assert message["interpretation"] == "number of invoices per billing country, top 3"
+    [database] = message["result"]["databases"]
+    assert database["columns"] == ["BillingCountry", "n"]  # machine names, as before
+    assert database["column_labels"] == ["Country", "Number of invoices"]
+    assert database["interpretation"] == message["interpretation"]
+    assert (
+        alice_api.get(f"/messages/{message['id']}").json()["interpretation"]
+        == (message["interpretation"])
+    )
+
+    both = alice_api.post(
+        "/multi-query",
+        json={
+            "question": "top 3 countries by invoices",
+            "connection_ids": [str(chinook.pk), str(other.pk)],
+        },
+    ).json()
+    for result in both["results"]:
+        assert result["column_labels"] == ["Country", "Number of invoices"]
+        assert result["interpretation"] == "number of invoices per billing country, top 3"
+    assert both["merged"]["column_labels"] == ["Database", "Country", "Number of invoices"]
+
+
+def test_an_answer_without_an_interpretation_has_null(alice_api, chinook, monkeypatch):
+    plain = Generated(sql="SELECT COUNT(*) FROM Customer", explanation="Customers.")
+    monkeypatch.setattr(
+        conversation, "sql_generator_for", lambda *args: Scripted(plain, name="openai/fake")
+    )
+    body = alice_api.post(
+        "/chat", json={"message": "How many customers?", "target_database": str(chinook.pk)}
+    ).json()
+    message = body["message"]
+    assert message["interpretation"] is None
+    assert message["result"]["databases"][0]["column_labels"] == ["Number of customers"]
 
 
 def test_multi_query_errors(alice_api, chinook):
