@@ -110,6 +110,7 @@ def _order(r: Reading, i: int) -> int | None:
             found = _measure_at(r, j + 1)
             r.take(i, j)
             if m.arg == "alpha" and found is None:
+                _alphabetical(r)
                 return j + 1
             if found is None:  # "by age in descending order": the direction of the last
                 _set_direction(r, m.arg == "desc")
@@ -168,6 +169,17 @@ def _own_or_parent(r: Reading, col: Col, text: str) -> Col:
     return col
 
 
+def _alphabetical(r: Reading) -> None:
+    """ "the names of scientists in alphabetical order": by the first column listed."""
+    if r.order:
+        return
+    plain = [o for o in r.outputs if not o.agg]
+    if not plain and not r.sort_first:
+        raise Refusal("I could not tell what to sort alphabetically; name the column.")
+    if plain:
+        r.order.append(Order(Measure("", plain[0].column), False))
+
+
 def _set_direction(r: Reading, desc: bool) -> None:
     if not r.order and r.sort_first:
         r.sort_desc = desc
@@ -186,6 +198,9 @@ def _direction(r: Reading, i: int) -> int | None:
     before = r.at(_prev_index(r, i))
     if m.arg == "alpha" and before is not None and before.is_role("dir"):
         return i + 1  # "descending alphabetical order"
+    if m.arg == "alpha":
+        _alphabetical(r)
+        return i + 1
     _set_direction(r, m.arg == "desc")
     return i + 1
 
@@ -206,11 +221,26 @@ def _group(r: Reading, i: int) -> int | None:
         return j + 1
     if g.kind == "table" and len(g.tables) == 1 and g.tables[0] is not r.subject:
         table = g.tables[0]
+        linked = _columns_into(r, table)
+        named = [o.column for o in r.outputs if not o.agg and o.column.column in linked]
+        if named:  # "the invoice number and the number of transactions for each invoice"
+            r.group_by += [c for c in named if c not in r.group_by]
+            r.take(i, j)
+            return j + 1
         labels = r.lex.words.label_columns(table)
+        if all(c.name in table.primary_key or c.name.lower() == "id" for c in labels):
+            raise Refusal(f"{table.name} has no name-like column to show per group; name one.")
         r.group_by += [r.ref(table, c.name) for c in labels]
         r.take(i, j)
         return j + 1
     return None
+
+
+def _columns_into(r: Reading, table) -> set[str]:
+    """The subject's columns that reference `table` by a foreign key."""
+    return {
+        c for fk in r.subject.foreign_keys if fk.referred_table == table.name for c in fk.columns
+    }
 
 
 def _superlative(r: Reading, i: int) -> int | None:
@@ -228,6 +258,9 @@ def _superlative(r: Reading, i: int) -> int | None:
     t = r.at(j)
     if t is None:
         return None
+    counting = m.text in ("most", "least", "fewest")
+    if t.kind == "table" and not counting:
+        raise Refusal(f"I could not tell what '{m.text} {t.text}' measures; name a column.")
     if t.kind == "table" and t.tables and t.tables[0] is r.subject and r.outputs:
         # "Which country has the most customers": groups of the column named first.
         if any(o.agg for o in r.outputs):
@@ -284,13 +317,15 @@ def _having(r: Reading, i: int) -> int | None:
             return None
         r.take(i, end)
         r.group_by += [c for c in plain if c not in r.group_by]
-        r.having.append(Having(Measure("count", None, r.subject.qualified_name), m.arg, number))
+        r.having.append(
+            Having(Measure("count", None, r.subject.qualified_name), m.arg, _num(number))
+        )
         return end + 1
     if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
         r.used.discard(end - 1)
         return None
     r.take(i, k)
-    r.having.append(Having(Measure("count", None, t.tables[0].qualified_name), m.arg, number))
+    r.having.append(Having(Measure("count", None, t.tables[0].qualified_name), m.arg, _num(number)))
     r.group_rows = True
     return k + 1
 

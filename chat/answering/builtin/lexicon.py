@@ -60,8 +60,12 @@ _add("cmp", "<", "less than", "fewer than", "smaller than", "lower than", "below
      "shorter than", "before", "earlier than")  # fmt: skip
 _add("cmp", "<=", "at most", "no more than", "not more than", "or less", "or fewer",
      "less than or equal to", "up to")  # fmt: skip
-_add("cmp", "=", "equal to", "equals", "equal", "exactly", "is equal to")
-_add("cmp", "!=", "not equal to", "other than", "different from", "not")
+_add("cmp", "=", "equal to", "equals", "equal", "exactly", "is equal to", "=")
+_add("cmp", ">", ">")
+_add("cmp", "<", "<")
+_add("cmp", ">=", ">=")
+_add("cmp", "<=", "<=")
+_add("cmp", "!=", "not equal to", "other than", "different from", "not", "!=")
 _add("between", "", "between", "ranging from", "in the range of", "in the range")
 _add("like", "contains", "contain", "contains", "containing", "include", "includes",
      "including", "with the word", "with the letter", "with a letter", "has the word",

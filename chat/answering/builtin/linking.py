@@ -218,6 +218,9 @@ class SchemaIndex:
         names = [c for c in text if split_identifier(c.name)[-1] == "name"]
         if names:
             return names
+        own = [c for c in text if split_identifier(c.name) == split_identifier(table.name)]
+        if own:  # city.City, artist.Artist
+            return own[:1]
         titles = [c for c in text if split_identifier(c.name)[-1] == "title"]
         keys = [c for c in table.columns if c.name in table.primary_key]
         # ClickHouse declares no unique key: the conventional `id` names the row there.

@@ -232,7 +232,7 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 if "count" in pending:
                     r.count = False  # "the average number of passengers": a column's average
                 for agg in aggs:
-                    r.outputs.append(Measure(agg, col, distinct=distinct and agg in ("count", "")))
+                    r.outputs.append(Measure(agg, col, distinct=distinct and agg == "count"))
                 if distinct and aggs == [""]:
                     r.distinct = True
             last = [a for a in aggs if a]
@@ -313,7 +313,7 @@ def _finish(r: Reading) -> Interpretation:
         extra = [Measure("", c) for c in r.group_by if c not in named]
         # "maximum price of wines in each year": the year after what was asked; "how many
         # customers per country": the country first, then the count.
-        outputs = extra + outputs if r.group_first else outputs + extra
+        outputs = outputs + extra if r.named_outputs and not r.group_first else extra + outputs
         ranked = any(o.measure.agg for o in r.order)
         if not any(o.agg for o in outputs) and not ranked:
             outputs.append(Measure("count", None, subject))

@@ -14,6 +14,7 @@ from .linking import fold, singular
 
 _TOKEN = re.compile(
     r"""(?P<quoted>"[^"]+"|'[^']+'|“[^”]+”|‘[^’]+’)"""
+    r"|(?P<symbol>>=|<=|!=|<>|=>|=<|>|<|=)"
     r"|(?P<number>\$?\d[\d,]*(?:\.\d+)?%?)"
     r"|(?P<word>[^\W_]+(?:['’][^\W_]+)?)"
 )
@@ -45,6 +46,12 @@ def tokenize(question: str) -> tuple[Token, ...]:
             # A quote used as an apostrophe ("it's") never reaches here: the word pattern
             # would have taken it; a lone quote with text after it is a value.
             tokens.append(Token(inner, fold(inner), fold(inner), start, end, "quoted"))
+            continue
+        if match.group("symbol"):
+            sym = {"<>": "!=", "=>": ">=", "=<": "<="}.get(
+                match.group("symbol"), match.group("symbol")
+            )
+            tokens.append(Token(sym, sym, sym, start, end, "word"))
             continue
         if match.group("number"):
             raw = match.group("number")
