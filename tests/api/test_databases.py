@@ -269,3 +269,145 @@ def test_schema_diff_shows_a_real_change(alice_api, make_connection, chinook_sql
     assert body["diff"]["tables_removed"] == ["main.PlaylistTrack"]
     assert body["diff"]["columns_added"] == ["main.Customer.Loyalty"]
     assert body["diff"]["columns_removed"] == [] and body["diff"]["types_changed"] == []
+
+
+# -- least privilege and secret options ---------------------------------------------------------
+
+SERVER_KINDS = ("postgresql", "mysql", "clickhouse")
+ADMIN_PROBLEM = {
+    "postgresql": "the account is a superuser",
+    "mysql": "has ALL PRIVILEGES on *.*",
+    "clickhouse": "ClickHouse profile allows writes (readonly=0)",
+}
+READ_ONLY_STATEMENT = {
+    "postgresql": "GRANT SELECT ON ALL TABLES IN SCHEMA public TO datachat_ro",
+    "mysql": "GRANT SELECT, SHOW VIEW ON",
+    "clickhouse": "<readonly>1</readonly>",
+}
+
+
+@pytest.fixture
+def server_fields(pg_params, mysql_params, clickhouse_params):
+    """Separate fields for each test server's admin account."""
+    params = {
+        "postgresql": pg_params(),
+        "mysql": mysql_params(),
+        "clickhouse": clickhouse_params(),
+    }
+    return {
+        kind: {
+            "database_type": kind,
+            "host": p.host,
+            "port": p.port,
+            "database": p.database,
+            "username": p.username,
+            "password": p.password,
+        }
+        for kind, p in params.items()
+    }
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+def test_a_privileged_account_needs_allow_privileged(kind, admin_api, alice_api, server_fields):
+    fields = {"name": f"{kind}-admin", **server_fields[kind]}
+    refused = assert_error(admin_api.post("/databases", json=fields), 400, ADMIN_PROBLEM[kind])
+    assert READ_ONLY_STATEMENT[kind] in refused["detail"]
+    assert "allow_privileged" in refused["detail"]
+    assert not Connection.objects.exists()
+
+    created = admin_api.post("/databases", json={**fields, "allow_privileged": True})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["privileged"] is True and body["allow_privileged"] is True
+    assert ADMIN_PROBLEM[kind] in " ".join(body["privilege_problems"])
+    assert body["privileged_allowed_by"] == "admin" and body["privileged_allowed_at"]
+    assert body["privileges_checked_at"]
+    # Everyone sees the warning, as on the pages.
+    [listed] = alice_api.get("/databases").json()
+    assert listed["privileged"] is True and listed["privilege_problems"]
+
+    tested = admin_api.post(f"/databases/{body['id']}/test").json()
+    assert tested["ok"] is True and tested["privileged"] is True
+
+    # Turning the override off re-tests: refused, nothing changes.
+    off = admin_api.patch(f"/databases/{body['id']}", json={"allow_privileged": False})
+    assert_error(off, 400, ADMIN_PROBLEM[kind])
+    assert Connection.objects.get().allow_privileged
+
+
+def test_a_privileged_account_saved_untested_is_refused_at_test_and_query(admin_api, server_fields):
+    fields = {"name": "pg-admin", **server_fields["postgresql"], "test": False}
+    created = admin_api.post("/databases", json=fields)
+    assert created.status_code == 201 and created.json()["privileged"] is False  # not read yet
+    pk = created.json()["id"]
+
+    tested = admin_api.post(f"/databases/{pk}/test").json()
+    assert tested["ok"] is False and tested["privileged"] is True
+    assert "superuser" in tested["message"] and tested["privilege_problems"]
+    got = admin_api.get(f"/databases/{pk}").json()
+    assert got["privileged"] is True and got["allow_privileged"] is False
+
+    ran = admin_api.post(
+        "/tools/execute",
+        json={"name": "run_sql", "arguments": {"sql": "SELECT 1"}, "target_database": pk},
+    )
+    assert ran.status_code >= 400 and "superuser" in ran.text
+
+
+def test_a_least_privileged_account_needs_no_override(admin_api, clickhouse_params):
+    p = clickhouse_params(username="ch_readonly", password="datachat-secret")
+    created = admin_api.post(
+        "/databases",
+        json={
+            "name": "ch-readonly",
+            "database_type": "clickhouse",
+            "host": p.host,
+            "port": p.port,
+            "database": p.database,
+            "username": p.username,
+            "password": p.password,
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["privileged"] is False and body["privilege_problems"] == []
+    assert body["privileges_checked_at"] and body["privileged_allowed_by"] is None
+
+
+def test_secret_options_are_masked_and_kept(admin_api, alice_api):
+    created = admin_api.post(
+        "/databases",
+        json={
+            "name": "pg",
+            "database_url": "postgresql://reader@127.0.0.1:1/db",
+            "options": {"sslmode": "require", "sslpassword": SECRET},
+            "test": False,
+        },
+    )
+    assert created.status_code == 201, created.text
+    pk = created.json()["id"]
+    masked = {"sslmode": "require", "sslpassword": "********"}
+    assert created.json()["options"] == masked
+    assert alice_api.get(f"/databases/{pk}").json()["options"] == masked
+    with connection_cursor() as cursor:
+        cursor.execute("SELECT options::text FROM connections_connection WHERE id = %s", [pk])
+        assert SECRET not in cursor.fetchone()[0]
+
+    # What a client read and sends back unchanged keeps the secret; leaving it out drops it.
+    assert admin_api.patch(f"/databases/{pk}", json={"description": "x"}).status_code == 200
+    assert (
+        admin_api.patch(f"/databases/{pk}", json={"options": masked, "test": False}).status_code
+        == 200
+    )
+    assert Connection.objects.get(pk=pk).secret_options == {"sslpassword": SECRET}
+    dropped = admin_api.patch(
+        f"/databases/{pk}", json={"options": {"sslmode": "require"}, "test": False}
+    )
+    assert dropped.json()["options"] == {"sslmode": "require"}
+    assert Connection.objects.get(pk=pk).secret_options == {}
+
+
+def connection_cursor():
+    from django.db import connection
+
+    return connection.cursor()
