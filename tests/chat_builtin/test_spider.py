@@ -31,10 +31,11 @@ SPIDER = dataset.default_root()
 # questions of each, all drawn with dataset.DEFAULT_SEED.
 SAMPLE_DATABASES, SAMPLE_PER_DB = 50, 10
 
-# Floors a little below what the engine measured on this sample; raise them as it improves.
-# 2026-12-02, the built-in engine before v2: answered 16.6 %, precision 36.1 % (500 questions).
-PRECISION_FLOOR = 30.0
-ANSWERED_FLOOR = 13.0
+# Floors a little below what the engines measured on this sample; raise them as they improve.
+# 2026-12-02, 500 questions: the built-in engine before v2 (the default then) answered 15.6 %
+# with 33.3 % precision; v2 (DATACHAT_BUILTIN_ENGINE=v2, commit 862bfda) 13.4 % and 92.5 %.
+PRECISION_FLOOR = 30.0  # raise to ~88 once v2 is the default
+ANSWERED_FLOOR = 12.0
 
 
 @pytest.mark.slow

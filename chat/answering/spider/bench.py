@@ -225,6 +225,7 @@ _QUOTED = re.compile(r"'(?:[^']|'(?=\w))*'|\"[^\"]*\"|“[^”]*”|‘[^’]*�
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"\w+(?:\.\w+)*")  # a name, maybe qualified (main.Dorm)
 _AFTER_COLON = re.compile(r"(:\s*)([^;:]*?)(?=;|\.\s|\.$|$)")
+_QUOTED_LIST = re.compile(r"'…'(?:(?:\s*,\s*|,?\s+(?:and|or)\s+)'…')+")
 _LIST = re.compile(r"…(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|,?\s+or\s+)…)+")
 
 
@@ -240,6 +241,7 @@ def refusal_kind(reason: str, names: frozenset[str] = frozenset(), keep=frozense
         text = _AFTER_COLON.sub(lambda m: m[1] + "…" if _names_in(m, names) else m[0], text)
         text = _WORD.sub(lambda m: "…" if _is_name(m[0], names, keep) else m[0], text)
     text = _LIST.sub("…", text)
+    text = _QUOTED_LIST.sub("'…'", text)  # "I could not place 'a', 'b' and 'c'"
     return re.sub(r"\s+", " ", text).strip()[:200]
 
 
