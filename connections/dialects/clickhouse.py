@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import socket
+import threading
 import time
+import uuid
 from functools import partial
 
 from clickhouse_driver import Client, errors
@@ -19,6 +24,8 @@ from .base import (
 from .introspection import clickhouse as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
+
+logger = logging.getLogger(__name__)
 
 MAX_BLOCK_SIZE = 65536
 SOCKET_MARGIN_SECONDS = 5
@@ -52,6 +59,38 @@ def _bound_socket_wait(client: Client, timeout: float) -> None:
         connection.connect()
     connection.send_receive_timeout = timeout + SOCKET_MARGIN_SECONDS
     connection.socket.settimeout(connection.send_receive_timeout)
+
+
+class _Deadline:
+    """Stops one query when its time is up, whatever the user's profile allows: a readonly=1
+    profile takes no max_execution_time, and the socket timeout never fires while the server
+    sends progress packets. KILL QUERY by id from a separate connection ends the query on the
+    server (18.16 lets a readonly=1 user kill its own queries), and our stream with 'Query was
+    cancelled'. Closing our socket alone would not do: the server keeps counting. If the kill
+    is refused, the socket is shut so that at least the caller stops waiting."""
+
+    def __init__(self, dialect: ClickHouse, client: Client, query_id: str, seconds: float):
+        self.expired = False
+        self._dialect, self._client, self._query_id = dialect, client, query_id
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        # Wait for a kill in progress: the client must not go back to the pool under it.
+        self._timer.join()
+
+    def _expire(self) -> None:
+        self.expired = True
+        if not self._dialect.kill(self._query_id):
+            sock = self._client.connection.socket
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed: nothing left to wait on
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
 class ClickHouse(QueuePooledDialect):
@@ -113,6 +152,19 @@ class ClickHouse(QueuePooledDialect):
             result.message = f"{result.message[:-1]}; {READ_ONLY_PROFILE_NOTE}."
         return result
 
+    def kill(self, query_id: str) -> bool:
+        """KILL QUERY by id on a connection of its own (the query's own one is busy reading).
+        False when the server refused or could not be reached."""
+        client = self._new_connection()
+        try:
+            client.execute("KILL QUERY WHERE query_id = %(id)s ASYNC", {"id": query_id})
+            return True
+        except (errors.Error, OSError, EOFError) as exc:
+            logger.warning("Could not kill ClickHouse query %s: %s", query_id, self._error(exc))
+            return False
+        finally:
+            client.disconnect()
+
     def privileges(self) -> PrivilegeReport:
         client = self._new_connection(vet=False)
         try:
@@ -166,9 +218,12 @@ class ClickHouse(QueuePooledDialect):
         started = time.perf_counter()
         fairy = self._checkout()
         client = fairy.dbapi_connection
+        query_id = str(uuid.uuid4())
+        deadline = _Deadline(self, client, query_id, timeout)
         try:
             _bound_socket_wait(client, timeout)
-            if self._check_profile(client):
+            read_only_profile = self._check_profile(client)
+            if read_only_profile:
                 settings = {}
             else:
                 settings = {
@@ -181,18 +236,25 @@ class ClickHouse(QueuePooledDialect):
                     "result_overflow_mode": "break",
                     "max_block_size": min(MAX_BLOCK_SIZE, max_rows + 1),
                 }
-            stream = client.execute_iter(sql, settings=settings, with_column_types=True)
-            columns_with_types = next(stream, [])
-            rows: list[tuple] = []
-            truncated = False
-            for row in stream:
-                if len(rows) >= max_rows:
-                    truncated = True
-                    # The rest of the stream is abandoned: drop the socket rather than
-                    # read it (the client reconnects on its next query).
-                    client.disconnect()
-                    break
-                rows.append(row)
+            with deadline:
+                stream = client.execute_iter(
+                    sql, settings=settings, with_column_types=True, query_id=query_id
+                )
+                columns_with_types = next(stream, [])
+                rows: list[tuple] = []
+                truncated = False
+                for row in stream:
+                    if len(rows) >= max_rows:
+                        truncated = True
+                        # The rest of the stream is abandoned: drop the socket rather than
+                        # read it (the client reconnects on its next query).
+                        client.disconnect()
+                        if read_only_profile:
+                            # No max_result_rows stopped it on the server, and a query that
+                            # has nothing more to send would not notice the closed socket.
+                            self.kill(query_id)
+                        break
+                    rows.append(row)
             return QueryResult(
                 [name for name, _ in columns_with_types],
                 [type_name for _, type_name in columns_with_types],
@@ -200,9 +262,15 @@ class ClickHouse(QueuePooledDialect):
                 truncated,
                 (time.perf_counter() - started) * 1000,
             )
-        except (errors.Error, OSError) as exc:
+        except (errors.Error, OSError, EOFError) as exc:
+            if deadline.expired:
+                raise ConnectorError(
+                    f"Query timed out after {timeout:g} s.", transient=True
+                ) from None
             raise self._error(exc, timeout) from None
         finally:
+            if deadline.expired:
+                client.disconnect()  # the stream may be cut mid-way: start afresh next time
             fairy.close()
 
     def introspect(self) -> SchemaDocument:
