@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"-- attempt {number} ({attempt.status}): {attempt.error}\n{attempt.sql}"
             )
+        if answer.interpretation:  # what the built-in engine understood
+            self.stdout.write(f"Read as: {answer.interpretation}")
         if answer.sql:
             self.stdout.write(f"SQL ({answer.engine}):\n{answer.sql}\n")
         if answer.columns:
