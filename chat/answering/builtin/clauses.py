@@ -372,6 +372,7 @@ def _sample(r: Reading, i: int) -> int | None:
         return None
     r.take(i)
     r.limit = r.limit or 5
+    r.sample = True
     return i + 1
 
 

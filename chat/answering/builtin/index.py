@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from connections.dialects.schema import Column, SchemaDocument, Table
 
 from .lexicon import ABBREVIATIONS, FUNCTION, PHRASES
-from .linking import SchemaIndex, fold, singular, split_identifier
+from .linking import SchemaIndex, fold
 from .sqlbuild import JoinGraph
+from .words import singular, split_identifier
 
 SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
+# Last words of a table name that add nothing to what its rows are: user_profiles are users.
+GENERIC_TAILS = {"profile", "info", "information", "detail", "record", "data", "list", "table",
+                 "entry", "master", "main", "hire", "instance"}  # fmt: skip
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -69,6 +73,8 @@ class Lexicon:
                     lex.tables.setdefault(key, []).append(table)
             if len(twords) > 1 and twords[-1] not in ("table", "info", "id"):
                 tails.append((twords[-1:], table))
+            if len(twords) > 1 and set(twords[1:]) <= GENERIC_TAILS:
+                tails.append((twords[:1], table))  # "users" for user_profiles
             for column in table.columns:
                 lex._add_column(table, twords, column)
             lex._add_values(table, profiles.get(table.qualified_name) or {})
@@ -89,6 +95,12 @@ class Lexicon:
             exact.add(words[len(twords) :])  # department_name in department: "name"
         if words[-1] == "id" and len(words) == 1:
             exact.add(twords + ("id",))
+        if len(words) > 1 and len(words[0]) == 1 and words[0] == twords[0][:1]:
+            exact.add(words[1:])  # DName in Department, cName in College: "name"
+        if len(words) > 1 and words[-1] == "code":
+            exact.add(words[:-1])  # product_type_code: "product type"
+        if words[-1] == "id" and [column.name] == list(table.primary_key or []):
+            exact.add(("id",))  # the table's own key: "the ids of the candidates"
         stems = tuple(w[:-3] if w.endswith("ing") and len(w) > 6 else w for w in words)
         exact.add(stems)
         if column.comment and len(column.comment.split()) <= 4:

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import NUMBER_WORDS
-from .linking import fold, singular
+from .linking import fold
+from .words import singular
 
 _TOKEN = re.compile(
     r"""(?P<quoted>"[^"]+"|'[^']+'|“[^”]+”|‘[^’]+’)"""
