@@ -6,8 +6,10 @@ No container engine runs here, so the compose file is validated with `docker-com
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,74 @@ def test_shell_scripts_parse(script):
     assert os.access(path, os.X_OK)
     result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# What an operator sets in production behind HTTPS (README, Configuration).
+HTTPS_ENV = {
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "SECURE_HSTS_PRELOAD": "true",
+    "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+}
+
+
+def manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """manage.py in a fresh process under production settings (DEBUG off, real secrets), with
+    none of this process's own settings variables."""
+    from cryptography.fernet import Fernet
+
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "DATABASE_", "DEBUG", "SECRET_"))
+        and k not in ("ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
+    }
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "datachat.example.com",
+        "DATACHAT_DATA_DIR": str(tmp_path),
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env={**inherited, **production, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **HTTPS_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_names_https_left_off(tmp_path):
+    """Without the HTTPS variables, check --deploy says what is missing (opt-in, never silent)."""
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    for warning in ("security.W004", "security.W008"):  # HSTS, SSL redirect
+        assert warning in result.stderr
+
+
+def test_https_settings_come_from_the_environment(tmp_path):
+    script = (
+        "from django.conf import settings as s; print(repr((s.SECURE_PROXY_SSL_HEADER,"
+        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        " s.SECURE_HSTS_PRELOAD, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)))"
+    )
+    result = manage(tmp_path, "shell", "--no-imports", "-c", script, **HTTPS_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(
+        (("HTTP_X_FORWARDED_PROTO", "https"), True, 31536000, True, True, True, True)
+    )
+
+
+def test_a_malformed_proxy_header_fails_at_start(tmp_path):
+    result = manage(tmp_path, "check", SECURE_PROXY_SSL_HEADER="https")
+    assert result.returncode != 0
+    assert "SECURE_PROXY_SSL_HEADER takes a header and a value" in result.stderr
