@@ -202,11 +202,12 @@ def test_two_database_session_compares_customers(page, screenshot, alice, chinoo
     expect(answer.locator(".sql-block")).to_have_count(2)
     screenshot(page, "chat-two-databases")
 
-    # The comparison downloads as one CSV with a database column.
+    # The comparison downloads as one CSV with a database column, headed as the table was.
     with page.expect_download() as info:
         comparison.get_by_role("link", name="Download comparison CSV").click()
     merged_rows = list(csv.reader(open(info.value.path(), encoding="utf-8")))
-    assert merged_rows[0][0] == "database" and len(merged_rows) == 3, merged_rows
+    assert merged_rows[0] == ["Database", "Number of customers"], merged_rows
+    assert len(merged_rows) == 3, merged_rows
 
     # Renaming swaps the name in the header and the sidebar without a reload.
     page.locator("#session-name").fill("Customers compared")
