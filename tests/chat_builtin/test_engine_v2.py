@@ -189,6 +189,17 @@ SAME_WITHOUT = {"and", "top", "by"}
 SWAPS = {"above": "below", "average": "minimum", "germany": "france", "descending": "ascending"}
 
 
+def token_is_subject_table(base, tokens, token) -> bool:
+    """The token is the subject table's word, so dropping it leaves the same question when
+    the subject is the one table holding the columns named (reader._subject_from_columns)."""
+    return any(
+        m.kind == "table"
+        and any(t.qualified_name == base.interpretation.subject for t in m.tables)
+        and any(t.start == token.start for t in tokens[m.start : m.end])
+        for m in base.mentions
+    )
+
+
 @pytest.mark.parametrize("question", SUPPORTED)
 def test_changing_any_content_word_changes_the_reading_or_refuses(demo, question):
     document, profiles, _ = demo
@@ -208,6 +219,8 @@ def test_changing_any_content_word_changes_the_reading_or_refuses(demo, question
                 other = understand(changed, lex).interpretation
             except Refusal:
                 continue
+            if replacement == "" and token_is_subject_table(base, tokens, token):
+                continue  # "the average price (of products)": the columns name the table
             assert other != base.interpretation or replacement == token.low, (changed, other)
             assert ask(demo, changed).sql != sql, changed
 

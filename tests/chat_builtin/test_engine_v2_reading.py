@@ -95,7 +95,20 @@ def test_singulars_meet_whatever_the_number():
         # "which X has the most Y": X only, not the count beside it
         ("Which city has the most students?",
          "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC LIMIT 1"),
+        # no table named: the one table holding the columns named
+        ("What is the maximum and minimum budget?", "SELECT MAX(Budget), MIN(Budget) FROM Department"),
+        ("List the titles with credits above 3.", "SELECT title FROM courses WHERE credits > 3"),
+        # ... and a category column listed alone is its different values
+        ("Show all buildings.", "SELECT DISTINCT Building FROM Department"),
+        # a column of one table and a column of its parent: the first column's table
+        ("List the course titles and department budgets.",
+         "SELECT c.title, d.Budget FROM courses c JOIN Department d ON c.DNO = d.DNO"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
     check(school, question, gold)
+
+
+def test_columns_of_several_tables_are_refused(school):
+    generated = ask(school, "How many distinct DNO are there?")
+    assert generated.refused and "please name the table" in generated.reason
