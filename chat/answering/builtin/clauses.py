@@ -57,6 +57,10 @@ def _measure_at(r: Reading, i: int) -> tuple[Measure, int] | None:
         return None
     if m.kind == "column":
         r.take(j)
+        if m.extra.get("implied"):  # "by revenue": per row, or summed over related rows
+            from .vocabulary import amount
+
+            return amount(r, m), j + 1
         return Measure("", r.col(m)), j + 1
     if m.is_role("count"):
         k = r.next(j + 1)
@@ -198,6 +202,9 @@ def _direction(r: Reading, i: int) -> int | None:
     before = r.at(_prev_index(r, i))
     if m.arg == "alpha" and before is not None and before.is_role("dir"):
         return i + 1  # "descending alphabetical order"
+    after = r.at(r.next(i + 1))
+    if m.arg == "alpha" and after is not None and after.is_role("by"):
+        return i + 1  # "ordered alphabetically by the name": the "by" names the column
     if m.arg == "alpha":
         _alphabetical(r)
         return i + 1
@@ -272,6 +279,10 @@ def _superlative(r: Reading, i: int) -> int | None:
         measure = Measure("count", None, t.tables[0].qualified_name)
         r.group_rows = True
         r.ranking_output = True
+    elif t.kind == "column" and t.extra.get("implied"):
+        from .vocabulary import amount  # "the most revenue", "spent least"
+
+        measure = amount(r, t)
     elif t.kind == "column":
         measure = Measure("", _own_or_parent(r, r.col(t), t.text))
     elif t.is_role("count"):

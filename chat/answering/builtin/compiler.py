@@ -3,10 +3,12 @@ in the target dialect (ClickHouse 18: one JOIN per SELECT, averages in Float64).
 
 from __future__ import annotations
 
+import sqlglot
 import sqlglot.expressions as exp
 
 from connections.dialects import SQLGLOT_DIALECTS
 
+from . import averages, periods
 from .index import Lexicon
 from .interpretation import Col, Filter, Interpretation, Measure, Related, Subquery
 from .reader import Refusal
@@ -33,7 +35,9 @@ def compile_sql(it: Interpretation, lex: Lexicon, kind: str) -> str:
 
 
 def build(it: Interpretation, lex: Lexicon, kind: str) -> exp.Expression:
-    left = _select(it, lex, kind)
+    left = periods.in_dialect(_select(it, lex, kind), kind)
+    if it.outer:
+        left = averages.wrap(left)
     if it.setop and it.other is not None:
         right = _select(it.other, lex, kind)
         op = exp.Intersect if it.setop == "intersect" else exp.Except
@@ -41,8 +45,11 @@ def build(it: Interpretation, lex: Lexicon, kind: str) -> exp.Expression:
     return left
 
 
-def ref(c: Col, lex: Lexicon) -> exp.Column:
-    return column_ref(lex.table(c.table), c.column)
+def ref(c: Col, lex: Lexicon) -> exp.Expression:
+    target = column_ref(lex.table(c.table), c.column)
+    if c.times:  # price * quantity
+        target = exp.Mul(this=target, expression=column_ref(lex.table(c.table), c.times))
+    return periods.placeholder(target, c.period) if c.period else target
 
 
 def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
@@ -72,7 +79,7 @@ def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
                     "once per related row; I won't give that number."
                 )
             value = AGGS[m.agg](this=target)
-            if m.agg == "avg":
+            if m.agg == "avg" and not m.column.defined:
                 value = exp.Round(this=value, decimals=exp.Literal.number(2))
             return value
         return target
@@ -90,7 +97,7 @@ def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
         elif plain_names.count(m.column.column) > 1:
             alias = f"{lex.table(m.column.table).name}_{m.column.column}"
         else:
-            alias = m.column.column
+            alias = m.column.period or m.column.column
         names[m] = alias
         outputs.append(measure(m).as_(alias, quoted=True))
     select = select.select(*outputs)
@@ -132,6 +139,8 @@ def _unique(expressions: list[exp.Expression]) -> list[exp.Expression]:
 
 
 def _alias(m: Measure, number: int, lex: Lexicon) -> str:
+    if m.column is not None and m.column.label:  # "revenue", "average order value"
+        return "_".join(m.column.label.lower().split())
     what = "count" if m.column is None else m.column.column.lower()
     return f"{m.agg}_{what}" if m.column is not None else f"{lex.table(m.table).name.lower()}_count"
 
@@ -171,6 +180,8 @@ def _condition(f: Filter, lex: Lexicon, kind: str) -> exp.Expression:
             for lo, hi in spans
         ]
         cond = parts[0] if len(parts) == 1 else exp.paren(exp.or_(*[exp.paren(p) for p in parts]))
+    elif f.op == "sql":  # a DataPoint's own condition
+        cond = exp.paren(sqlglot.parse_one(f.values[0], read=SQLGLOT_DIALECTS[kind]))
     elif f.op == "null":
         cond = exp.Is(this=target, expression=exp.Null())
     elif f.op == "notnull":

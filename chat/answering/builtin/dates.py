@@ -48,6 +48,12 @@ def _implied_column(r: Reading, at: int) -> Col:
     nxt = r.at(r.next(at + 1))
     dated = r.ms[at].text in ("before", "after", "since", "earlier than", "later than")
     dated = dated or r.ms[at].is_role("between")
+    if nxt is not None and nxt.extra.get("unit"):  # "longer than 5 minutes": the duration
+        from .vocabulary import duration_columns
+
+        durations = duration_columns(r.lex, r.subject)
+        if len(durations) == 1:
+            return r.ref(r.subject, durations[0].name)
     if dated and nxt is not None and nxt.kind == "number" and _looks_like_year(nxt.number):
         dates = r.lex.words.date_columns(r.subject)
         if len(dates) == 1:

@@ -3,20 +3,24 @@ question -> tokens -> mentions -> Interpretation -> SQL (+ restatement and colum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from connections.dialects.schema import SchemaDocument
 
 from ..types import Generated
+from . import averages
 from .compiler import compile_sql
 from .index import Lexicon, lexicon_for
 from .interpretation import Interpretation
 from .lexicon import WRITE_WORDS
 from .mentions import Mention, find_mentions
+from .metrics import point_mentions
 from .reader import Refusal, read
 from .restate import column_labels, restate
 from .tokens import tokenize
+from .vocabulary import relabel, settle
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,9 @@ class Understood:
     interpretation: Interpretation
 
 
-def understand(question: str, lex: Lexicon, today=None) -> Understood:
+def understand(
+    question: str, lex: Lexicon, today=None, points: Sequence = (), dialect: str = "sqlite"
+) -> Understood:
     """The reading of a question, or Refusal naming what was not understood."""
     tokens = tokenize(question)
     if not tokens:
@@ -33,11 +39,26 @@ def understand(question: str, lex: Lexicon, today=None) -> Understood:
     if {t.low for t in tokens} & WRITE_WORDS:
         raise Refusal("I only answer questions by reading data; I never change it.")
     mentions = find_mentions(tokens, lex)
-    return Understood(mentions, read(mentions, lex, today))
+    mentions = relabel(point_mentions(mentions, tokens, lex, points, dialect), lex)
+    per_group = averages.split(mentions)
+    if per_group is not None:
+        rest, group = per_group
+        it = averages.average_of_counts(read(rest, lex, today), group, lex)
+    else:
+        it = read(mentions, lex, today)
+    filters = tuple(f for m in mentions for f in m.extra.get("filters", ()))
+    it = replace(it, filters=it.filters + tuple(f for f in filters if f not in it.filters))
+    return Understood(mentions, settle(it, lex, mentions))
 
 
 def answer(
-    question: str, *, document: SchemaDocument, profiles: dict, dialect: str, today=None
+    question: str,
+    *,
+    document: SchemaDocument,
+    profiles: dict,
+    dialect: str,
+    today=None,
+    points: Sequence = (),
 ) -> Generated:
     text = (question or "").strip()
     if not text:
@@ -46,7 +67,7 @@ def answer(
         return _refuse("The question is too long for the built-in engine; please shorten it.")
     lex = lexicon_for(document, profiles)
     try:
-        understood = understand(text, lex, today or date.today())
+        understood = understand(text, lex, today or date.today(), points, dialect)
         it = understood.interpretation
         sql = compile_sql(it, lex, dialect)
     except Refusal as exc:
@@ -54,7 +75,7 @@ def answer(
     meaning = restate(it, lex)
     template = ""
     outputs = it.outputs
-    if len(outputs) == 1 and outputs[0].agg and not it.group_by and not it.group_rows:
+    if len(outputs) == 1 and outputs[0].agg and (it.outer or not (it.group_by or it.group_rows)):
         words = meaning[:1].upper() + meaning[1:]
         template = f"{words}: {{value}}."
     return Generated(

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 class Col:
     table: str  # qualified name
     column: str
+    period: str = ""  # month | year: the column's dates grouped by calendar month or year
+    times: str = ""  # another column of the table it is multiplied by (price * quantity)
+    label: str = field(default="", compare=False)  # what the question called it ("revenue")
+    defined: bool = False  # a DataPoint metric's: its aggregate exactly as defined (no ROUND)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Subquery:
 @dataclass(frozen=True)
 class Filter:
     column: Col
-    op: str  # = != < <= > >= between like notlike in notin null notnull
+    op: str  # = != < <= > >= between like notlike in notin null notnull years sql
+    # sql: values = (condition text from a DataPoint, the tables it reads...)
     values: tuple = ()  # literals; for like: the pattern; for a nested comparison: Subquery
     keep_nulls: bool = False  # "not X": rows where the column is NULL are not X either
 
@@ -80,6 +85,7 @@ class Interpretation:
     limit: int | None = None
     distinct: bool = False
     whole_rows: bool = False  # SELECT subject.* (no column named)
+    outer: str = ""  # avg: the average of the per-group values ("orders per customer")
     setop: str = ""  # intersect | except
     other: Interpretation | None = None  # the right side of a set operation
     notes: tuple[str, ...] = field(default=(), compare=False)
@@ -98,5 +104,6 @@ class Interpretation:
             if m.table:
                 found.add(m.table)
         found |= {f.column.table for f in self.filters}
+        found |= {t for f in self.filters if f.op == "sql" for t in f.values[1:]}
         found |= {c.table for c in self.group_by}
         return found

@@ -3,6 +3,8 @@ human header per result column ("Number of customers", "Average capacity")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .index import Lexicon
 from .interpretation import Col, Filter, Interpretation, Measure, Subquery
 from .linking import plural_phrase, split_identifier
@@ -19,6 +21,8 @@ def words(name: str) -> str:
 
 
 def column_words(c: Col, it: Interpretation, lex: Lexicon) -> str:
+    if c.period or c.label:  # "month", "revenue"
+        return c.period or c.label
     own = words(c.column)
     if c.table == it.subject:
         return own
@@ -29,6 +33,8 @@ def measure_words(m: Measure, it: Interpretation, lex: Lexicon) -> str:
     if m.agg == "count" and m.column is None:
         return f"number of {plural_phrase(lex.table(m.table).name)}"
     what = column_words(m.column, it, lex)
+    if m.column.defined:  # a DataPoint metric: its own name says the aggregate
+        return what
     if m.agg == "count":
         return f"number of {'distinct ' if m.distinct else ''}{what} values"
     if m.agg:
@@ -42,6 +48,9 @@ def label(m: Measure, it: Interpretation, lex: Lexicon) -> str:
 
 
 def column_labels(it: Interpretation, lex: Lexicon) -> list[str]:
+    if it.outer:
+        text = restate(it, lex)
+        return [text[:1].upper() + text[1:]]
     if it.whole_rows:
         return []  # SELECT table.*: the column names say it
     return [label(m, it, lex) for m in it.outputs]
@@ -87,6 +96,14 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
 
 
 def restate(it: Interpretation, lex: Lexicon) -> str:
+    if it.outer:  # "average number of orders per customer"
+        keys = lex.table(it.subject).foreign_keys
+        per = next(
+            (fk.referred_table for fk in keys if fk.columns == [c.column for c in it.group_by]),
+            "group",
+        )
+        inner = replace(it, outer="", group_by=())
+        return f"average {restate(inner, lex)} per {' '.join(split_identifier(per))}"
     subject = plural_phrase(lex.table(it.subject).name)
     if it.whole_rows:
         head = subject

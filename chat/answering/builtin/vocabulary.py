@@ -1,0 +1,284 @@
+"""General English for amounts and periods: "revenue", "spent" (money), "length" (a duration),
+"5 minutes" (a duration in the column's own unit), "per month", "monthly", "by year".
+
+Words map to columns by the column's type and name words only (a money column is a number
+named *total, *amount or *revenue, or price x quantity of one table), never to a particular
+schema. Mentions made here carry `extra` that the reader resolves through `column()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .index import Lexicon
+from .interpretation import Col, Interpretation, Measure, Order
+from .mentions import Mention
+from .words import split_identifier
+
+MONEY = {"revenue", "income", "turnover", "earnings", "earning", "earned", "spent", "spend",
+         "spending", "money", "sale", "sales"}  # fmt: skip
+MONEY_COLUMNS = ("total", "amount", "revenue")
+DURATION = {"duration", "length", "runtime"}
+DURATION_COLUMNS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
+UNITS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
+PERIODS = {"month": "month", "year": "year"}
+ADVERBS = {"monthly": "month", "yearly": "year", "annual": "year", "annually": "year"}
+RANKS = {"most", "least", "more", "less"}
+ROWS = {"row", "rows", "record", "records"}
+
+
+def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
+    out: list[Mention] = []
+    tail: list[Mention] = []  # "monthly" is read as a trailing "per month"
+    for i, m in enumerate(ms):
+        word = _word(m)
+        prev = out[-1] if out else None
+        if word in ROWS and prev is not None and prev.kind == "number" and not _compared(out):
+            out.append(Mention("role", m.start, m.end, m.text, role="sample"))  # "3 rows of"
+            continue
+        if word == "bottom" and i + 1 < len(ms) and ms[i + 1].kind == "number":
+            out.append(Mention("role", m.start, m.end, "top", role="limit"))
+            tail.insert(0, Mention("role", m.start, m.end, "ascending", role="dir", arg="asc"))
+            continue
+        if word in ADVERBS:
+            tail += [
+                Mention("role", m.start, m.end, "per", role="group"),
+                Mention("column", m.start, m.end, ADVERBS[word], extra={"period": ADVERBS[word]}),
+            ]
+            continue
+        if word in PERIODS and prev is not None and prev.is_role("group", "by"):
+            out.append(Mention("column", m.start, m.end, word, extra={"period": PERIODS[word]}))
+            continue
+        if _unit(word) and prev is not None and prev.kind == "number":
+            factor = _factor(lex, _unit(word))
+            out[-1] = _scaled(prev, factor, m.end)
+            if len(out) > 2 and out[-2].is_role("and") and out[-3].kind == "number":
+                out[-3] = _scaled(out[-3], factor, out[-3].end)  # "between 3 and 5 minutes"
+            continue
+        kind = "money" if word in MONEY else "duration" if word in DURATION else ""
+        if not kind:
+            out.append(m)
+            continue
+        found = options(lex, kind, word)
+        if not found:
+            out.append(m)
+            continue
+        if prev is not None and prev.kind == "table" and len(prev.tables) == 1:
+            own = tuple(o for o in found if o[0].table == prev.tables[0].qualified_name)
+            if own:  # "track length": the named table's own
+                text = f"{prev.text} {m.text}"
+                out[-1] = _implied(prev.start, m.end, text, kind, own)
+                continue
+        out.append(_implied(m.start, m.end, m.text, kind, found))
+    _rank_after_verb(out)
+    return tuple(out + tail)
+
+
+def _word(m: Mention) -> str:
+    return m.text if m.kind in ("unknown", "function") and " " not in m.text else ""
+
+
+def _compared(out: list[Mention]) -> bool:
+    """ "more than 2 records" counts rows; "3 rows of products" asks for whole rows."""
+    return len(out) > 1 and (out[-2].is_role("cmp", "between") or out[-2].kind == "adj")
+
+
+def _unit(word: str) -> str:
+    base = word[:-1] if word.endswith("s") else word
+    return base if base in UNITS else ""
+
+
+def _factor(lex: Lexicon, unit: str) -> float | None:
+    """How many of the schema's duration unit one `unit` is: 60000 for minutes when durations
+    are kept in milliseconds; None when the schema keeps them in several units."""
+    kept = {
+        w
+        for table in lex.document.tables
+        for c in lex.words.measures(table)
+        for w in split_identifier(c.name)
+        if w in DURATION_COLUMNS
+    }
+    return UNITS[unit] / DURATION_COLUMNS[kept.pop()] if len(kept) == 1 else None
+
+
+def _scaled(m: Mention, factor: float | None, end: int) -> Mention:
+    value = m.number * factor if factor else m.number
+    value = int(value) if float(value).is_integer() else value
+    return replace(m, end=end, number=value, extra={"unit": bool(factor) or "unknown"})
+
+
+def _implied(start: int, end: int, text: str, kind: str, options) -> Mention:
+    return Mention(
+        "column",
+        start,
+        end,
+        text,
+        extra={"implied": kind, "options": options, "label": text},
+    )
+
+
+def options(lex: Lexicon, kind: str, word: str) -> tuple[tuple[Col, bool], ...]:
+    """(column, direct) pairs: direct columns before price x quantity products."""
+    found, products = [], []
+    for table in lex.document.tables:
+        measures = [(tuple(split_identifier(c.name)), c) for c in lex.words.measures(table)]
+        name = table.qualified_name
+        for words, c in measures:
+            if kind == "money" and words[-1] in MONEY_COLUMNS:
+                found.append((Col(name, c.name, label=word), True))
+            elif kind == "duration" and set(words) & (set(DURATION_COLUMNS) | DURATION):
+                found.append((Col(name, c.name, label=word), True))
+        if kind == "money":
+            price = [c for w, c in measures if w[-1] == "price"]
+            qty = [c for w, c in measures if w[-1] == "quantity"]
+            if len(price) == 1 and len(qty) == 1:
+                products.append((Col(name, price[0].name, times=qty[0].name, label=word), False))
+    return tuple(found + products)
+
+
+def duration_columns(lex: Lexicon, table) -> list:
+    return [
+        c
+        for c in lex.words.measures(table)
+        if set(split_identifier(c.name)) & set(DURATION_COLUMNS)
+    ]
+
+
+def _rank_after_verb(out: list[Mention]) -> None:
+    """ "who spent least": the same as "the least spending"."""
+    for i in range(len(out) - 1):
+        if out[i].extra.get("implied") and out[i + 1].is_role("agg") and out[i + 1].text in RANKS:
+            out[i], out[i + 1] = out[i + 1], out[i]
+
+
+# -- resolving, in the reader ---------------------------------------------------------------
+def column(r, m: Mention, prefer=None) -> Col:
+    from .reader import Refusal
+
+    anchor = prefer or r.subject
+    if m.extra.get("period"):
+        return _period(r, m, anchor)
+    options = m.extra["options"]
+    if anchor is None:
+        direct = {o.table for o, d in options if d}
+        if len(direct) != 1:
+            raise Refusal(f"I could not tell which amount '{m.text}' is; name a column.")
+        return next(o for o, d in options if d)
+    dist = {o: r.lex.graph.distance(anchor.qualified_name, o.table) for o, _ in options}
+    best = min(dist.values())
+    if best >= 99:
+        raise Refusal(f"'{m.text}' is not connected to {anchor.name}.")
+    near = [(o, d) for o, d in options if dist[o] == best]
+    near = [x for x in near if x[1]] or near
+    if len({(o.table, o.column, o.times) for o, _ in near}) > 1:
+        names = ", ".join(sorted({f"{r.lex.table(o.table).name}.{o.column}" for o, _ in near}))
+        raise Refusal(f"'{m.text}' could mean {names}; please name the column.")
+    return near[0][0]
+
+
+def _period(r, m: Mention, anchor) -> Col:
+    from .reader import Refusal
+
+    if anchor is None:
+        raise Refusal(f"I could not tell whose dates to group by {m.text}.")
+    dates = r.lex.words.date_columns(anchor)
+    if len(dates) != 1:
+        raise Refusal(f"I could not tell which date of {anchor.name} to group by {m.text}.")
+    return Col(anchor.qualified_name, dates[0].name, period=m.extra["period"])
+
+
+def implied_subject(r):
+    """No table named: the table of the amount asked about ("total revenue by country"), or
+    of the one column named before it ("which country has the most revenue")."""
+    implied = [m for m in r.ms if m.extra.get("implied")]
+    if not implied:
+        return None
+    for m in r.ms:
+        if m.kind != "column" or m.extra.get("period"):
+            continue
+        if m.extra.get("implied"):
+            others = [
+                c.table
+                for x in r.ms
+                if x.kind == "column" and not x.extra and x.columns
+                for c in x.columns[:1]
+            ]
+            return r.lex.table(column(r, m, others[0] if others else None).table)
+        tables = {id(c.table): c.table for c in m.columns}
+        return next(iter(tables.values())) if len(tables) == 1 else None
+    return None
+
+
+def amount(r, m: Mention) -> Measure | None:
+    """An amount ranked per row of the subject: a row's own value, or the sum (a metric: its
+    aggregate) of the related rows' values — "the customers who spent least"."""
+    if not m.extra.get("implied"):
+        return None
+    col = column(r, m)
+    agg = m.extra.get("agg", "sum")
+    if col.table == r.subject.qualified_name or not r.lex.graph.duplicates_rows_of(
+        r.subject.qualified_name, [col.table]
+    ):
+        return Measure(m.extra.get("agg", ""), col) if m.extra.get("agg") else Measure("", col)
+    plain = [o.column for o in r.outputs if not o.agg]
+    if r.which and plain:  # "which country has the most revenue": groups of the column
+        r.group_by += [c for c in plain if c not in r.group_by]
+    else:
+        r.group_rows = True
+    r.ranking_output = True
+    return Measure(agg, col)
+
+
+# -- after reading ----------------------------------------------------------------------------
+def settle(it: Interpretation, lex: Lexicon, ms: tuple[Mention, ...]) -> Interpretation:
+    from .reader import Refusal
+
+    options = {m.extra["label"]: m.extra["options"] for m in ms if m.extra.get("implied")}
+    swaps = {}
+    for m in [*it.outputs, *(o.measure for o in it.order)]:
+        if m.agg not in ("sum", "avg") or m.column is None:
+            continue
+        tables = it.tables() - {m.column.table}
+        if not lex.graph.duplicates_rows_of(m.column.table, sorted(tables)):
+            continue
+        better = _undoubled(m.column, options.get(m.column.label, ()), it, lex)
+        if better is None:
+            raise Refusal(
+                f"Adding up {lex.table(m.column.table).name} here would count a row once per "
+                "related row; I won't give that number."
+            )
+        swaps[m] = replace(m, column=better)
+    if swaps:
+        it = replace(
+            it,
+            outputs=tuple(swaps.get(o, o) for o in it.outputs),
+            order=tuple(Order(swaps.get(o.measure, o.measure), o.desc) for o in it.order),
+        )
+    periods = [c for c in it.group_by if c.period]
+    if periods and not it.order:
+        it = replace(it, order=tuple(Order(Measure("", c)) for c in periods))
+    for m in ms:
+        if m.extra.get("unit") and (m.extra["unit"] == "unknown" or not _unit_used(m, it)):
+            raise Refusal(f"I could not tell which duration '{m.text}' is compared with.")
+    return it
+
+
+def _undoubled(col: Col, options, it: Interpretation, lex: Lexicon) -> Col | None:
+    tables = it.tables() - {col.table}
+    fits = [
+        o
+        for o, _ in options
+        if not lex.graph.duplicates_rows_of(o.table, sorted(tables - {o.table}))
+    ]
+    if not fits:
+        return None
+    return min(fits, key=lambda o: lex.graph.distance(it.subject, o.table))
+
+
+def _unit_used(m: Mention, it: Interpretation) -> bool:
+    """A number said in minutes compares a duration column, in that column's unit."""
+    return any(
+        set(split_identifier(f.column.column)) & set(DURATION_COLUMNS)
+        and m.number in [v for v in f.values if isinstance(v, int | float)]
+        for f in it.filters
+    )
