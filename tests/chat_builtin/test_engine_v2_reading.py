@@ -103,6 +103,25 @@ def test_singulars_meet_whatever_the_number():
         # a column of one table and a column of its parent: the first column's table
         ("List the course titles and department budgets.",
          "SELECT c.title, d.Budget FROM courses c JOIN Department d ON c.DNO = d.DNO"),
+        # "distinct" after the column: its different values
+        ("List the cities of all distinct students.", "SELECT DISTINCT city FROM Student"),
+        # "all information": whole rows
+        ("Find all information of students older than 30.", "SELECT * FROM Student WHERE age > 30"),
+        # "Sort the names ...": ordered by what the rest says, not by the names too
+        ("Sort the names of students in descending order of age.",
+         "SELECT name FROM Student ORDER BY age DESC"),
+        ("Sort the names of all students in descending alphabetical order.",
+         "SELECT name FROM Student ORDER BY name DESC"),
+        ("List the name and age of students ordered alphabetically by the name.",
+         "SELECT name, age FROM Student ORDER BY name"),
+        # "the total number of" a column of numbers: their sum
+        ("What is the maximum and total number of followers of users?",
+         "SELECT MAX(followers), SUM(followers) FROM user_profiles"),
+        # the count of the subject's rows in each group orders the groups
+        ("Sort all the cities in descending order of the count of students in each city.",
+         "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC"),
+        ("Show the city of students that has at least two records.",
+         "SELECT city FROM Student GROUP BY city HAVING COUNT(*) >= 2"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -68,8 +68,8 @@ def _measure_at(r: Reading, i: int) -> tuple[Measure, int] | None:
         if t is not None and t.kind == "table" and len(t.tables) == 1:
             r.take(j, k)
             table = t.tables[0]
-            if table is r.subject:
-                return None
+            # "in descending order of the count of companies in each industry": the count of
+            # the subject's rows per group (refused at the end if no group is said).
             return Measure("count", None, table.qualified_name), k + 1
         return None
     if m.is_role("agg") and m.arg in ("avg", "sum", "max", "min"):
@@ -114,7 +114,10 @@ def _order(r: Reading, i: int) -> int | None:
             found = _measure_at(r, j + 1)
             r.take(i, j)
             if m.arg == "alpha" and found is None:
-                _alphabetical(r)
+                before = r.at(_prev_index(r, i))
+                _alphabetical(
+                    r, before is not None and before.is_role("dir") and before.arg == "desc"
+                )
                 return j + 1
             if found is None:  # "by age in descending order": the direction of the last
                 _set_direction(r, m.arg == "desc")
@@ -173,15 +176,17 @@ def _own_or_parent(r: Reading, col: Col, text: str) -> Col:
     return col
 
 
-def _alphabetical(r: Reading) -> None:
+def _alphabetical(r: Reading, desc: bool = False) -> None:
     """ "the names of scientists in alphabetical order": by the first column listed."""
     if r.order:
         return
+    if desc and r.sort_first:
+        r.sort_desc = True
     plain = [o for o in r.outputs if not o.agg]
     if not plain and not r.sort_first:
         raise Refusal("I could not tell what to sort alphabetically; name the column.")
     if plain:
-        r.order.append(Order(Measure("", plain[0].column), False))
+        r.order.append(Order(Measure("", plain[0].column), desc))
 
 
 def _set_direction(r: Reading, desc: bool) -> None:

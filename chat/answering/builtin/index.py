@@ -16,8 +16,8 @@ from .words import singular, split_identifier
 
 SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
 # Last words of a table name that add nothing to what its rows are: user_profiles are users.
-GENERIC_TAILS = {"profile", "info", "information", "detail", "record", "data", "list", "table",
-                 "entry", "master", "main", "hire", "instance"}  # fmt: skip
+# (Not "info": SportsInfo rows are a student's sports, not sports.)
+GENERIC_TAILS = {"profile", "detail", "list", "table", "master", "main", "hire"}
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -99,6 +99,8 @@ class Lexicon:
             exact.add(words[1:])  # DName in Department, cName in College: "name"
         if len(words) > 1 and words[-1] == "code":
             exact.add(words[:-1])  # product_type_code: "product type"
+        if words == twords and not self.is_numeric(column):
+            exact.add(("name",))  # product.product, city.City: "the name of the product"
         if words[-1] == "id" and [column.name] == list(table.primary_key or []):
             exact.add(("id",))  # the table's own key: "the ids of the candidates"
         stems = tuple(w[:-3] if w.endswith("ing") and len(w) > 6 else w for w in words)

@@ -220,7 +220,9 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
     i = 0
     while i < stop:
         m = r.ms[i]
-        if m.kind == "function":
+        if i in r.used:  # "Sort" opening the question
+            pass
+        elif m.kind == "function":
             if stop_at_clause and m.text in ("whose", "where", "with", "that", "having"):
                 break
             r.take(i)
@@ -260,6 +262,9 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             ):
                 raise Refusal(f"{r.subject.name} has no column '{m.text}'.")
             r.named_outputs = True
+            if "count" in pending and _total_number(r, i, col):
+                pending = ["sum" if a == "count" else a for a in pending]
+                r.count = False
             aggs = [a for a in pending if a != "count"] or ([""] if "count" not in pending else [])
             if "count" in pending and not [a for a in pending if a != "count"]:
                 column = r.lex.table(col.table).column(col.column)
@@ -290,6 +295,9 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
         else:
             break
         i += 1
+    if distinct and not pending and r.outputs and not any(o.agg for o in r.outputs):
+        r.distinct = True  # "the names of all distinct wines"
+        distinct = False
     if distinct and "count" in pending:
         r.outputs.append(Measure("count", None, r.subject.qualified_name if r.subject else ""))
         raise Refusal("I could not tell what to count as different; name a column.")
@@ -300,6 +308,16 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
+
+
+def _total_number(r: Reading, i: int, col: Col) -> bool:
+    """ "the total number of followers" where followers holds numbers: their sum."""
+    said = [m for m in r.ms[:i] if m.is_role("count")]
+    if not said or not said[-1].text.startswith("total"):
+        return False
+    table = r.lex.table(col.table)
+    column = table.column(col.column)
+    return r.lex.is_numeric(column) and not r.lex.words.is_key(table, column)
 
 
 def _agg_word(r: Reading, i: int) -> str:
@@ -384,7 +402,7 @@ def _finish(r: Reading) -> Interpretation:
         # gold puts the count first about as often as last (9 gained, 10 lost).
         outputs = outputs + extra if r.named_outputs and not r.group_first else extra + outputs
         ranked = any(o.measure.agg for o in r.order)
-        if not any(o.agg for o in outputs) and not ranked:
+        if not any(o.agg for o in outputs) and not ranked and not r.having:
             outputs.append(Measure("count", None, subject))
     if not outputs and r.from_columns:
         # "the building full names that contain 'court'": no table named, so the column
@@ -401,7 +419,8 @@ def _finish(r: Reading) -> Interpretation:
             # Convention ("List all X", "Show the X with ..."), measured on spider-train dev:
             # the rows' name-like columns when the table has one (names, its own-named
             # column, a title); otherwise every column. Whole rows matched gold 3 times in 17.
-            names = [] if r.sample else _name_like(r)
+            everything = any(m.is_fn("information", "info") for m in r.ms)
+            names = [] if r.sample or everything else _name_like(r)
             if names:
                 outputs = [Measure("", r.ref(r.subject, c.name)) for c in names]
             else:
@@ -414,6 +433,11 @@ def _finish(r: Reading) -> Interpretation:
         r.order.append(Order(outputs[0], r.sort_desc))
     if r.distinct and r.order:  # SELECT DISTINCT must show what it is ordered by
         outputs += [o.measure for o in r.order if o.measure not in outputs and not o.measure.agg]
+    counted = [o for o in r.order if o.measure.agg and o.measure.table == subject]
+    if counted and not r.group_by and not r.group_rows:
+        raise Refusal(f"I could not tell which groups of {r.subject.name} to order by count.")
+    if not outputs and not whole:
+        raise Refusal(f"I could not tell which columns of {r.subject.name} to show.")
     aggregated = any(o.agg for o in outputs)
     plain = [o for o in outputs if not o.agg]
     if aggregated and plain and not r.group_by and not r.group_rows:
