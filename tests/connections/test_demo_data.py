@@ -189,6 +189,37 @@ def test_command_registers_server_credentials(seeded):
     assert conn.password == pg["password"] and not conn.is_default
 
 
+@pytest.mark.django_db
+def test_command_registers_a_read_only_account_given_apart(seeded):
+    """The seeding account owns the tables, which DataChat refuses: docker-compose registers
+    a read-only account with --register-url."""
+    pg = seeded["postgresql"]
+    where = f"{pg['host']}:{pg['port'] or 5432}"
+    call_command(
+        "seed_demo",
+        "--url",
+        f"postgresql://{pg['username']}:{pg['password']}@{where}/{DB_NAME}",
+        "--register",
+        "PG shop",
+        "--register-url",
+        f"postgresql://datachat_ro:ro-secret@{where}/",
+        stdout=io.StringIO(),
+    )
+    conn = Connection.objects.get(name="PG shop")
+    assert (conn.username, conn.password, conn.database) == ("datachat_ro", "ro-secret", DB_NAME)
+    with pytest.raises(CommandError, match="same kind"):
+        call_command(
+            "seed_demo",
+            "--url",
+            "sqlite:///nowhere.db",  # refused before anything is written
+            "--register",
+            "x",
+            "--register-url",
+            f"postgresql://datachat_ro@{where}/x",
+            stdout=io.StringIO(),
+        )
+
+
 def test_default_needs_register():
     with pytest.raises(CommandError, match="--register"):
         call_command("seed_demo", "--default", stdout=io.StringIO())

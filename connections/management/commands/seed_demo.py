@@ -4,6 +4,8 @@ manage.py seed_demo                                  # SQLite file data/demo.sql
 manage.py seed_demo --url postgresql://u:p@host/db   # or mysql://, clickhouse://
 manage.py seed_demo --scale 1000                     # millions of rows, for benchmarks
 manage.py seed_demo --register "Demo shop" --default
+manage.py seed_demo --url postgresql://owner:p@host/db --register "Shop" \
+    --register-url postgresql://reader:p@host/db      # register a read-only account
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ class Command(BaseCommand):
             help="Create or update a Connection with this name for the target.",
         )
         parser.add_argument(
+            "--register-url",
+            metavar="URL",
+            help="With --register: connect with this URL's account instead of --url's. The "
+            "seeding account owns the tables, so DataChat would refuse it; give a read-only one.",
+        )
+        parser.add_argument(
             "--default",
             action="store_true",
             help="With --register: make it the default connection.",
@@ -48,10 +56,18 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, url=None, scale=1, register=None, default=False, if_missing=False, **options
+        self,
+        *args,
+        url=None,
+        scale=1,
+        register=None,
+        register_url=None,
+        default=False,
+        if_missing=False,
+        **options,
     ):
-        if default and not register:
-            raise CommandError("--default needs --register NAME.")
+        if (default or register_url) and not register:
+            raise CommandError("--default and --register-url need --register NAME.")
         if scale < 1:
             raise CommandError("--scale must be at least 1.")
         if url:
@@ -61,6 +77,14 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
         else:  # the file beside the system database
             params = sqlite_target(settings.DATA_DIR / "demo.sqlite3")
+        reader = None
+        if register_url:
+            try:
+                reader = parse_connection_url(register_url)
+            except ConnectionURLError as exc:
+                raise CommandError(f"--register-url: {exc}") from None
+            if reader["kind"] != params["kind"]:
+                raise CommandError("--register-url must be the same kind of database as --url.")
         target = (
             params["database"]
             if params["kind"] == "sqlite"
@@ -72,6 +96,8 @@ class Command(BaseCommand):
             self.write_demo(params, scale, target)
 
         if register:
+            if reader:
+                params = {**reader, "database": reader["database"] or params["database"]}
             connection = self.register(register, params)
             if default:
                 set_default_connection(connection)
