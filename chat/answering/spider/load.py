@@ -20,7 +20,7 @@ from connections.dialects import ConnectionParams
 
 from .dataset import lowercase_identifiers, read_rows, read_schema
 
-LOADER_VERSION = 1  # bump when the loaded content changes: cached files are then rebuilt
+LOADER_VERSION = 2  # bump when the loaded content changes: cached files are then rebuilt
 SERVER_DATABASE_PREFIX = "spider_"
 MARKER = f"datachat spider loader {LOADER_VERSION}"  # the comment of a fully loaded database
 ACCOUNT = "datachat_spider_ro"  # the read-only account registered connections use on servers
@@ -189,7 +189,7 @@ class ServerLoader:
 
 def _fit_types(create: exp.Create, names: list[str], rows: list[tuple]) -> None:
     """Declared types widened to hold the data as SQLite holds it (it never checked): an
-    INTEGER column with fractions becomes DOUBLE, a numeric one with words TEXT, a VARCHAR(n)
+    INTEGER column with fractions becomes DOUBLE, a numeric one with words VARCHAR, a VARCHAR(n)
     at least its longest value. The servers would otherwise refuse or cut those values."""
     values = {
         name.lower(): [r[i] for r in rows if r[i] is not None] for i, name in enumerate(names)
@@ -199,16 +199,18 @@ def _fit_types(create: exp.Create, names: list[str], rows: list[tuple]) -> None:
         seen = values.get(column.name.lower())
         if datatype is None or not seen:
             continue
-        if not datatype.is_type(*exp.DataType.TEXT_TYPES):
-            if any(isinstance(v, str) for v in seen):
-                column.set("kind", exp.DataType.build("TEXT"))
+        longest = max((len(v) for v in seen if isinstance(v, str)), default=0)
+        if datatype.is_type(*exp.DataType.INTEGER_TYPES, *exp.DataType.REAL_TYPES):
+            if any(isinstance(v, str) for v in seen):  # VARCHAR: MariaDB keys cannot be TEXT
+                column.set("kind", exp.DataType.build(f"VARCHAR({max(longest, 32)})"))
             elif datatype.is_type(*exp.DataType.INTEGER_TYPES) and any(
                 isinstance(v, float) for v in seen
             ):
                 column.set("kind", exp.DataType.build("DOUBLE"))
             continue
+        if not datatype.is_type(*exp.DataType.TEXT_TYPES):
+            continue  # dates and the like: the servers read them from text
         size = datatype.expressions[0] if datatype.expressions else None
-        longest = max((len(v) for v in seen if isinstance(v, str)), default=0)
         if isinstance(size, exp.DataTypeParam) and size.this.is_int and longest > int(size.name):
             size.set("this", exp.Literal.number(longest))
 
