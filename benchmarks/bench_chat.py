@@ -101,6 +101,7 @@ def make_connections() -> list[Connection]:
                 database=params["database"] or "",
                 username=params["username"] or "",
                 password=params["password"] or "",
+                allow_privileged=True,  # the test servers' admin accounts, as in the tests
             )
         )
     sqlite_path = str(Path(DATA_DIR) / "slow.sqlite3")

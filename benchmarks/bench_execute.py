@@ -247,6 +247,7 @@ def child(kind: str, mode: str) -> None:
                 database=DATABASE,
                 username=p["username"],
                 password=p["password"],
+                allow_privileged=True,  # the test servers' admin accounts, as in the tests
             )
         )
 

@@ -78,6 +78,7 @@ def params(kind: str) -> ConnectionParams:
         database=DATABASE,
         username=p["username"],
         password=p["password"],
+        allow_privileged=True,  # the test servers' admin accounts, as in the tests
     )
 
 
