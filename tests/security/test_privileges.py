@@ -415,3 +415,19 @@ def test_turning_the_override_off_clears_who_and_when(pg_params, admin_client, a
     with pytest.raises(PrivilegedAccountError, match="CREATEDB"):
         services.run_read_only_query(connection, "SELECT 1")
     retire_engine(str(connection.id))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+def test_the_test_button_refuses_and_records_a_privileged_account(
+    kind, admin_params, admin_client, make_connection
+):
+    connection = make_connection(admin_params[kind], allow_privileged=False)
+    url = reverse("test_database", args=[connection.pk])
+    partial = admin_client.post(url, HTTP_HX_REQUEST="true").text
+    assert "Failed: Refused" in partial and escape(ADMIN_PROBLEM[kind]) in partial
+    assert f"{escape(READ_ONLY_RECIPE[kind][0])}" in partial
+    connection.refresh_from_db()
+    assert connection.last_test_ok is False and connection.privileged
+    page = admin_client.get(reverse("database_detail", args=[connection.pk])).text
+    assert "privileged account" in page and escape(ADMIN_PROBLEM[kind]) in page
