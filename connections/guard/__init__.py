@@ -69,11 +69,10 @@ QUERY_STARTS = {"SELECT", "WITH", "("}
 SYNTAX_WORDS = frozenset(
     """
     in exists any all some over filter as values from join on using and or not where select
-    union intersect except by having when then else case distinct with recursive lateral
-    within group is between like ilike rlike regexp limit offset rows range groups preceding
-    following window partition order rollup cube sets prewhere sample interval escape similar
-    to lateral global final natural inner outer left right full cross tablesample bernoulli
-    system repeatable
+    union intersect except by having when then else case distinct with lateral within group
+    is between like ilike rlike regexp limit offset rows range groups preceding following
+    window partition order rollup cube sets prewhere sample interval escape similar to
+    tablesample bernoulli system repeatable against
     """.split()
 )
 # Token types of data type names (CAST(x AS DECIMAL(10, 2)), Nullable(String)).
@@ -152,6 +151,7 @@ def _guard(
     tree = trees[0]
     query = tree.unnest() if isinstance(tree, exp.Subquery) else tree
     if not isinstance(query, (exp.Select, exp.SetOperation)):
+        _check_tree(tree, kind)  # names the write (WITH ... DELETE) when there is one
         raise UnsafeSQLError(f"{READ_ONLY}; found {first}.")
     _check_tree(tree, kind)
     # Calls on tokens before calls in the tree: tokens name a function as it was written.
@@ -272,6 +272,13 @@ def _check_tree(tree: exp.Expression, kind: str) -> None:
         if isinstance(node, exp.Select) and node.args.get("settings"):
             # SETTINGS could lift our limits (readonly=0, max_execution_time=0).
             raise UnsafeSQLError("ClickHouse SETTINGS clauses are not allowed.")
+        if kind == "mysql" and isinstance(
+            node, (exp.SessionParameter, exp.Parameter, exp.PropertyEQ)
+        ):
+            raise UnsafeSQLError(
+                "MySQL variables (@@name, @name, :=) are not allowed: they read server "
+                "settings or keep state in the session."
+            )
         if isinstance(node, exp.Select) and node.args.get("format"):
             raise UnsafeSQLError(
                 "ClickHouse FORMAT clauses are not allowed; results are read in the native format."

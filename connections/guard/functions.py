@@ -58,10 +58,13 @@ POSTGRESQL = COMMON | _names(
     jsonb_each jsonb_each_text json_array_elements json_array_elements_text
     jsonb_array_elements jsonb_array_elements_text json_object_keys jsonb_object_keys to_json
     to_jsonb row_to_json json_build_object jsonb_build_object json_build_array
-    jsonb_build_array
+    jsonb_build_array jsonb_path_query jsonb_path_query_first jsonb_path_exists
+    jsonb_path_match
 
     to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery ts_rank
     ts_rank_cd ts_headline
+
+    current_schema current_database
     """
 )
 
@@ -89,6 +92,8 @@ MYSQL = COMMON | _names(
 
     json_extract json_unquote json_length json_keys json_contains json_contains_path json_type
     json_valid json_object json_array json_search json_value
+
+    database schema match
     """
 )
 
@@ -147,7 +152,7 @@ CLICKHOUSE = (
         jsonextract jsonextractstring jsonextractint jsonextractuint jsonextractfloat
         jsonextractbool jsonextractraw jsonhas jsonlength jsontype
 
-        cityhash64 siphash64 md5
+        cityhash64 siphash64 md5 currentdatabase
         """
     )
 )
@@ -178,10 +183,13 @@ ALLOWED_FUNCTIONS: dict[str, frozenset[str]] = {
 # becomes TimeToStr over TsOrDsToDate). The names the author wrote are checked on tokens.
 SYNTAX_NODES = _names(
     """
-    and or xor exists case cast trycast extract array struct interval bracket
-    jsonextract jsonextractscalar jsonbextract jsonbextractscalar jsonbcontains
-    timetostr tsordstodate tsordstotimestamp strtotime strtodate transform
-    currenttimestamp currentdate currenttime datetrunc timestamptrunc
+    and or xor exists case if cast trycast casttostrtype extract array struct varmap interval
+    bracket collate any all some regexplike regexpilike matchagainst strposition soundex
+    arrayoverlaps arraycontainedby arraycontainsall jsonextract jsonextractscalar jsonbextract
+    jsonbextractscalar jsonbcontains jsonbcontainstopkey jsonbcontainsalltopkeys
+    jsonbcontainsanytopkeys jsonarraycontains timetostr tsordstodate tsordstotimestamp
+    strtotime strtodate transform currenttimestamp currentdate currenttime datetrunc
+    timestamptrunc
     """
 )
 

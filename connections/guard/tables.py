@@ -11,7 +11,9 @@ Catalog choices, per engine (whatever account was registered):
 - ClickHouse: `system.*` is refused except tables, columns, databases and one; of
   system.tables the columns that can hold an engine's credentials or server paths are refused,
   and so is `*` over it.
-- SQLite: `sqlite_*` internal tables are refused except the schema table (sqlite_master).
+- SQLite: `sqlite_*` internal tables are refused except the schema table (sqlite_master), and
+  so are the table-valued PRAGMA functions and virtual tables named like tables
+  (`pragma_database_list`, `dbstat`, `generate_series`...).
 - information_schema (all engines that have it): only the views that describe tables and
   columns (tables, columns, schemata, key_column_usage, table_constraints,
   referential_constraints); not user_privileges, processlist, views (their definitions) etc.
@@ -34,6 +36,10 @@ CLICKHOUSE_HIDDEN_COLUMNS = frozenset(
 MYSQL_CATALOGS = frozenset({"mysql", "performance_schema", "sys"})
 SQLITE_SCHEMA_TABLES = frozenset(
     {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
+)
+
+SQLITE_VIRTUAL_TABLES = frozenset(
+    {"dbstat", "generate_series", "fsdir", "zipfile", "completion", "sqlite_dbpage"}
 )
 
 SYSTEM_CATALOG = "it is a system catalog"
@@ -121,6 +127,8 @@ def _catalog(kind: str, db: str, name: str) -> bool | str:
         )
     if kind == "sqlite" and name.startswith("sqlite_"):
         return name in SQLITE_SCHEMA_TABLES or "it is an internal SQLite table"
+    if kind == "sqlite" and (name.startswith("pragma_") or name in SQLITE_VIRTUAL_TABLES):
+        return "it is a PRAGMA or a virtual table of the engine, not data"
     return False
 
 
