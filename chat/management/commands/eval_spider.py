@@ -34,9 +34,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dataset", type=Path, default=None, help="spider-train directory")
-        parser.add_argument(
-            "--engine", choices=["sqlite", "mysql", "postgresql"], default="sqlite"
-        )
+        parser.add_argument("--engine", choices=["sqlite", "mysql", "postgresql"], default="sqlite")
         parser.add_argument(
             "--server-url",
             default=None,
