@@ -2,6 +2,8 @@
 
 Values are made JSON-safe: long text is cut, binary is omitted, dates/decimals become text.
 A table whose sampling fails gets `sample_error`; the extraction still succeeds.
+sample_query is built by us from the table's own name, so extraction runs it without the SQL
+guard (the `sample_rows` API tool sends the same query through the guard anyway).
 """
 
 from __future__ import annotations
