@@ -76,8 +76,7 @@ def answer(
     template = ""
     outputs = it.outputs
     if len(outputs) == 1 and outputs[0].agg and (it.outer or not (it.group_by or it.group_rows)):
-        words = meaning[:1].upper() + meaning[1:]
-        template = f"{words}: {{value}}."
+        template = f"The {meaning} is {{value}}."
     return Generated(
         sql=sql,
         explanation=f"Read as: {meaning}.",

@@ -1,10 +1,6 @@
-"""Linking words of a question to tables, columns and stored values of one schema.
-
-Everything here is derived from the schema document and its column profiles, never from a
-particular database: identifiers are split into words (snake_case, camelCase, PascalCase),
-words are reduced to a crude singular, and a short list of generic synonyms bridges the gap
-between how people ask ("songs", "revenue") and how schemas are named ("Track", "total").
-"""
+"""Words of identifiers and facts about columns, derived from the schema document only:
+identifiers split into words (snake_case, camelCase, PascalCase), a crude singular, column
+kinds by type (numbers, dates, text), and per-table keys, amounts and name-like columns."""
 
 from __future__ import annotations
 
@@ -18,62 +14,6 @@ from connections.dialects.schema import Column, SchemaDocument, Table
 NUMERIC = re.compile(r"int|numeric|decimal|float|double|real|money|number", re.I)
 TEMPORAL = re.compile(r"date|time", re.I)
 TEXTUAL = re.compile(r"char|text|string|enum|name", re.I)
-
-# Generic vocabulary (not any one schema's): question word -> words a column/table may use.
-TABLE_SYNONYMS = {
-    "song": "track",
-    "client": "customer",
-    "buyer": "customer",
-    "staff": "employee",
-    "purchase": "order",
-    "sale": "invoice",
-    "record": "album",
-    "band": "artist",
-}
-# Words meaning "money received"; resolved to the closest total/amount column, or price*quantity.
-MONEY_WORDS = {
-    "revenue",
-    "sale",
-    "sales",
-    "income",
-    "turnover",
-    "spent",
-    "spend",
-    "spending",
-    "value",
-    "earned",
-    "earning",
-    "earnings",
-    "money",
-}
-MONEY_COLUMNS = ("total", "amount", "revenue")
-DURATION_WORDS = {
-    "long",
-    "longer",
-    "longest",
-    "short",
-    "shorter",
-    "shortest",
-    "duration",
-    "length",
-    "minute",
-    "second",
-    "hour",
-}
-DURATION_COLUMNS = ("millisecond", "duration", "length", "second", "minute")
-PRICE_WORDS = {
-    "expensive",
-    "cheap",
-    "cheaper",
-    "cheapest",
-    "pricier",
-    "priciest",
-    "cost",
-    "costs",
-    "costing",
-    "costly",
-    "priced",
-}
 
 
 def fold(text: str) -> str:
@@ -126,54 +66,22 @@ def is_temporal(column: Column) -> bool:
 
 
 @dataclass
-class ValueLink:
-    table: Table
-    column: Column
-    value: object  # the stored spelling
-
-
-@dataclass
 class SchemaIndex:
-    """Word-level view of one document, built once per (document, profiles)."""
+    """Per-table facts of one document the reader asks for again and again: keys, amounts,
+    dates, the columns that name a row. Built once per (document, profiles)."""
 
     document: SchemaDocument
-    table_words: dict[tuple[str, ...], list[Table]] = field(default_factory=dict)
-    column_words: dict[tuple[str, ...], list[tuple[Table, Column]]] = field(default_factory=dict)
-    values: dict[str, list[ValueLink]] = field(default_factory=dict)
     fk_keys: set[tuple[str, str]] = field(default_factory=set)  # (table, column) in any FK
-    longest_value: int = 1
     _measures: dict[int, list[Column]] = field(default_factory=dict)  # id(table) -> measures
 
     @classmethod
-    def build(cls, document: SchemaDocument, profiles: dict) -> SchemaIndex:
+    def build(cls, document: SchemaDocument, profiles: dict | None = None) -> SchemaIndex:
         index = cls(document)
         for table in document.tables:
-            index.table_words.setdefault(tuple(split_identifier(table.name)), []).append(table)
-            glued = (singular(fold(table.name)),)  # "invoiceline" written as one word
-            if len(split_identifier(table.name)) > 1:
-                index.table_words.setdefault(glued, []).append(table)
             for fk in table.foreign_keys:
                 index.fk_keys.update((table.qualified_name, c) for c in fk.columns)
                 for c in fk.referred_columns:
                     index.fk_keys.add((f"{fk.referred_schema}.{fk.referred_table}".lstrip("."), c))
-            for column in table.columns:
-                words = tuple(split_identifier(column.name))
-                index.column_words.setdefault(words, []).append((table, column))
-            profile = profiles.get(table.qualified_name) or {}
-            for position, column in enumerate(table.columns):
-                # Only low-cardinality text is linkable: a profiled top-values list exists.
-                profiled = profile.get(column.name)
-                if profiled is not None:
-                    found = [value for value, _count in profiled.get("top_values") or []]
-                else:
-                    # Not profiled: the extraction's few sample rows still name some values
-                    # ("Germany" in a sampled customer), better than linking none at all.
-                    found = index._sampled(table, column, position)
-                for value in found:
-                    if isinstance(value, str) and value.strip() and not value.strip().isdigit():
-                        key = " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)?", fold(value)))
-                        index.values.setdefault(key, []).append(ValueLink(table, column, value))
-                        index.longest_value = max(index.longest_value, len(key.split()))
         return index
 
     def _sampled(self, table: Table, column: Column, position: int) -> list[str]:
@@ -226,15 +134,4 @@ class SchemaIndex:
         # ClickHouse declares no unique key: the conventional `id` names the row there.
         return (
             titles[:1] or keys or [c for c in table.columns if split_identifier(c.name) == ["id"]]
-        )
-
-    def closest(self, word: str) -> tuple[list[str], list[str]]:
-        """Names to suggest when a word cannot be linked."""
-        import difflib
-
-        tables = [t.name for t in self.document.tables]
-        columns = sorted({c.name for t in self.document.tables for c in t.columns})
-        return (
-            difflib.get_close_matches(word, tables, n=3, cutoff=0.5) or tables[:8],
-            difflib.get_close_matches(word, columns, n=5, cutoff=0.6),
         )

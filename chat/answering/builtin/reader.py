@@ -50,6 +50,7 @@ class Reading:
     order_pending: bool = False  # "ordered" seen, "by ..." to come
     sample: bool = False  # "5 sample rows": whole rows
     from_columns: bool = False  # no table named: the subject holds the columns named
+    amount_subject: bool = False  # no table named: the subject holds the amount asked about
     today: object = None  # what "last year" counts from
     notes: list[str] = field(default_factory=list)
 
@@ -257,8 +258,10 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             if not pending and _column_is_condition(r, i, strict=not stop_at_clause):
                 break
             col = r.col(m)
-            if col.table != r.subject.qualified_name and not _names_table(
-                m, r.lex.table(col.table)
+            if (
+                col.table != r.subject.qualified_name
+                and not _names_table(m, r.lex.table(col.table))
+                and not r.amount_subject  # "which country has the most revenue"
             ):
                 raise Refusal(f"{r.subject.name} has no column '{m.text}'.")
             r.named_outputs = True

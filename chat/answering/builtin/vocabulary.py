@@ -30,7 +30,10 @@ ROWS = {"row", "rows", "record", "records"}
 def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
     out: list[Mention] = []
     tail: list[Mention] = []  # "monthly" is read as a trailing "per month"
+    skip: set[int] = set()
     for i, m in enumerate(ms):
+        if i in skip:
+            continue
         word = _word(m)
         prev = out[-1] if out else None
         if word in ROWS and prev is not None and prev.kind == "number" and not _compared(out):
@@ -39,6 +42,12 @@ def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
         if word == "bottom" and i + 1 < len(ms) and ms[i + 1].kind == "number":
             out.append(Mention("role", m.start, m.end, "top", role="limit"))
             tail.insert(0, Mention("role", m.start, m.end, "ascending", role="dir", arg="asc"))
+            continue
+        if m.is_role("limit") and _named(out) and i + 1 < len(ms) and ms[i + 1].kind == "number":
+            # "total revenue by country, top 3": the groups with the largest values
+            top = ms[i + 1]
+            out.append(replace(top, kind="function", start=m.start, extra={"top": top.number}))
+            skip.add(i + 1)
             continue
         if word in ADVERBS:
             tail += [
@@ -56,6 +65,8 @@ def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
                 out[-3] = _scaled(out[-3], factor, out[-3].end)  # "between 3 and 5 minutes"
             continue
         kind = "money" if word in MONEY else "duration" if word in DURATION else ""
+        if word == "value" and prev is not None and prev.kind == "table":
+            kind = "money"  # "order value": the order's amount (alone, "value" is too vague)
         if not kind:
             out.append(m)
             continue
@@ -76,6 +87,11 @@ def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
 
 def _word(m: Mention) -> str:
     return m.text if m.kind in ("unknown", "function") and " " not in m.text else ""
+
+
+def _named(out: list[Mention]) -> bool:
+    """Something was asked before: "top 3" comes after the question, not at its start."""
+    return any(m.kind in ("table", "column") for m in out)
 
 
 def _compared(out: list[Mention]) -> bool:
@@ -159,11 +175,13 @@ def column(r, m: Mention, prefer=None) -> Col:
     if m.extra.get("period"):
         return _period(r, m, anchor)
     options = m.extra["options"]
-    if anchor is None:
-        direct = {o.table for o, d in options if d}
-        if len(direct) != 1:
+    if anchor is None:  # the amount of the table most others connect to (orders, invoices)
+        direct = [o for o, d in options if d]
+        degree = {o: len(r.lex.graph.edges[o.table]) for o in direct}
+        top = [o for o in direct if degree[o] == max(degree.values(), default=0)]
+        if len({(o.table, o.column) for o in top}) != 1:
             raise Refusal(f"I could not tell which amount '{m.text}' is; name a column.")
-        return next(o for o, d in options if d)
+        return top[0]
     dist = {o: r.lex.graph.distance(anchor.qualified_name, o.table) for o, _ in options}
     best = min(dist.values())
     if best >= 99:
@@ -193,20 +211,12 @@ def implied_subject(r):
     implied = [m for m in r.ms if m.extra.get("implied")]
     if not implied:
         return None
-    for m in r.ms:
-        if m.kind != "column" or m.extra.get("period"):
-            continue
-        if m.extra.get("implied"):
-            others = [
-                c.table
-                for x in r.ms
-                if x.kind == "column" and not x.extra and x.columns
-                for c in x.columns[:1]
-            ]
-            return r.lex.table(column(r, m, others[0] if others else None).table)
-        tables = {id(c.table): c.table for c in m.columns}
-        return next(iter(tables.values())) if len(tables) == 1 else None
-    return None
+    others = [
+        c.table for x in r.ms if x.kind == "column" and not x.extra and x.columns for c in x.columns
+    ]
+    anchors = {t.qualified_name: t for t in others}
+    r.amount_subject = True
+    return r.lex.table(column(r, implied[0], next(iter(anchors.values()), None)).table)
 
 
 def amount(r, m: Mention) -> Measure | None:
@@ -216,15 +226,20 @@ def amount(r, m: Mention) -> Measure | None:
         return None
     col = column(r, m)
     agg = m.extra.get("agg", "sum")
+    plain = [o.column for o in r.outputs if not o.agg]
+    labels = {c.name for c in r.lex.words.label_columns(r.subject)}
+    if plain and (r.which or any(c.column not in labels for c in plain)):
+        # "which country has the most revenue", "top 3 countries by revenue": the column
+        # named is the group; "top N" shows the amount beside it.
+        r.group_by += [c for c in plain if c not in r.group_by]
+        r.named_outputs = r.named_outputs and r.which
+        r.ranking_output = True
+        return Measure(agg, col)
     if col.table == r.subject.qualified_name or not r.lex.graph.duplicates_rows_of(
         r.subject.qualified_name, [col.table]
     ):
-        return Measure(m.extra.get("agg", ""), col) if m.extra.get("agg") else Measure("", col)
-    plain = [o.column for o in r.outputs if not o.agg]
-    if r.which and plain:  # "which country has the most revenue": groups of the column
-        r.group_by += [c for c in plain if c not in r.group_by]
-    else:
-        r.group_rows = True
+        return Measure(m.extra["agg"], col) if m.extra.get("agg") else Measure("", col)
+    r.group_rows = True
     r.ranking_output = True
     return Measure(agg, col)
 
@@ -254,6 +269,9 @@ def settle(it: Interpretation, lex: Lexicon, ms: tuple[Mention, ...]) -> Interpr
             outputs=tuple(swaps.get(o, o) for o in it.outputs),
             order=tuple(Order(swaps.get(o.measure, o.measure), o.desc) for o in it.order),
         )
+    tops = [m.extra["top"] for m in ms if "top" in m.extra]
+    if tops:
+        it = _top(it, int(tops[0]), any(m.is_role("dir") and m.arg == "asc" for m in ms))
     periods = [c for c in it.group_by if c.period]
     if periods and not it.order:
         it = replace(it, order=tuple(Order(Measure("", c)) for c in periods))
@@ -261,6 +279,16 @@ def settle(it: Interpretation, lex: Lexicon, ms: tuple[Mention, ...]) -> Interpr
         if m.extra.get("unit") and (m.extra["unit"] == "unknown" or not _unit_used(m, it)):
             raise Refusal(f"I could not tell which duration '{m.text}' is compared with.")
     return it
+
+
+def _top(it: Interpretation, n: int, ascending: bool) -> Interpretation:
+    from .reader import Refusal
+
+    ranked = [o for o in it.outputs if o.agg]
+    if it.limit or len(ranked) != 1 or not (it.group_by or it.group_rows):
+        raise Refusal("I could not tell what to rank for 'top'; say e.g. 'top 3 X by Y'.")
+    order = it.order or (Order(ranked[0], not ascending),)
+    return replace(it, limit=n, order=order)
 
 
 def _undoubled(col: Col, options, it: Interpretation, lex: Lexicon) -> Col | None:
