@@ -122,6 +122,18 @@ def test_singulars_meet_whatever_the_number():
          "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC"),
         ("Show the city of students that has at least two records.",
          "SELECT city FROM Student GROUP BY city HAVING COUNT(*) >= 2"),
+        # most / least common: the value held by the most (fewest) rows
+        ("What is the most common city of students?",
+         "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC LIMIT 1"),
+        ("Which grade is the least common?",
+         "SELECT grade FROM enrolment GROUP BY grade ORDER BY COUNT(*) ASC LIMIT 1"),
+        # "for all X" lists every X; it is no grouping
+        ("Show the name and age for all students.", "SELECT name, age FROM Student"),
+        # "combined with" lists both
+        ("List the names of students combined with their ages.", "SELECT name, age FROM Student"),
+        # ... and "and" after an ordering is a second sort key
+        ("List the name and city of students sorted by city descending and name ascending.",
+         "SELECT name, city FROM Student ORDER BY city DESC, name ASC"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -131,3 +143,8 @@ def test_reading(school, question, gold):
 def test_columns_of_several_tables_are_refused(school):
     generated = ask(school, "How many distinct DNO are there?")
     assert generated.refused and "please name the table" in generated.reason
+
+
+def test_by_a_table_with_a_condition_is_not_a_group(school):
+    generated = ask(school, "Show the titles of courses by the department with DName 'Physics'.")
+    assert generated.refused or "GROUP BY" not in generated.sql

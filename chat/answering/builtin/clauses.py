@@ -17,6 +17,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .dates import _relative_year, _year
 
     rules = (
+        _mode,
         _order,
         _group,
         _superlative,
@@ -31,6 +32,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _direction,
         _sample,
         _and_table,
+        _and_column,
     )
     n = len(r.ms) if stop is None else stop
     while i < n:
@@ -231,6 +233,17 @@ def _group(r: Reading, i: int) -> int | None:
         r.group_by.append(col)
         r.take(i, j)
         return j + 1
+    after = r.at(j + 1)
+    if (
+        m.text == "by"
+        and g.kind == "table"
+        and after is not None
+        and (
+            after.text in ("with", "whose", "who", "that", "named", "called")
+            or after.kind == "value"
+        )
+    ):
+        return None  # "accounts by the customer with first name X": whose, not per which
     if g.kind == "table" and len(g.tables) == 1 and g.tables[0] is not r.subject:
         table = g.tables[0]
         linked = _columns_into(r, table)
@@ -370,6 +383,23 @@ def _negated_related(r: Reading, i: int) -> int | None:
     return j + 1
 
 
+def _mode(r: Reading, i: int) -> int | None:
+    """ "Which builder is the most common?", "the country that is most popular among
+    members": the one column listed, by how often each value occurs."""
+    from .reader import mode
+
+    m = r.ms[i]
+    if not m.is_role("mode") or r.order or r.group_by:
+        return None
+    plain = [o for o in r.outputs if not o.agg]
+    if len(plain) != 1 or len(r.outputs) != 1 or plain[0].column.table != r.subject.qualified_name:
+        return None
+    r.take(i)
+    r.outputs.clear()
+    mode(r, plain[0].column, m.arg == "desc")
+    return i + 1
+
+
 def _num(value: float):
     return int(value) if float(value).is_integer() else value
 
@@ -405,4 +435,32 @@ def _and_table(r: Reading, i: int) -> int | None:
     table = m.tables[0]
     r.outputs += [Measure("", r.ref(table, c.name)) for c in r.lex.words.label_columns(table)]
     r.take(i)
+    return i + 1
+
+
+def _and_column(r: Reading, i: int) -> int | None:
+    """ "the names of genres in alphabetical order, and their ratings": one more column of
+    the subject listed after the rest (not a condition: nothing follows it)."""
+    m = r.ms[i]
+    before = _prev_index(r, i)
+    if m.kind != "column" or before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
+        return None
+    k = r.next(i + 1)
+    nxt = r.at(k)
+    if nxt is not None and nxt.kind != "function" and not nxt.is_role("order", "dir"):
+        return None
+    col = r.col(m)
+    if col.table != r.subject.qualified_name or any(o.agg for o in r.outputs):
+        return None
+    if r.order and r.ms[before].text == "and":  # "sorted by price decreasing and name
+        # ascending": a second sort key ("in alphabetical order, combined with its ratings":
+        # one more column)
+        desc = nxt is not None and nxt.is_role("dir") and nxt.arg == "desc"
+        r.take(i, *([k] if nxt is not None and nxt.is_role("dir") else []))
+        r.order.append(Order(Measure("", col), desc))
+        return (k + 1) if nxt is not None and nxt.is_role("dir") else i + 1
+    if any(o.column == col for o in r.outputs):
+        return None
+    r.take(i)
+    r.outputs.append(Measure("", col))
     return i + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import phrases as _phrases  # noqa: F401  (adds the reader's phrases)
 from .index import SKIP, ColumnRef, Lexicon, ValueRef
 from .lexicon import ADJECTIVES, FUNCTION, MEASURE_VERBS, PHRASES, SYNONYMS
 from .tokens import Token

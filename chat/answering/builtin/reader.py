@@ -236,6 +236,12 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 break
             pending.append(m.arg)
             r.take(i)
+        elif m.is_role("mode") and not pending:
+            end = _mode_head(r, i)
+            if end is None:
+                break
+            i = end
+            continue
         elif m.is_role("distinct"):
             distinct = True
             r.take(i)
@@ -311,6 +317,29 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
+
+
+def _mode_head(r: Reading, i: int) -> int | None:
+    """ "the most common builder of railways": the builder that occurs most often."""
+    j = r.next(i + 1)
+    c = r.at(j)
+    if c is None or c.kind != "column":
+        return None
+    col = r.col(c)
+    if col.table != r.subject.qualified_name:
+        return None
+    r.take(i, j)
+    mode(r, col, r.ms[i].arg == "desc")
+    r.named_outputs = True
+    return j + 1
+
+
+def mode(r: Reading, col: Col, desc: bool) -> None:
+    """GROUP BY the column, ORDER BY how many rows hold each value, the first one."""
+    r.outputs.append(Measure("", col))
+    r.group_by.append(col)
+    r.order.append(Order(Measure("count", None, r.subject.qualified_name), desc))
+    r.limit = r.limit or 1
 
 
 def _total_number(r: Reading, i: int, col: Col) -> bool:
