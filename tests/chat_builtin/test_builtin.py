@@ -8,8 +8,9 @@ from datetime import date
 
 import pytest
 
-from chat.answering.builtin import generate
-from chat.answering.builtin.linking import SchemaIndex, singular, split_identifier
+from chat.answering.builtin import document_answer, generate
+from chat.answering.builtin.index import lexicon_for
+from chat.answering.builtin.linking import singular, split_identifier
 from connections.dialects import ConnectionParams, dialect_class
 from connections.dialects.schema import SchemaDocument
 from schemas_app.profiling import profile_document
@@ -71,12 +72,13 @@ def test_values_link_case_insensitively_with_the_stored_spelling(demo, demo_shop
     assert run(demo_shop_sqlite, generated.sql) == run(
         demo_shop_sqlite, "SELECT COUNT(*) FROM customers WHERE country = 'United Kingdom'"
     )
-    assert generated.answer_template == "There are {value} customers."
+    assert generated.answer_template == (
+        "There are {value} customers where country is 'United Kingdom'."
+    )
 
 
 def test_value_index_comes_from_profiles(demo):
-    index = SchemaIndex.build(*demo)
-    links = index.values["bank transfer"]  # stored as bank_transfer
+    links = lexicon_for(*demo).find_values(("bank", "transfer"))  # stored as bank_transfer
     assert [(link.table.name, link.column.name, link.value) for link in links] == [
         ("payments", "method", "bank_transfer")
     ]
@@ -102,7 +104,7 @@ def test_relative_dates_are_calendar_years_from_today(demo):
         today=date(2027, 3, 1),
     )
     assert "'2026-01-01'" in generated.sql and "'2027-01-01'" in generated.sql
-    assert generated.note == "Dates: orders.order_date in 2026 (today is 2027-03-01)."
+    assert generated.note == "'last year' is 2026 (today is 2027-03-01)."
     this_year = generate(
         "how many orders this year",
         document=document,
@@ -129,7 +131,10 @@ def count(path, sql):
             "how many customers are not in Germany",
             "SELECT COUNT(*) FROM customers WHERE country <> 'Germany'",
         ),
-        ("customers outside Germany", "SELECT * FROM customers WHERE country <> 'Germany'"),
+        (
+            "customers outside Germany",
+            "SELECT first_name, last_name FROM customers WHERE country <> 'Germany'",
+        ),
         (
             "how many customers in Germany or France",
             "SELECT COUNT(*) FROM customers WHERE country IN ('Germany', 'France')",
@@ -158,10 +163,6 @@ def count(path, sql):
             "orders with total between 100 and 200",
             "SELECT * FROM orders WHERE total >= 100 AND total <= 200",
         ),
-        (
-            "how many orders with total 100 to 200",
-            "SELECT COUNT(*) FROM orders WHERE total >= 100 AND total <= 200",
-        ),
         ("how many products priced 23", "SELECT COUNT(*) FROM products WHERE price = 23"),
         (
             "how many order items with quantity 3",
@@ -177,8 +178,8 @@ def count(path, sql):
             "how many order items per order on average",
             "SELECT ROUND(AVG(n), 2) FROM (SELECT COUNT(*) AS n FROM order_items GROUP BY order_id)",
         ),
-        ("most expensive product", "SELECT * FROM products ORDER BY price DESC LIMIT 1"),
-        ("what is the cheapest product", "SELECT * FROM products ORDER BY price LIMIT 1"),
+        ("most expensive product", "SELECT name FROM products ORDER BY price DESC LIMIT 1"),
+        ("what is the cheapest product", "SELECT name FROM products ORDER BY price LIMIT 1"),
         ("what is the highest product price", "SELECT MAX(price) FROM products"),
     ],
 )
@@ -202,12 +203,12 @@ def test_negation_keeps_nulls_and_alternatives_become_in(demo, chinook, chinook_
 @pytest.mark.parametrize(
     "question, said",
     [
-        ("how many products 25", "number 25"),  # a number attached to nothing
-        ("top 5 orders 300", "number 300"),
+        ("how many products 25", "'25'"),  # a number attached to nothing
+        ("top 5 orders 300", "'300'"),
         ("orders not over 100", "'not'"),  # a negation of no named value
         ("customers who are not enterprise or consumer either", "'either'"),
-        ("how many customers in Germany or enterprise", "alternatives"),  # two columns
-        ("how many orders on average", "average a count"),  # no group to average over
+        ("how many customers in Germany or enterprise", "'or'"),  # two columns
+        ("how many orders on average", "'average'"),  # no group to average over
         ("customers who never ordered", "'never'"),
     ],
 )
@@ -235,9 +236,15 @@ def test_identifiers_are_quoted_for_the_dialect(demo):
 
 
 def test_schema_questions_answer_from_the_document(demo):
-    tables = ask(demo, "which tables exist?")
+    document, profiles = demo
+
+    def ask(question):
+        return document_answer(question, document=document, profiles=profiles, dialect="sqlite")
+
+    tables = ask("which tables exist?")
     assert tables.sql is None and not tables.refused and "order_items" in tables.explanation
-    described = ask(demo, "describe the orders table")
+    assert ask("how many orders are there?") is None  # a question about the data
+    described = ask("describe the orders table")
     assert described.sql is None and "order_date (DATE)" in described.explanation
 
 
@@ -260,7 +267,7 @@ def test_refusals(demo, question):
 
 def test_refusal_names_what_it_could_not_link(chinook):
     generated = ask(chinook, "how many wizards are in Brazil")
-    assert "'wizards'" in generated.reason and "closest tables" in generated.reason
+    assert "'wizards'" in generated.reason
 
 
 def test_user_text_never_reaches_sql_unescaped(demo):
@@ -292,13 +299,13 @@ def test_without_profiles_sample_rows_link_values_and_refusals_say_why(demo_shop
     )
     assert linked.sql and f"= '{sampled}'" in linked.sql, linked.reason
     # Emails, phones and dates of the sample are never linkable values.
-    index = SchemaIndex.build(document, {})
-    assert not any("@" in str(v.value) for links in index.values.values() for v in links)
+    values = lexicon_for(document, {}).values
+    assert not any("@" in str(v.value) for links in values.values() for v in links)
     refused = generate(
         f"how many customers are in {unsampled}?", document=document, profiles={}, dialect="sqlite"
     )
     word = unsampled.split()[0].lower()
-    assert refused.refused and f"could not link '{word}'" in refused.reason
+    assert refused.refused and f"'{word}" in refused.reason
     assert "column profiles have not been collected for this database" in refused.reason
     # With profiles the hint is not given: the value is simply unknown.
     document2, profiles = _extract(demo_shop_sqlite)

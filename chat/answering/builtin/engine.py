@@ -41,11 +41,17 @@ def understand(
     mentions = find_mentions(tokens, lex)
     mentions = relabel(point_mentions(mentions, tokens, lex, points, dialect), lex)
     per_group = averages.split(mentions)
-    if per_group is not None:
-        rest, group = per_group
-        it = averages.average_of_counts(read(rest, lex, today), group, lex)
-    else:
-        it = read(mentions, lex, today)
+    try:
+        if per_group is not None:
+            rest, group = per_group
+            it = averages.average_of_counts(read(rest, lex, today), group, lex)
+        else:
+            it = read(mentions, lex, today)
+    except Refusal as exc:
+        unknown = [f"'{m.text}'" for m in mentions if m.kind == "unknown"]
+        if unknown and not any(u in str(exc) for u in unknown):
+            raise Refusal(f"{str(exc)[:-1]}; I do not know {', '.join(unknown)}.") from exc
+        raise
     filters = tuple(f for m in mentions for f in m.extra.get("filters", ()))
     it = replace(it, filters=it.filters + tuple(f for f in filters if f not in it.filters))
     return Understood(mentions, settle(it, lex, mentions))
@@ -71,12 +77,17 @@ def answer(
         it = understood.interpretation
         sql = compile_sql(it, lex, dialect)
     except Refusal as exc:
-        return _refuse(str(exc))
+        reason = str(exc)
+        if not profiles and reason.startswith("I could not place"):
+            reason = reason[:-1] + _NO_PROFILES
+        return _refuse(reason)
     meaning = restate(it, lex)
     template = ""
     outputs = it.outputs
     if len(outputs) == 1 and outputs[0].agg and (it.outer or not (it.group_by or it.group_rows)):
         template = f"The {meaning} is {{value}}."
+        if meaning.startswith("number of ") and outputs[0].column is None and not it.outer:
+            template = f"There are {{value}} {meaning[len('number of ') :]}."
     return Generated(
         sql=sql,
         explanation=f"Read as: {meaning}.",
@@ -85,6 +96,13 @@ def answer(
         column_labels=column_labels(it, lex),
         note=" ".join(it.notes),
     )
+
+
+_NO_PROFILES = (
+    "; column profiles have not been collected for this database — profile it (Extract schema "
+    "with column profiles, or Profile columns on its schema page) so I can match the values "
+    "it holds."
+)
 
 
 def _refuse(reason: str) -> Generated:
