@@ -44,6 +44,9 @@ class Request:
     history: tuple[Turn, ...] = ()
     today: date | None = None  # what relative dates count from
     context: SchemaContext | None = None  # the LLM's prompt context, filled by `prepare`
+    # (sql, error) of the attempts that failed before the one `again` is asked about, oldest
+    # first, so that a correction round sees every earlier mistake (the pipeline fills it).
+    failures: tuple[tuple[str, str], ...] = ()
 
 
 class GenerationError(Exception):
@@ -144,6 +147,8 @@ class LlmGenerator(SqlGenerator):
     replies, correction rounds with the failed SQL and its error."""
 
     one_call_for_several = True
+    # An empty result gets one extra round asking the model to check its filters (pipeline).
+    checks_empty_results = True
 
     def __init__(self, model: str, *, max_corrections: int, budget_tokens: int):
         self.name = model
@@ -169,6 +174,7 @@ class LlmGenerator(SqlGenerator):
                 dialect=request.dialect,
                 failed_sql=failed_sql,
                 error=error,
+                earlier=request.failures,
             )
 
     def first_for_databases(

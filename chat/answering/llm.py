@@ -82,21 +82,49 @@ def generate(question: str, *, context: SchemaContext, dialect: str) -> Generate
 
 
 def correct(
-    question: str, *, context: SchemaContext, dialect: str, failed_sql: str, error: str
+    question: str,
+    *,
+    context: SchemaContext,
+    dialect: str,
+    failed_sql: str,
+    error: str,
+    earlier: Sequence[tuple[str, str]] = (),
 ) -> Generated:
-    """A new SQL after `failed_sql` was rejected (validation) or failed in the database."""
+    """A new SQL after `failed_sql` was rejected (validation), failed in the database or
+    returned nothing. `earlier`: the (sql, error) attempts before it, oldest first; every one
+    goes back to the model, so a correction never repeats a mistake it was already told of."""
     messages = build_messages(question, context, dialect)
-    messages.append({"role": "assistant", "content": json.dumps({"sql": failed_sql})})
-    messages.append(
-        {
-            "role": "user",
-            "content": (
-                f"That SQL failed with this error:\n{error[:1500]}\n"
-                "Reply with a corrected query in the same JSON form (or refuse)."
-            ),
-        }
-    )
+    attempts = [*earlier, (failed_sql, error)]
+    for number, (sql, problem) in enumerate(attempts, start=1):
+        messages.append({"role": "assistant", "content": json.dumps({"sql": sql})})
+        last = number == len(attempts)
+        messages.append(
+            {
+                "role": "user",
+                "content": (
+                    f"{_problem_text(problem)}\n"
+                    + (
+                        "Reply with a corrected query in the same JSON form (or refuse)."
+                        if last
+                        else "(Attempt kept for reference; do not repeat it.)"
+                    )
+                ),
+            }
+        )
     return _ask(messages, purpose="correct")
+
+
+EMPTY_RESULT = "empty result"  # the error an empty result is reported with (pipeline)
+
+
+def _problem_text(problem: str) -> str:
+    if problem == EMPTY_RESULT:
+        return (
+            "That SQL ran but returned no rows. Check each filter against the values shown in "
+            "the schema (exact spelling, case, date format, the right column and table). If no "
+            "rows is truly the answer, reply with the same SQL."
+        )
+    return f"That SQL failed with this error:\n{problem[:1500]}"
 
 
 SINGLE_FORM = '{"sql": ..., "explanation": ...} or {"refused": true, "reason": ...}'

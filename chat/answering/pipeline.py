@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
@@ -151,6 +151,7 @@ def answer_question(
     engine = connection.engine()
     max_rows = max_rows or settings.QUERY_MAX_ROWS
     timeout = query_timeout or settings.QUERY_TIMEOUT_SECONDS
+    failures: list[tuple[str, str]] = []  # every failed attempt goes back with the next round
     for round_ in range(run.generator.max_corrections + 1):
         if isinstance(current, Answer):  # the generator failed
             return run.finish(current)
@@ -160,12 +161,61 @@ def answer_question(
             return run.finish(_without_sql(question, current, run.attempts))
         answer = run.try_sql(current, engine, schema.document, kind, max_rows, timeout)
         if answer is not None:
+            if _empty(answer) and getattr(run.generator, "checks_empty_results", False):
+                execute = (engine, schema.document, kind, max_rows, timeout)
+                answer = _recheck_empty(run, request, failures, current, answer, execute)
             return run.finish(answer)
         if run.stop or round_ == run.generator.max_corrections:
             break
         failed = current.sql
-        current = run.generate(lambda sql=failed: run.generator.again(request, sql, run.last_error))
+        asked = replace(request, failures=tuple(failures))
+        failures.append((failed, run.last_error))
+        current = run.generate(
+            lambda r=asked, sql=failed, error=run.last_error: run.generator.again(r, sql, error)
+        )
     return run.finish(run.failure())
+
+
+EMPTY_CAVEAT = (
+    "No rows matched, even after the query's filters were checked once more: the values asked "
+    "about may be spelled differently in the data, or there may truly be none."
+)
+
+
+def _empty(answer: Answer) -> bool:
+    """No rows, or one row of nothing (an aggregate over no rows): worth a second look."""
+    if not answer.rows:
+        return True
+    return len(answer.rows) == 1 and all(value is None for value in answer.rows[0])
+
+
+def _recheck_empty(
+    run: _Run,
+    request: Request,
+    failures: list[tuple[str, str]],
+    generated: Generated,
+    empty: Answer,
+    execute: tuple,
+) -> Answer:
+    """One extra round for an empty result: the generator checks its filters and values.
+    Rows from a new SQL answer; the same SQL again is the generator standing by "none";
+    anything else (empty again, an error, no reply) keeps the empty answer with a caveat."""
+    from .llm import EMPTY_RESULT
+
+    asked = replace(request, failures=tuple(failures))
+    checked = run.generate(lambda: run.generator.again(asked, generated.sql, EMPTY_RESULT))
+    if isinstance(checked, Generated) and checked.sql:
+        if _normal_sql(checked.sql) == _normal_sql(generated.sql):
+            return empty
+        answer = run.try_sql(checked, *execute)
+        if answer is not None and not _empty(answer):
+            return answer
+    empty.text = f"{empty.text} {EMPTY_CAVEAT}"
+    return empty
+
+
+def _normal_sql(sql: str) -> str:
+    return " ".join(sql.replace(";", " ").split()).lower()
 
 
 def _refusal(question: str, history: Sequence[Turn]) -> str:
