@@ -41,10 +41,16 @@ def average_of_counts(it: Interpretation, group: Mention, lex: Lexicon) -> Inter
     counted = [o for o in it.outputs if o.agg == "count" and o.column is None]
     if len(it.outputs) != 1 or not counted or it.group_by or it.order or it.limit:
         raise Refusal("I can average a count per group only when the count is all that is asked.")
-    keys = [fk for fk in subject.foreign_keys if fk.referred_table == table.name]
+    # Foreign keys to the group's key: declared, or implied where an engine declares none.
+    key = set(table.primary_key) or {c.name for c in table.columns if c.name.lower() == "id"}
+    keys = [
+        pairs
+        for target, pairs in lex.graph.edges[it.subject]
+        if target == table.qualified_name and {b for _, b in pairs} <= key
+    ]
     if len(keys) != 1:
         raise Refusal(f"I could not tell how {subject.name} belong to {table.name}.")
-    group_by = tuple(Col(it.subject, c) for c in keys[0].columns)
+    group_by = tuple(Col(it.subject, a) for a, _ in keys[0])
     return replace(it, group_by=group_by, outer="avg")
 
 

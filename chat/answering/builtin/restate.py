@@ -97,11 +97,10 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
 
 def restate(it: Interpretation, lex: Lexicon) -> str:
     if it.outer:  # "average number of orders per customer"
-        keys = lex.table(it.subject).foreign_keys
-        per = next(
-            (fk.referred_table for fk in keys if fk.columns == [c.column for c in it.group_by]),
-            "group",
-        )
+        columns = [c.column for c in it.group_by]
+        edges = lex.graph.edges[it.subject]
+        per = next((t for t, pairs in edges if [a for a, _ in pairs] == columns), "group")
+        per = lex.table(per).name if per != "group" else per
         inner = replace(it, outer="", group_by=())
         return f"average {restate(inner, lex)} per {' '.join(split_identifier(per))}"
     subject = plural_phrase(lex.table(it.subject).name)

@@ -79,9 +79,17 @@ def rename_outside(select: exp.Select) -> exp.Select:
         else:
             inside.append(e)
             outside.append(exp.column(e.alias_or_name, quoted=True))
-    inner.set("expressions", inside)
-    # ORDER BY names outputs (the value or the month), which pass through unchanged.
+    # ORDER BY names outputs (the value or the month), which pass through unchanged; a ranking
+    # not shown ("which genre has the most tracks": COUNT(*)) is computed inside, hidden.
     order, limit = inner.args.get("order"), inner.args.get("limit")
+    for k, term in enumerate(order.expressions if order else []):
+        if any(c.table for c in term.this.find_all(exp.Column)) or not isinstance(
+            term.this, exp.Column
+        ):
+            hidden = f"__order_{k}"
+            inside.append(term.this.copy().as_(hidden, quoted=True))
+            term.set("this", exp.column(hidden, quoted=True))
+    inner.set("expressions", inside)
     inner.set("order", None)
     inner.set("limit", None)
     outer = exp.select(*outside).from_(inner.subquery("named"))

@@ -269,6 +269,11 @@ def settle(it: Interpretation, lex: Lexicon, ms: tuple[Mention, ...]) -> Interpr
             outputs=tuple(swaps.get(o, o) for o in it.outputs),
             order=tuple(Order(swaps.get(o.measure, o.measure), o.desc) for o in it.order),
         )
+        moved = {m.column.table for m in swaps.values()}
+        if len(moved) == 1 and it.subject not in replace(it, subject=next(iter(moved))).tables():
+            # nothing else was asked of the first table: read from the rows added up
+            if not (it.group_rows or it.related or it.whole_rows):
+                it = replace(it, subject=next(iter(moved)))
     tops = [m.extra["top"] for m in ms if "top" in m.extra]
     if tops:
         it = _top(it, int(tops[0]), any(m.is_role("dir") and m.arg == "asc" for m in ms))
