@@ -134,6 +134,18 @@ def test_singulars_meet_whatever_the_number():
         # ... and "and" after an ordering is a second sort key
         ("List the name and city of students sorted by city descending and name ascending.",
          "SELECT name, city FROM Student ORDER BY city DESC, name ASC"),
+        # a parent's column reads as the subject's own: each course has one department
+        ("What are the titles and buildings of courses?",
+         "SELECT c.title, d.Building FROM courses c JOIN Department d ON c.DNO = d.DNO"),
+        # "names" of a table without a name column: its name-like column (title)
+        ("What are the names of courses with credits above 3?",
+         "SELECT title FROM courses WHERE credits > 3"),
+        # a quoted value picks the column that holds it; "or" lists values
+        ("What is the age of the student with name 'Bob' or 'Eve'?",
+         "SELECT age FROM Student WHERE name IN ('Bob', 'Eve')"),
+        # filler words
+        ("How many courses are there in total?", "SELECT COUNT(*) FROM courses"),
+        ("Find the average age across all students.", "SELECT AVG(age) FROM Student"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

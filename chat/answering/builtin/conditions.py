@@ -205,12 +205,30 @@ def _pick(r: Reading, options: set[tuple[str, str]], text: str) -> Col:
     return Col(*near[0])
 
 
+def _stored_in(r: Reading, m: Mention, v: Mention | None) -> Col | None:
+    """ "the document with name 'How to read a book'": of the columns the word can mean, the
+    one that holds the quoted value (document_name, not an employee's name)."""
+    if v is None or v.kind != "literal" or not v.values:
+        return None
+    said = {(c.table.qualified_name, c.column.name) for c in m.columns}
+    words = set(m.text.split()) | {w.rstrip("s") for w in m.text.split()}
+    from .index import name_words
+
+    holding = {
+        (x.table.qualified_name, x.column.name)
+        for x in v.values
+        if (x.table.qualified_name, x.column.name) in said or set(name_words(x.column.name)) & words
+    }
+    near = [h for h in holding if r.lex.graph.distance(r.subject.qualified_name, h[0]) <= 1]
+    return Col(*near[0]) if len(near) == 1 else None
+
+
 def _column_equals(r: Reading, i: int) -> int | None:
     """ "whose id is 5", "with name 'Bob'", "named 'Bob'"."""
     m = r.ms[i]
     if m.kind == "column":
-        col = r.col(m)
         j = r.next(i + 1)
+        col = _stored_in(r, m, r.at(j)) or r.col(m)
     elif m.is_role("named"):
         j = r.next(i + 1)
         v = r.at(j)
@@ -244,6 +262,30 @@ def _column_equals(r: Reading, i: int) -> int | None:
             value = hit[0] if hit else value
     else:
         return None
+    values, end = [value], j + 1
+    k = r.next(end)
+    while r.at(k) is not None and r.ms[k].is_role("or") and r.at(r.next(k + 1)) is not None:
+        nxt = r.ms[r.next(k + 1)]  # "named 'Kolob Arch' or 'Rainbow Bridge'"
+        if nxt.kind != v.kind or v.kind not in ("literal", "number"):
+            break
+        values.append(_num(nxt.number) if nxt.kind == "number" else _stored(nxt, col))
+        r.take(k)
+        end = r.next(k + 1) + 1
+        r.take(end - 1)
+        k = r.next(end)
     r.take(i, j)
-    r.filters.append(Filter(col, "=", (value,)))
-    return j + 1
+    if len(values) > 1:
+        r.filters.append(Filter(col, "in", tuple(dict.fromkeys(values))))
+    else:
+        r.filters.append(Filter(col, "=", (value,)))
+    return end
+
+
+def _stored(v: Mention, col: Col):
+    """A quoted value as stored in the column (case), else as written."""
+    hit = [
+        x.value
+        for x in v.values
+        if (x.table.qualified_name, x.column.name) == (col.table, col.column)
+    ]
+    return hit[0] if hit else v.text

@@ -15,13 +15,15 @@ from .sqlbuild import JoinGraph
 from .words import singular, split_identifier
 
 SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
+# Abbreviations that stand for two words (lexicon.ABBREVIATIONS has one each).
+SPELLED = {"fname": "first name", "lname": "last name"}
 # Last words of a table name that add nothing to what its rows are: user_profiles are users.
 # (Not "info": SportsInfo rows are a student's sports, not sports.)
 GENERIC_TAILS = {"profile", "detail", "list", "table", "master", "main", "hire"}
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    words = [ABBREVIATIONS.get(w, w) for w in split_identifier(name)]
+    words = [SPELLED.get(w) or ABBREVIATIONS.get(w, w) for w in split_identifier(name)]
     words = [w for part in words for w in part.split()]
     return tuple(w for w in words if w not in SKIP)
 

@@ -68,6 +68,8 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
             t = tokens[i]
             kind = "function" if t.low in FUNCTION else "unknown"
             best = Mention(kind, i, i + 1, t.low)
+        elif best.is_role("filler"):  # "in total", "on record": nothing to read
+            best = Mention("function", best.start, best.end, best.text)
         out.append(best)
         i = best.end
     return tuple(out)

@@ -4,12 +4,18 @@ reading rules and the words they need change together. General English only.
 - "most common", "most popular", "most frequent" (and "least ..."): the value of a column
   that occurs most (least) often: GROUP BY it, ORDER BY COUNT(*), LIMIT 1 (role "mode").
 - "combined with" joins two things listed, it does not add them up.
+- "across", "about", "in total" ... add nothing: function words.
 - "for all" is no grouping: "the names for all accounts" lists every account.
 """
 
 from __future__ import annotations
 
-from .lexicon import PHRASES
+from .lexicon import FUNCTION, PHRASES
+
+# Words that add nothing to what is asked ("the average count across all documents").
+FILLER_WORDS = {"across", "about", "correspond", "corresponds", "overall"}
+FILLER_PHRASES = ("in total", "in all", "altogether", "on record", "in the database",
+                  "in the data", "of all time", "do we have", "are there")  # fmt: skip
 
 MODE = {
     "desc": ("most common", "most popular", "most frequent", "most frequently",
@@ -24,6 +30,10 @@ def install() -> None:
         for phrase in phrases:
             PHRASES[tuple(phrase.split())] = ("mode", direction)
     PHRASES[("combined", "with")] = ("and", "")
+    PHRASES[("alphabetic",)] = ("dir", "alpha")
+    FUNCTION.update(FILLER_WORDS)
+    for phrase in FILLER_PHRASES:
+        PHRASES.setdefault(tuple(phrase.split()), ("filler", ""))
     PHRASES.pop(("for", "all"), None)
 
 

@@ -264,10 +264,15 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             if not pending and _column_is_condition(r, i, strict=not stop_at_clause):
                 break
             col = r.col(m)
+            if col.table != r.subject.qualified_name and m.text in ("name", "names"):
+                named = _name_like(r)  # "the names of courses": course.title
+                if len(named) == 1:
+                    col = r.ref(r.subject, named[0].name)
             if (
                 col.table != r.subject.qualified_name
                 and not _names_table(m, r.lex.table(col.table))
                 and not r.amount_subject  # "which country has the most revenue"
+                and not is_parent(r, col.table)
             ):
                 raise Refusal(f"{r.subject.name} has no column '{m.text}'.")
             r.named_outputs = True
@@ -340,6 +345,14 @@ def mode(r: Reading, col: Col, desc: bool) -> None:
     r.group_by.append(col)
     r.order.append(Order(Measure("count", None, r.subject.qualified_name), desc))
     r.limit = r.limit or 1
+
+
+def is_parent(r: Reading, table: str) -> bool:
+    """The subject refers to `table` by a foreign key: each subject row has at most one row
+    there, so its columns read as the subject's own ("the names of gymnasts" in people,
+    "the country of the customer" in addresses)."""
+    name = r.lex.table(table).name
+    return any(fk.referred_table == name for fk in r.subject.foreign_keys)
 
 
 def _total_number(r: Reading, i: int, col: Col) -> bool:
