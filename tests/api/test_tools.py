@@ -76,7 +76,14 @@ def test_bad_tools_and_arguments_are_400(alice_api, chinook):
         run(alice_api, chinook, "profile_column", table="Customer", column="zzz"), 400, "zzz"
     )
     assert_error(run(alice_api, chinook, "list_tables", extra=1), 400, "extra")
-    assert_error(run(alice_api, chinook, "run_sql", sql="SELECT * FROM NoSuchTable"), 400, "error")
+    # Tables outside the latest snapshot are refused by the guard, before the database.
+    assert_error(
+        run(alice_api, chinook, "run_sql", sql="SELECT * FROM NoSuchTable"),
+        400,
+        "guard",
+        "unknown table nosuchtable",
+    )
+    assert_error(run(alice_api, chinook, "run_sql", sql="SELECT Nope FROM Genre"), 400, "error")
 
 
 def test_target_resolution(alice_api, alice, chinook):
