@@ -234,10 +234,12 @@ def _check_call(token: Token, previous: Token | None, kind: str, declared: froze
     name = token.text
     lowered = name.lower()
     quoted = token.token_type == TokenType.IDENTIFIER
-    if not quoted and not lowered.replace("_", "a").isalnum():
+    if not any(char.isalnum() for char in lowered):
         return  # punctuation or an operator before "(": `= (`, `, (`, `) (`
-    if not quoted and (lowered in SYNTAX_WORDS or token.token_type in TYPE_TOKENS):
+    if not quoted and token.token_type in TYPE_TOKENS:
         return
+    if not quoted and all(word in SYNTAX_WORDS for word in lowered.split()):
+        return  # sqlglot reads some keywords as one token: "ORDER BY (", "WITHIN GROUP ("
     if lowered in declared:
         return
     _check_function_name(name, kind)
