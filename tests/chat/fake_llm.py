@@ -6,6 +6,8 @@ A test queues replies and then reads back the requests litellm sent:
     fake_llm.reply("not json")                                    # raw content
     fake_llm.fail(500)                                            # an HTTP error
     fake_llm.reply({...}, delay=2.0)                              # a slow answer
+    fake_llm.respond = lambda request: {...}                      # a scripted model: called
+                                                                  # when the queue is empty
     ...
     fake_llm.requests[0]["messages"]
 
@@ -36,6 +38,9 @@ class FakeLLM:
         self.queue: deque[Scripted] = deque()
         self.requests: list[dict] = []
         self.embedding_requests: list[dict] = []  # /v1/embeddings, kept apart from chat ones
+        # A scripted model: given the request body, the reply (dict or str) when nothing is
+        # queued. Benchmarks and end-to-end tests answer every question this way.
+        self.respond = None
         self._lock = threading.Lock()
         fake = self
 
@@ -48,9 +53,15 @@ class FakeLLM:
                         fake.embedding_requests.append(request)
                     self._send(200, embeddings(request.get("input")))
                     return
+                request = json.loads(body or b"{}")
                 with fake._lock:
-                    fake.requests.append(json.loads(body or b"{}"))
-                    scripted = fake.queue.popleft() if fake.queue else Scripted(status=599)
+                    fake.requests.append(request)
+                    scripted = fake.queue.popleft() if fake.queue else None
+                if scripted is None and fake.respond is not None:
+                    content = fake.respond(request)
+                    text = content if isinstance(content, str) else json.dumps(content)
+                    scripted = Scripted(content=text)
+                scripted = scripted or Scripted(status=599)
                 if scripted.delay:
                     time.sleep(scripted.delay)
                 if scripted.status != 200:
