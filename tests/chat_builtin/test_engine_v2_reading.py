@@ -146,6 +146,13 @@ def test_singulars_meet_whatever_the_number():
         # filler words
         ("How many courses are there in total?", "SELECT COUNT(*) FROM courses"),
         ("Find the average age across all students.", "SELECT AVG(age) FROM Student"),
+        # negation: a verb before the other table names the link; values and columns
+        ("List the names of students who have not taken any enrolment.",
+         "SELECT name FROM Student WHERE stu_id NOT IN (SELECT stu_id FROM enrolment)"),
+        ("Which students are not in 'Paris'? Give their names.",
+         "SELECT name FROM Student WHERE city != 'Paris'"),
+        ("What are the names of the students not in the city 'Oslo'?",
+         "SELECT name FROM Student WHERE city != 'Oslo'"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -160,3 +167,14 @@ def test_columns_of_several_tables_are_refused(school):
 def test_by_a_table_with_a_condition_is_not_a_group(school):
     generated = ask(school, "Show the titles of courses by the department with DName 'Physics'.")
     assert generated.refused or "GROUP BY" not in generated.sql
+
+
+def test_a_verb_shaped_like_a_table_reads_as_that_table(school):
+    generated = ask(school, "Show the names of students who never enrolled.")
+    assert generated.sql and "NOT EXISTS" in generated.sql.upper()
+    assert same_rows(rows(school, generated.sql), [("Dee",)], False)
+
+
+def test_a_negated_condition_on_a_child_table_is_not_an_inequality(school):
+    generated = ask(school, "Show the names of students except those with grade 'A'.")
+    assert generated.refused or "!=" not in generated.sql and "<>" not in generated.sql

@@ -17,6 +17,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .dates import _relative_year, _year
 
     rules = (
+        _late_outputs,
         _mode,
         _order,
         _group,
@@ -365,6 +366,10 @@ def _negated_related(r: Reading, i: int) -> int | None:
     if not m.is_role("neg"):
         return None
     j = r.next(i + 1)
+    verbs = []
+    while r.at(j) is not None and r.ms[j].kind == "unknown" and _is_verb(r.ms[j].text):
+        verbs.append(j)  # "who did not leave any review", "never taken a course"
+        j = r.next(j + 1)
     t = r.at(j)
     if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
         return None
@@ -378,9 +383,16 @@ def _negated_related(r: Reading, i: int) -> int | None:
         raise Refusal(
             f"I could not tell whether '{words}' is about {r.subject.name} or {t.tables[0].name}."
         )
-    r.take(i, j)
+    if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) != 1:
+        return None  # a verb names the link: only when there is one
+    r.take(i, j, *verbs)
     r.related.append(Related(t.tables[0].qualified_name, negated=True))
     return j + 1
+
+
+def _is_verb(word: str) -> bool:
+    """A word shaped like a verb in a relative clause: "leave", "taken", "participated"."""
+    return word.endswith(("ed", "en", "ing")) or len(word) <= 6
 
 
 def _mode(r: Reading, i: int) -> int | None:
@@ -463,4 +475,32 @@ def _and_column(r: Reading, i: int) -> int | None:
         return None
     r.take(i)
     r.outputs.append(Measure("", col))
+    return i + 1
+
+
+ASK_VERBS = ("give", "list", "show", "return", "output", "find", "tell", "display")
+
+
+def _late_outputs(r: Reading, i: int) -> int | None:
+    """ "Which courses have no students? Give me their titles.": the columns asked for in a
+    second sentence, when the first named none."""
+    m = r.ms[i]
+    if m.kind != "column" or r.outputs or r.group_by or r.order:
+        return None
+    k = i
+    while k > 0 and r.ms[k - 1].kind == "function" and i - k < 4:
+        k -= 1
+    lead = r.ms[k:i]
+    if k == 0 or not any(x.text in ASK_VERBS for x in lead):
+        return None  # the verb must open a later sentence, not the question
+    from .reader import _column_is_condition
+
+    if _column_is_condition(r, i):
+        return None
+    col = r.col(m)
+    if col.table != r.subject.qualified_name:
+        return None
+    r.take(i)
+    r.outputs.append(Measure("", col))
+    r.named_outputs = True
     return i + 1

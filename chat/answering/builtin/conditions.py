@@ -136,8 +136,10 @@ def _values(r: Reading, i: int) -> int | None:
     start = i
     if m.is_role("neg") or (m.is_role("cmp") and m.arg == "!="):
         j = r.next(i + 1)
-        if r.at(j) is None or r.ms[j].kind not in ("value",):
-            return None
+        if r.at(j) is None or not (
+            r.ms[j].kind == "value" or (r.ms[j].kind == "literal" and r.ms[j].values)
+        ):
+            return None  # "not in Germany", "not located in 'Donceel'"
         negated, i, m = True, j, r.ms[j]
     if m.kind not in ("value", "literal") or (m.kind == "literal" and not m.values):
         return None
@@ -170,6 +172,8 @@ def _values(r: Reading, i: int) -> int | None:
             if narrowed and near.tables[0] is not r.subject:
                 options, _ = narrowed, r.take(x)
     col = _pick(r, options, r.ms[i].text)
+    if negated and _many(r, col):
+        return None  # not a value of one of several related rows: an anti-join
     before = _prev_index(r, start)
     if before >= 0 and r.ms[before].is_role("by") and before not in r.used:
         r.take(before)  # "payments by paypal"
@@ -184,6 +188,13 @@ def _values(r: Reading, i: int) -> int | None:
     op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
     r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
     return group[-1] + 1
+
+
+def _many(r: Reading, col: Col) -> bool:
+    """The column is in a table holding several rows per subject row."""
+    return col.table != r.subject.qualified_name and r.lex.graph.duplicates_rows_of(
+        r.subject.qualified_name, [col.table]
+    )
 
 
 def _shared(*ms: Mention) -> set[tuple[str, str]]:
@@ -273,11 +284,19 @@ def _column_equals(r: Reading, i: int) -> int | None:
         end = r.next(k + 1) + 1
         r.take(end - 1)
         k = r.next(end)
+    before = _prev_index(r, i)
+    negated = before >= 0 and before not in r.used and r.ms[before].is_role("neg")
+    if negated and _many(r, col):
+        return None  # "except those having an institution founded in 2003": an anti-join
+    if negated:  # "not in the country 'Iceland'"
+        r.take(before)
     r.take(i, j)
     if len(values) > 1:
-        r.filters.append(Filter(col, "in", tuple(dict.fromkeys(values))))
+        op = "notin" if negated else "in"
+        r.filters.append(Filter(col, op, tuple(dict.fromkeys(values)), keep_nulls=negated))
     else:
-        r.filters.append(Filter(col, "=", (value,)))
+        op = "!=" if negated else "="
+        r.filters.append(Filter(col, op, (value,), keep_nulls=negated))
     return end
 
 

@@ -40,7 +40,8 @@ def _implied_number(r: Reading, i: int) -> bool:
     if nxt is None or nxt.kind != "number":
         return False
     after = r.at(r.next(j + 1))
-    return after is None or after.kind not in ("table", "column", "unknown")
+    # "at least 10 professors" (a stored value): a count of rows, not a number column
+    return after is None or after.kind not in ("table", "column", "unknown", "value", "literal")
 
 
 def _implied_column(r: Reading, at: int) -> Col:

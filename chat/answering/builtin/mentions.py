@@ -70,9 +70,29 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
             best = Mention(kind, i, i + 1, t.low)
         elif best.is_role("filler"):  # "in total", "on record": nothing to read
             best = Mention("function", best.start, best.end, best.text)
+        if best.kind == "unknown":
+            best = _verb_of_table(best, lex) or best
         out.append(best)
         i = best.end
     return tuple(out)
+
+
+def _verb_of_table(m: Mention, lex: Lexicon) -> Mention | None:
+    """ "eliminated" for a table Elimination, "participated" for Participates_in: a verb
+    whose stem opens exactly one table's name reads as that table."""
+    word = m.text
+    if len(word) < 7 or not word.endswith(("ed", "ing")):
+        return None
+    stem = word[:-2] if word.endswith("ed") else word[:-3]
+    found = {
+        id(t): t
+        for key, tables in lex.tables.items()
+        for t in tables
+        if key and len(stem) >= 6 and key[0].startswith(stem[:-1]) and len(key[0]) - len(stem) <= 3
+    }
+    if len(found) != 1:
+        return None
+    return Mention("table", m.start, m.end, m.text, tables=tuple(found.values()))
 
 
 def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
