@@ -17,7 +17,6 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,8 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection
+from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 
-from . import sessions
+from . import liveness, sessions
 from .answering import pipeline
 from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
 from .answering.labels import labels_for
@@ -37,6 +37,14 @@ from .models import ChatMessage, ChatSession, QueryRun, answer_plan
 from .presentation import DatabaseResult, chart_spec, merge_results
 
 logger = logging.getLogger(__name__)
+# One JSON object per finished answer, for log shippers (id, databases, engine, status, timings).
+answer_log = logging.getLogger("datachat.answers")
+
+QUEUE_FAILED = (
+    "Could not start answering: the task queue is unavailable. Your question is kept; "
+    "use Run again in a moment."
+)
+assert QUEUE_UNAVAILABLE in QUEUE_FAILED
 
 MAX_QUESTION_CHARS = pipeline.MAX_QUESTION_CHARS
 
@@ -92,7 +100,13 @@ def ask(
     if settings.REDIS_URL:
         from .tasks import answer_message_task
 
-        transaction.on_commit(lambda: answer_message_task.delay(reply.pk, bypass_cache))
+        enqueue_on_commit(
+            answer_message_task,
+            reply.pk,
+            bypass_cache,
+            on_failure=lambda error: _queue_failed(reply.pk, error),
+        )
+        reply.refresh_from_db()  # outside a transaction the publish has happened (or failed)
     elif run_now:
         run_answer(reply.pk, bypass_cache=bypass_cache)
         reply.refresh_from_db()
@@ -161,43 +175,83 @@ def _set_phase(message_id: int, phase: str) -> None:
     ChatMessage.objects.filter(pk=message_id).update(phase=phase)
 
 
-INTERRUPTED = (
-    "The answer was interrupted (it did not finish within {limit:g} s: the worker or the "
-    "request answering it stopped). Please ask again."
-)
+def _queue_failed(message_id: int, error: Exception) -> None:
+    """Publishing the answer's task failed (broker down): the answer ends here, saying so."""
+    ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.PENDING).update(
+        status=ChatMessage.Status.FAILED, phase="failed", text=QUEUE_FAILED
+    )
+    _log_answer(message_id, reason="queue unavailable", error=type(error).__name__)
 
 
 def fail_stale(messages) -> int:
-    """Mark the given messages that are still pending or running after
-    CHAT_ANSWER_STALE_SECONDS failed. A worker or request killed mid-answer leaves its message
-    so, and nothing else would ever finish it: the page would poll forever. Called when a
-    message's status is read; the question and the rest of the history stay."""
-    limit = settings.CHAT_ANSWER_STALE_SECONDS
-    cutoff = timezone.now() - timedelta(seconds=limit)
-    return messages.filter(
-        status__in=(ChatMessage.Status.PENDING, ChatMessage.Status.RUNNING),
-        created_at__lt=cutoff,
-    ).update(status=ChatMessage.Status.FAILED, phase="failed", text=INTERRUPTED.format(limit=limit))
+    """End what nobody will finish among the given messages (chat/liveness.py): a runner
+    that stopped beating, a question no worker claimed; and say "waiting for a worker" on
+    one still queued. Called when a message's status is read; returns the rows changed."""
+    return liveness.sweep(messages)
 
 
 def run_answer(message_id: int, *, bypass_cache: bool = False) -> None:
-    """Answer one pending message. Claimed with a conditional update: runs at most once."""
+    """Answer one pending message. Claimed with a conditional update: runs at most once,
+    by one runner, whose heartbeat shows it alive while it works."""
+    runner = liveness.runner_id()
+    started, claimed_at = time.monotonic(), timezone.now()
     claimed = ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.PENDING).update(
-        status=ChatMessage.Status.RUNNING
+        status=ChatMessage.Status.RUNNING,
+        claimed_by=runner,
+        heartbeat_at=claimed_at,
+        phase=answer_plan(1)[0],  # was "waiting for a worker", perhaps
     )
     if not claimed:
         return
     message = ChatMessage.objects.select_related("session__owner").get(pk=message_id)
     bypass_cache = bypass_cache or bool((message.result or {}).get("bypass_cache"))
+    reason = ""
+    queued_ms = (claimed_at - message.created_at).total_seconds() * 1000
     try:
-        _answer(message, bypass_cache=bypass_cache)
-    except Exception:  # never leave a message spinning: the history must show what happened
+        with liveness.Heartbeat(message_id, runner):
+            _answer(message, bypass_cache=bypass_cache)
+    except Exception as error:  # never leave a message spinning: the history must show it
         logger.exception("Answering message %s failed", message_id)
+        reason = f"unexpected error: {type(error).__name__}"
         ChatMessage.objects.filter(pk=message_id, status=ChatMessage.Status.RUNNING).update(
             status=ChatMessage.Status.FAILED,
             phase="failed",
             text="Something went wrong while answering; the error was logged. Please try again.",
         )
+    _log_answer(
+        message_id,
+        runner=runner,
+        timings={"queued": queued_ms, "total": (time.monotonic() - started) * 1000},
+        reason=reason,
+    )
+
+
+def _log_answer(message_id: int, *, runner: str = "", timings: dict | None = None, **extra) -> None:
+    """One JSON line per answer: what a log shipper needs to count, time and find it."""
+    try:
+        message = ChatMessage.objects.only("pk", "session_id", "databases", "status", "result").get(
+            pk=message_id
+        )
+        databases = (message.result or {}).get("databases", [])
+        record = {
+            "event": "answer",
+            "message_id": message.pk,
+            "session_id": message.session_id,
+            "databases": list(message.databases or []),
+            "engine": sorted({d.get("engine") or "" for d in databases} - {""}),
+            "status": message.status,
+            "cached": bool((message.result or {}).get("cached")),
+            "runner": runner,
+            "timings_ms": {
+                **{k: round(v, 1) for k, v in (timings or {}).items()},
+                "databases": {d.get("name", ""): d.get("duration_ms") for d in databases},
+            },
+            "errors": {d.get("name", ""): d["error"] for d in databases if d.get("error")},
+            **{k: v for k, v in extra.items() if v},
+        }
+        answer_log.info(json.dumps(record, default=str, ensure_ascii=False))
+    except Exception:  # a log line must never fail an answer
+        logger.warning("Could not log answer %s", message_id, exc_info=True)
 
 
 def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:

@@ -86,6 +86,9 @@ class ChatMessage(models.Model):
         max_length=10, blank=True, choices=[("correct", "Correct"), ("wrong", "Wrong")]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Liveness (chat/liveness.py): who runs the answer (host:pid) and when it last said so.
+    claimed_by = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -110,7 +113,8 @@ class ChatMessage(models.Model):
 
 class QueryRun(models.Model):
     """Every attempt at running SQL for a question. Kept when the message or session goes,
-    so the query history page and the dashboard figures never lose runs."""
+    so the query history page and the dashboard figures never lose runs; deleting a user
+    (the admin deactivates by default) deletes their runs with their chats."""
 
     class Status(models.TextChoices):
         OK = "ok", "OK"
@@ -119,7 +123,7 @@ class QueryRun(models.Model):
         REFUSED = "refused", "Refused"
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
     message = models.ForeignKey(
         ChatMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"

@@ -106,6 +106,29 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Nothing reads task results (state lives on the rows), and a result store that is down would
+# make every publish wait for its reconnect loop (~20 s): results are not stored.
+CELERY_TASK_IGNORE_RESULT = True
+# A broker that is down must fail a request in seconds, not hang it (datachat/queueing.py
+# then marks the job failed): bounded connect and publish retries.
+BROKER_RETRY_SECONDS = env.float("BROKER_RETRY_SECONDS", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_RETRY_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": BROKER_RETRY_SECONDS,
+    "socket_timeout": BROKER_RETRY_SECONDS * 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_RETRY_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_RETRY_SECONDS * 2
 
 # Query execution against registered databases.
 QUERY_MAX_ROWS = env.int("QUERY_MAX_ROWS", default=10_000)
@@ -174,9 +197,28 @@ CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=25)
 CHAT_HISTORY_TURNS = env.int("CHAT_HISTORY_TURNS", default=3)
 # A message still pending or running after this long is marked failed ("interrupted").
 CHAT_ANSWER_STALE_SECONDS = env.float("CHAT_ANSWER_STALE_SECONDS", default=600.0)
+# Liveness (chat/liveness.py): the runner of an answer beats every CHAT_HEARTBEAT_SECONDS; one
+# silent for CHAT_HEARTBEAT_TIMEOUT_SECONDS died and its answer is marked interrupted. A
+# question nobody claimed says "waiting for a worker" after CHAT_WAITING_SECONDS and fails
+# after CHAT_QUEUE_TIMEOUT_SECONDS.
+CHAT_HEARTBEAT_SECONDS = env.float("CHAT_HEARTBEAT_SECONDS", default=5.0)
+CHAT_HEARTBEAT_TIMEOUT_SECONDS = env.float("CHAT_HEARTBEAT_TIMEOUT_SECONDS", default=30.0)
+CHAT_WAITING_SECONDS = env.float("CHAT_WAITING_SECONDS", default=5.0)
+CHAT_QUEUE_TIMEOUT_SECONDS = env.float("CHAT_QUEUE_TIMEOUT_SECONDS", default=120.0)
+# Schema extraction and profiling load the target database: at most one request per database
+# within this many seconds (staff only; the scheduler and the command are not limited).
+SCHEMA_REQUEST_COOLDOWN_SECONDS = env.float("SCHEMA_REQUEST_COOLDOWN_SECONDS", default=60.0)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # A Redis outage degrades to cache misses (logged), never a 500: datachat/cache.py.
+            "BACKEND": "datachat.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": BROKER_RETRY_SECONDS,
+                "socket_timeout": BROKER_RETRY_SECONDS,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "datachat"}
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from connections.dialects import ConnectorError
 from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
+from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 
 from .models import SchemaSnapshot
 from .sampling import sample_tables
@@ -184,10 +185,49 @@ def _expire_stale(connection: Connection) -> None:
     )
 
 
+class CoolingDown(Exception):
+    """Asked again too soon: extraction and profiling load the target database."""
+
+    def __init__(self, what: str, retry_after: int):
+        self.retry_after = retry_after
+        self.user_message = (
+            f"{what} of this database was asked less than "
+            f"{settings.SCHEMA_REQUEST_COOLDOWN_SECONDS:g} s ago; try again in {retry_after} s."
+        )
+        super().__init__(self.user_message)
+
+
+def _cooldown_left(since) -> int:
+    if since is None:
+        return 0
+    elapsed = (timezone.now() - since).total_seconds()
+    return max(0, int(settings.SCHEMA_REQUEST_COOLDOWN_SECONDS - elapsed + 0.999))
+
+
+def check_extraction_cooldown(connection: Connection) -> None:
+    """Raise CoolingDown when this database's last extraction was asked within
+    SCHEMA_REQUEST_COOLDOWN_SECONDS (the pages and the API ask this; the scheduler does not)."""
+    last = connection.snapshots.order_by("-created_at").values_list("created_at", flat=True)
+    left = _cooldown_left(last.first())
+    if left and not active_snapshot(connection):  # an active one is returned, not refused
+        raise CoolingDown("An extraction", left)
+
+
+def check_profiling_cooldown(snapshot: SchemaSnapshot) -> None:
+    left = _cooldown_left(snapshot.profiled_at)
+    if left and snapshot.profile_status not in ("pending", "running"):
+        raise CoolingDown("Profiling", left)
+
+
+def _queue_failed(snapshot_id: int) -> None:
+    fail(snapshot_id, f"could not start: {QUEUE_UNAVAILABLE}; try again in a moment")
+
+
 def request_extraction(
     connection: Connection, *, with_profile: bool = False
 ) -> tuple[SchemaSnapshot, bool]:
-    """Queue an extraction unless one is already pending/running; returns (snapshot, created)."""
+    """Queue an extraction unless one is already pending/running; returns (snapshot, created).
+    A broker that is down fails the new snapshot at once ("the task queue is unavailable")."""
     from .tasks import extract_schema_task  # tasks import services; keep the cycle lazy
 
     _expire_stale(connection)
@@ -199,9 +239,14 @@ def request_extraction(
             snapshot = SchemaSnapshot.objects.create(
                 connection=connection, with_profile=with_profile
             )
-            extract_schema_task.delay_on_commit(snapshot.pk)
+            snapshot_id = snapshot.pk
+            enqueue_on_commit(
+                extract_schema_task, snapshot_id, on_failure=lambda _: _queue_failed(snapshot_id)
+            )
     except IntegrityError:  # another request won the race (one_active_extraction_per_connection)
         return active_snapshot(connection), False
+    if not transaction.get_connection().in_atomic_block:
+        snapshot.refresh_from_db()  # published (or failed to be) on commit, just now
     return snapshot, True
 
 
@@ -312,7 +357,14 @@ def request_profiling(snapshot: SchemaSnapshot) -> bool:
         .update(profile_status="pending", profile_error="")
     )
     if queued or snapshot.profile_status == "pending":
-        transaction.on_commit(lambda: profile_snapshot_task.delay(snapshot.pk))
+        snapshot_id = snapshot.pk
+        enqueue_on_commit(
+            profile_snapshot_task,
+            snapshot_id,
+            on_failure=lambda _: SchemaSnapshot.objects.filter(
+                pk=snapshot_id, profile_status="pending"
+            ).update(profile_status="failed", profile_error=QUEUE_UNAVAILABLE),
+        )
     return bool(queued)
 
 
