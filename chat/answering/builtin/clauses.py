@@ -7,7 +7,7 @@ ends in a refusal naming it (reader._finish).
 
 from __future__ import annotations
 
-from .interpretation import Col, Having, Measure, Order, Related
+from .interpretation import Col, Having, Measure, Order
 from .mentions import Mention
 from .reader import Reading, Refusal
 
@@ -15,6 +15,8 @@ from .reader import Reading, Refusal
 def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .conditions import _column_equals, _comparison, _like, _values
     from .dates import _relative_year, _year
+    from .ordering import _direction, _order
+    from .relations import _and_column, _and_table, _late_outputs, _mode, _negated_related
 
     rules = (
         _late_outputs,
@@ -108,118 +110,6 @@ def _number(r: Reading, i: int) -> tuple[float, int] | None:
 
 
 # -- rules -----------------------------------------------------------------------------------
-def _order(r: Reading, i: int) -> int | None:
-    """ "ordered by age", "sorted by the number of albums", "in descending order of price"."""
-    m = r.ms[i]
-    if not (m.is_role("order") or (m.is_role("by") and (r.limit or r.order_pending))):
-        if m.is_role("dir") and r.at(r.next(i + 1)) and r.ms[r.next(i + 1)].is_role("order"):
-            j = r.next(i + 1)
-            found = _measure_at(r, j + 1)
-            r.take(i, j)
-            if m.arg == "alpha" and found is None:
-                before = r.at(_prev_index(r, i))
-                _alphabetical(
-                    r, before is not None and before.is_role("dir") and before.arg == "desc"
-                )
-                return j + 1
-            if found is None:  # "by age in descending order": the direction of the last
-                _set_direction(r, m.arg == "desc")
-                return j + 1
-            r.order.append(Order(found[0], desc=m.arg == "desc"))
-            return found[1]
-        return None
-    found = _measure_at(r, i + 1)
-    if found is None:
-        if m.is_role("order"):
-            r.take(i)
-            r.order_pending = True
-            return i + 1
-        return None
-    r.take(i)
-    measure, end = found
-    desc = False
-    k = r.next(end)
-    d = r.at(k)
-    if d is not None and d.is_role("dir"):
-        desc = d.arg == "desc"
-        r.take(k)
-        end = k + 1
-        k2 = r.next(end)
-        if r.at(k2) is not None and r.ms[k2].is_role("order"):
-            r.take(k2)
-            end = k2 + 1
-    elif r.limit and m.is_role("by"):
-        desc = True  # "top 5 countries by number of customers"
-    if r.limit and m.is_role("by"):
-        r.rank_by = True
-    if (
-        r.limit
-        and m.is_role("by")
-        and not measure.agg
-        and measure.column.table != r.subject.qualified_name
-    ):
-        # "top 5 products by quantity": the quantities of each product's rows, added up.
-        if r.lex.graph.duplicates_rows_of(r.subject.qualified_name, [measure.column.table]):
-            measure = Measure("sum", measure.column)
-            r.group_rows = True
-            r.ranking_output = True
-    if measure.agg and measure.table and measure.table != r.subject.qualified_name:
-        r.group_rows = True
-        r.ranking_output = True
-    r.order.append(Order(measure, desc))
-    return end
-
-
-def _own_or_parent(r: Reading, col: Col, text: str) -> Col:
-    """A column to rank rows by: the subject's own or a parent's, never one repeated per child."""
-    if col.table != r.subject.qualified_name and r.lex.graph.duplicates_rows_of(
-        r.subject.qualified_name, [col.table]
-    ):
-        raise Refusal(f"{r.subject.name} has many '{text}' values (in {col.table}); which one?")
-    return col
-
-
-def _alphabetical(r: Reading, desc: bool = False) -> None:
-    """ "the names of scientists in alphabetical order": by the first column listed."""
-    if r.order:
-        return
-    if desc and r.sort_first:
-        r.sort_desc = True
-    plain = [o for o in r.outputs if not o.agg]
-    if not plain and not r.sort_first:
-        raise Refusal("I could not tell what to sort alphabetically; name the column.")
-    if plain:
-        r.order.append(Order(Measure("", plain[0].column), desc))
-
-
-def _set_direction(r: Reading, desc: bool) -> None:
-    if not r.order and r.sort_first:
-        r.sort_desc = desc
-        return
-    if not r.order:
-        raise Refusal("I could not tell what to order by.")
-    last = r.order[-1]
-    r.order[-1] = Order(last.measure, desc)
-
-
-def _direction(r: Reading, i: int) -> int | None:
-    m = r.ms[i]
-    if not m.is_role("dir"):
-        return None
-    r.take(i)
-    before = r.at(_prev_index(r, i))
-    if m.arg == "alpha" and before is not None and before.is_role("dir"):
-        return i + 1  # "descending alphabetical order"
-    after = r.at(r.next(i + 1))
-    if m.arg == "alpha" and after is not None and after.is_role("by"):
-        return i + 1  # "ordered alphabetically by the name": the "by" names the column
-    if m.arg == "alpha":
-        _alphabetical(r)
-        return i + 1
-    _set_direction(r, m.arg == "desc")
-    return i + 1
-
-
 def _group(r: Reading, i: int) -> int | None:
     m = r.ms[i]
     if not m.is_role("group", "by"):
@@ -303,6 +193,8 @@ def _superlative(r: Reading, i: int) -> int | None:
 
         measure = amount(r, t)
     elif t.kind == "column":
+        from .ordering import _own_or_parent
+
         measure = Measure("", _own_or_parent(r, r.col(t), t.text))
     elif t.is_role("count"):
         found = _measure_at(r, j)
@@ -360,58 +252,6 @@ def _having(r: Reading, i: int) -> int | None:
     return k + 1
 
 
-def _negated_related(r: Reading, i: int) -> int | None:
-    """ "that have no orders", "without any albums", "who never had an order"."""
-    m = r.ms[i]
-    if not m.is_role("neg"):
-        return None
-    j = r.next(i + 1)
-    verbs = []
-    while r.at(j) is not None and r.ms[j].kind == "unknown" and _is_verb(r.ms[j].text):
-        verbs.append(j)  # "who did not leave any review", "never taken a course"
-        j = r.next(j + 1)
-    t = r.at(j)
-    if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
-        return None
-    if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
-        raise Refusal(f"I could not tell how {t.tables[0].name} relates to {r.subject.name}.")
-    rest = [
-        x for x in r.ms[j + 1 :] if x.kind != "function" and not x.is_role("order", "dir", "by")
-    ]
-    if rest:  # "no friends who are students": about the subject or the other table?
-        words = " ".join(x.text for x in rest)
-        raise Refusal(
-            f"I could not tell whether '{words}' is about {r.subject.name} or {t.tables[0].name}."
-        )
-    if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) != 1:
-        return None  # a verb names the link: only when there is one
-    r.take(i, j, *verbs)
-    r.related.append(Related(t.tables[0].qualified_name, negated=True))
-    return j + 1
-
-
-def _is_verb(word: str) -> bool:
-    """A word shaped like a verb in a relative clause: "leave", "taken", "participated"."""
-    return word.endswith(("ed", "en", "ing")) or len(word) <= 6
-
-
-def _mode(r: Reading, i: int) -> int | None:
-    """ "Which builder is the most common?", "the country that is most popular among
-    members": the one column listed, by how often each value occurs."""
-    from .reader import mode
-
-    m = r.ms[i]
-    if not m.is_role("mode") or r.order or r.group_by:
-        return None
-    plain = [o for o in r.outputs if not o.agg]
-    if len(plain) != 1 or len(r.outputs) != 1 or plain[0].column.table != r.subject.qualified_name:
-        return None
-    r.take(i)
-    r.outputs.clear()
-    mode(r, plain[0].column, m.arg == "desc")
-    return i + 1
-
-
 def _num(value: float):
     return int(value) if float(value).is_integer() else value
 
@@ -431,76 +271,4 @@ def _sample(r: Reading, i: int) -> int | None:
     r.take(i)
     r.limit = r.limit or 5
     r.sample = True
-    return i + 1
-
-
-def _and_table(r: Reading, i: int) -> int | None:
-    """ "the names of parties and their regions": the other table's label columns too."""
-    m = r.ms[i]
-    if m.kind != "table" or len(m.tables) != 1 or m.tables[0] is r.subject:
-        return None
-    before = _prev_index(r, i)
-    if before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
-        return None
-    if r.lex.graph.distance(r.subject.qualified_name, m.tables[0].qualified_name) != 1:
-        return None
-    table = m.tables[0]
-    r.outputs += [Measure("", r.ref(table, c.name)) for c in r.lex.words.label_columns(table)]
-    r.take(i)
-    return i + 1
-
-
-def _and_column(r: Reading, i: int) -> int | None:
-    """ "the names of genres in alphabetical order, and their ratings": one more column of
-    the subject listed after the rest (not a condition: nothing follows it)."""
-    m = r.ms[i]
-    before = _prev_index(r, i)
-    if m.kind != "column" or before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
-        return None
-    k = r.next(i + 1)
-    nxt = r.at(k)
-    if nxt is not None and nxt.kind != "function" and not nxt.is_role("order", "dir"):
-        return None
-    col = r.col(m)
-    if col.table != r.subject.qualified_name or any(o.agg for o in r.outputs):
-        return None
-    if r.order and r.ms[before].text == "and":  # "sorted by price decreasing and name
-        # ascending": a second sort key ("in alphabetical order, combined with its ratings":
-        # one more column)
-        desc = nxt is not None and nxt.is_role("dir") and nxt.arg == "desc"
-        r.take(i, *([k] if nxt is not None and nxt.is_role("dir") else []))
-        r.order.append(Order(Measure("", col), desc))
-        return (k + 1) if nxt is not None and nxt.is_role("dir") else i + 1
-    if any(o.column == col for o in r.outputs):
-        return None
-    r.take(i)
-    r.outputs.append(Measure("", col))
-    return i + 1
-
-
-ASK_VERBS = ("give", "list", "show", "return", "output", "find", "tell", "display")
-
-
-def _late_outputs(r: Reading, i: int) -> int | None:
-    """ "Which courses have no students? Give me their titles.": the columns asked for in a
-    second sentence, when the first named none."""
-    m = r.ms[i]
-    if m.kind != "column" or r.outputs or r.group_by or r.order:
-        return None
-    k = i
-    while k > 0 and r.ms[k - 1].kind == "function" and i - k < 4:
-        k -= 1
-    lead = r.ms[k:i]
-    if k == 0 or not any(x.text in ASK_VERBS for x in lead):
-        return None  # the verb must open a later sentence, not the question
-    from .reader import _column_is_condition
-
-    if _column_is_condition(r, i):
-        return None
-    col = r.col(m)
-    if col.table != r.subject.qualified_name:
-        return None
-    r.take(i)
-    r.outputs.append(Measure("", col))
-    r.named_outputs = True
     return i + 1

@@ -1,0 +1,135 @@
+"""Tail clauses about other tables and about the list itself: anti-joins ("that have no
+orders", "who never enrolled"), "and their regions", "and <column>", "Give me their names"
+after a first sentence, "the most common X".
+
+Rules follow clauses.py's shape: read one clause at the cursor, return where it ended or None.
+"""
+
+from __future__ import annotations
+
+from .clauses import _prev_index
+from .interpretation import Measure, Order, Related
+from .reader import Reading, Refusal
+
+ASK_VERBS = ("give", "list", "show", "return", "output", "find", "tell", "display")
+
+
+def _negated_related(r: Reading, i: int) -> int | None:
+    """ "that have no orders", "without any albums", "who never had an order"."""
+    m = r.ms[i]
+    if not m.is_role("neg"):
+        return None
+    j = r.next(i + 1)
+    verbs = []
+    while r.at(j) is not None and r.ms[j].kind == "unknown" and _is_verb(r.ms[j].text):
+        verbs.append(j)  # "who did not leave any review", "never taken a course"
+        j = r.next(j + 1)
+    t = r.at(j)
+    if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
+        return None
+    if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
+        raise Refusal(f"I could not tell how {t.tables[0].name} relates to {r.subject.name}.")
+    rest = [
+        x for x in r.ms[j + 1 :] if x.kind != "function" and not x.is_role("order", "dir", "by")
+    ]
+    if rest:  # "no friends who are students": about the subject or the other table?
+        words = " ".join(x.text for x in rest)
+        raise Refusal(
+            f"I could not tell whether '{words}' is about {r.subject.name} or {t.tables[0].name}."
+        )
+    if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) != 1:
+        return None  # a verb names the link: only when there is one
+    r.take(i, j, *verbs)
+    r.related.append(Related(t.tables[0].qualified_name, negated=True))
+    return j + 1
+
+
+def _is_verb(word: str) -> bool:
+    """A word shaped like a verb in a relative clause: "leave", "taken", "participated"."""
+    return word.endswith(("ed", "en", "ing")) or len(word) <= 6
+
+
+def _and_table(r: Reading, i: int) -> int | None:
+    """ "the names of parties and their regions": the other table's label columns too."""
+    m = r.ms[i]
+    if m.kind != "table" or len(m.tables) != 1 or m.tables[0] is r.subject:
+        return None
+    before = _prev_index(r, i)
+    if before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
+        return None
+    if r.lex.graph.distance(r.subject.qualified_name, m.tables[0].qualified_name) != 1:
+        return None
+    table = m.tables[0]
+    r.outputs += [Measure("", r.ref(table, c.name)) for c in r.lex.words.label_columns(table)]
+    r.take(i)
+    return i + 1
+
+
+def _and_column(r: Reading, i: int) -> int | None:
+    """ "the names of genres in alphabetical order, and their ratings": one more column of
+    the subject listed after the rest (not a condition: nothing follows it)."""
+    m = r.ms[i]
+    before = _prev_index(r, i)
+    if m.kind != "column" or before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
+        return None
+    k = r.next(i + 1)
+    nxt = r.at(k)
+    if nxt is not None and nxt.kind != "function" and not nxt.is_role("order", "dir"):
+        return None
+    col = r.col(m)
+    if col.table != r.subject.qualified_name or any(o.agg for o in r.outputs):
+        return None
+    if r.order and r.ms[before].text == "and":  # "sorted by price decreasing and name
+        # ascending": a second sort key ("in alphabetical order, combined with its ratings":
+        # one more column)
+        desc = nxt is not None and nxt.is_role("dir") and nxt.arg == "desc"
+        r.take(i, *([k] if nxt is not None and nxt.is_role("dir") else []))
+        r.order.append(Order(Measure("", col), desc))
+        return (k + 1) if nxt is not None and nxt.is_role("dir") else i + 1
+    if any(o.column == col for o in r.outputs):
+        return None
+    r.take(i)
+    r.outputs.append(Measure("", col))
+    return i + 1
+
+
+def _late_outputs(r: Reading, i: int) -> int | None:
+    """ "Which courses have no students? Give me their titles.": the columns asked for in a
+    second sentence, when the first named none."""
+    m = r.ms[i]
+    if m.kind != "column" or r.outputs or r.group_by or r.order:
+        return None
+    k = i
+    while k > 0 and r.ms[k - 1].kind == "function" and i - k < 4:
+        k -= 1
+    lead = r.ms[k:i]
+    if k == 0 or not any(x.text in ASK_VERBS for x in lead):
+        return None  # the verb must open a later sentence, not the question
+    from .head import _column_is_condition
+
+    if _column_is_condition(r, i):
+        return None
+    col = r.col(m)
+    if col.table != r.subject.qualified_name:
+        return None
+    r.take(i)
+    r.outputs.append(Measure("", col))
+    r.named_outputs = True
+    return i + 1
+
+
+def _mode(r: Reading, i: int) -> int | None:
+    """ "Which builder is the most common?", "the country that is most popular among
+    members": the one column listed, by how often each value occurs."""
+    from .head import mode
+
+    m = r.ms[i]
+    if not m.is_role("mode") or r.order or r.group_by:
+        return None
+    plain = [o for o in r.outputs if not o.agg]
+    if len(plain) != 1 or len(r.outputs) != 1 or plain[0].column.table != r.subject.qualified_name:
+        return None
+    r.take(i)
+    r.outputs.clear()
+    mode(r, plain[0].column, m.arg == "desc")
+    return i + 1

@@ -1,0 +1,82 @@
+"""Which table a question is about: the first table it names (not one after "by", "per",
+"not" or a comparison), else the one table holding every column it names."""
+
+from __future__ import annotations
+
+from .head import _agg_word
+from .mentions import Mention
+from .reader import Reading, Refusal, _names_table
+
+
+def _subject_at(r: Reading) -> int | None:
+    for i, m in enumerate(r.ms):
+        if m.kind != "table":
+            continue
+        before = _prev(r, i)
+        if before is not None and (before.is_role("group", "by", "neg", "cmp")):
+            continue
+        return i
+    return None
+
+
+def _prev(r: Reading, i: int) -> Mention | None:
+    j = i - 1
+    while j >= 0 and r.ms[j].kind == "function":
+        j -= 1
+    return r.ms[j] if j >= 0 else None
+
+
+def _subject_from_columns(r: Reading) -> None:
+    """No table named: the one table holding every column the question names ("the
+    maximum and minimum grade point" -> the one table with a grade point column). When
+    several hold them all, the one whose own words the mention says ("order total"); else
+    refuse and name them."""
+    from .vocabulary import implied_subject
+
+    if (found := implied_subject(r)) is not None:  # "total revenue by country"
+        r.subject = found
+        return
+    named = [m for i, m in enumerate(r.ms) if m.kind == "column" and not _agg_word(r, i)]
+    counts = [i for i, m in enumerate(r.ms) if m.is_role("count")]
+    grouped = any(m.is_role("group", "by") for m in r.ms)
+    if counts and grouped and not _counts_column(r, counts[0]):
+        raise Refusal("I could not tell what to count; name the table.")  # "how many per X"
+    if not named:
+        raise Refusal("I could not tell which table the question is about.")
+    holders = None
+    for m in named:
+        refs = [c for c in m.columns if c.exact] or list(m.columns)
+        tables = {id(c.table): c.table for c in refs}
+        holders = tables if holders is None else {k: t for k, t in holders.items() if k in tables}
+    if holders and len(holders) > 1:
+        said = {k: t for k, t in holders.items() if any(_names_table(m, t) for m in named)}
+        holders = said or holders
+    if not holders:  # "party names and their region names": the first column's table,
+        # when every other column named is one foreign key away from it.
+        first = {id(c.table): c.table for c in named[0].columns if c.exact}
+        near = {
+            k: t
+            for k, t in first.items()
+            if all(
+                any(r.lex.graph.distance(t.qualified_name, c.table.qualified_name) <= 1
+                    for c in m.columns if c.exact)
+                for m in named[1:]
+            )
+        }  # fmt: skip
+        holders = near if len(near) == 1 else holders
+    if holders and len(holders) == 1:
+        r.subject = next(iter(holders.values()))
+        r.from_columns = True
+        return
+    if holders:
+        names = ", ".join(sorted(t.name for t in holders.values())[:4])
+        raise Refusal(f"'{named[0].text}' is a column of {names}; please name the table.")
+    raise Refusal("I could not tell which table the question is about.")
+
+
+def _counts_column(r: Reading, i: int) -> bool:
+    """ "how many different types", "the number of distinct cities": a column is counted."""
+    j = r.next(i + 1)
+    while r.at(j) is not None and r.ms[j].is_role("distinct", "count"):
+        j = r.next(j + 1)
+    return r.at(j) is not None and r.ms[j].kind == "column"
