@@ -109,6 +109,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Nothing reads task results (state lives on the rows), and a result store that is down would
 # make every publish wait for its reconnect loop (~20 s): results are not stored.
 CELERY_TASK_IGNORE_RESULT = True
+# One Redis can serve several deployments (or test runs), each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # A broker that is down must fail a request in seconds, not hang it (datachat/queueing.py
 # then marks the job failed): bounded connect and publish retries.
 BROKER_RETRY_SECONDS = env.float("BROKER_RETRY_SECONDS", default=2.0)
