@@ -153,6 +153,13 @@ def test_singulars_meet_whatever_the_number():
          "SELECT name FROM Student WHERE city != 'Paris'"),
         ("What are the names of the students not in the city 'Oslo'?",
          "SELECT name FROM Student WHERE city != 'Oslo'"),
+        # "which <column> have more than N <subject rows>": groups with HAVING
+        ("Which cities have at least 2 students?",
+         "SELECT city FROM Student GROUP BY city HAVING COUNT(*) >= 2"),
+        # "called 'X'" after a column is its value; "distinct" is never dropped
+        ("What is the age of the student called 'Bob'?", "SELECT age FROM Student WHERE name = 'Bob'"),
+        ("Which distinct city contains the letter 'o'?",
+         "SELECT DISTINCT city FROM Student WHERE city LIKE '%o%'"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -243,6 +243,17 @@ def _having(r: Reading, i: int) -> int | None:
             Having(Measure("count", None, r.subject.qualified_name), m.arg, _num(number))
         )
         return end + 1
+    plain = [o.column for o in r.outputs if not o.agg]
+    named_here = r.from_columns or r.subject_at == k
+    if t is not None and t.kind == "table" and t.tables == (r.subject,) and plain and named_here:
+        # "Which months have more than 2 happy hours?": groups of the column named, by how
+        # many of the subject's rows each holds.
+        r.take(i, k)
+        r.group_by += [c for c in plain if c not in r.group_by]
+        r.having.append(
+            Having(Measure("count", None, r.subject.qualified_name), m.arg, _num(number))
+        )
+        return k + 1
     if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
         r.used.discard(end - 1)
         return None

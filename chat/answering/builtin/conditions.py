@@ -254,6 +254,10 @@ def _column_equals(r: Reading, i: int) -> int | None:
     else:
         return None
     v = r.at(j)
+    if m.kind == "column" and v is not None and v.is_role("named"):
+        r.take(j)  # "the competition called 'X'", "the pilot named 'Thompson'"
+        j = r.next(j + 1)
+        v = r.at(j)
     if v is not None and v.is_role("cmp") and v.arg == "=":
         r.take(j)
         j = r.next(j + 1)

@@ -196,5 +196,6 @@ def _column_is_condition(r: Reading, i: int, strict: bool = False) -> bool:
             return True
         return nxt is not None and nxt.kind in ("number", "literal") and r.next(i + 1) == i + 1
     return nxt is not None and (
-        nxt.kind in ("value", "literal", "number") or nxt.is_role("cmp", "between", "like", "neg")
+        nxt.kind in ("value", "literal", "number")
+        or nxt.is_role("cmp", "between", "like", "neg", "named")
     )

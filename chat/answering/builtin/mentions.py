@@ -150,6 +150,10 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
         if n == 1 and len(first.low) < 2:
             return None
         values = lex.find_values(norms)
+        if values and n > 1 and first.low in SKIP and _schema_key(run[1:]) is not None:
+            rest = _schema_key(run[1:])[0]
+            if rest in lex.tables or rest in lex.columns:
+                values = []  # "the mountains" is the table, not a stored 'the mountain'
         if values:
             return Mention("value", at, end, text, values=tuple(values))
     return None

@@ -50,6 +50,7 @@ class Reading:
     order_pending: bool = False  # "ordered" seen, "by ..." to come
     sample: bool = False  # "5 sample rows": whole rows
     from_columns: bool = False  # no table named: the subject holds the columns named
+    subject_at: int | None = None  # the mention that named the subject
     amount_subject: bool = False  # no table named: the subject holds the amount asked about
     today: object = None  # what "last year" counts from
     notes: list[str] = field(default_factory=list)
@@ -116,7 +117,7 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     if ms and ms[0].is_role("order") and ms[0].text in ("sort", "order", "rank", "sorted"):
         r.take(0)
         r.sort_first = True
-    s = _subject_at(r)
+    s = r.subject_at = _subject_at(r)
     if s is None:
         _subject_from_columns(r)
         read_tail(r, _read_head(r, len(ms), stop_at_clause=True))
@@ -219,6 +220,13 @@ def _finish(r: Reading) -> Interpretation:
         raise Refusal(f"I could not tell which groups of {r.subject.name} to order by count.")
     if not outputs and not whole:
         raise Refusal(f"I could not tell which columns of {r.subject.name} to show.")
+    outputs = list(dict.fromkeys(outputs))  # "the names of all product names": once
+    said_distinct = any(i in r.used and m.is_role("distinct") for i, m in enumerate(r.ms))
+    if said_distinct and not r.distinct and not any(o.distinct for o in outputs):
+        if outputs and not any(o.agg for o in outputs):
+            r.distinct = True  # "Which distinct source system code includes 'en'?"
+        else:
+            raise Refusal("I could not tell what 'distinct' applies to.")
     aggregated = any(o.agg for o in outputs)
     plain = [o for o in outputs if not o.agg]
     if aggregated and plain and not r.group_by and not r.group_rows:
