@@ -29,7 +29,7 @@ def test_prints_sql_rows_and_answer(chinook, fake_llm, capsys):
         ("Describe the orders table", []),  # no such table in Chinook: refused below
         ("Describe the Track table", ["Milliseconds", "Table Track has columns"]),
         ("Show sample rows from Genre", ["SQL (builtin)", "Rock"]),
-        ("How many rows does Genre have?", ["Genre has 25 rows."]),
+        ("How many rows does Genre have?", ["There are 25 genres."]),
     ],
 )
 def test_schema_questions_through_the_command(chinook, settings, capsys, question, shown):

@@ -104,7 +104,7 @@ def test_relative_dates_are_calendar_years_from_today(demo):
         today=date(2027, 3, 1),
     )
     assert "'2026-01-01'" in generated.sql and "'2027-01-01'" in generated.sql
-    assert generated.note == "'last year' is 2026 (today is 2027-03-01)."
+    assert generated.note == "Dates: orders.order_date in 2026 (today is 2027-03-01)."
     this_year = generate(
         "how many orders this year",
         document=document,

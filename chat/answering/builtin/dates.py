@@ -131,5 +131,7 @@ def _relative_year(r: Reading, i: int) -> int | None:
     year = r.today.year + int(m.arg)
     r.take(i)
     _year_filter(r, [year])
-    r.notes.append(f"'{m.text}' is {year} (today is {r.today.isoformat()}).")
+    col = r.filters[-1].column
+    where = f"{r.lex.table(col.table).name}.{col.column}"
+    r.notes.append(f"Dates: {where} in {year} (today is {r.today.isoformat()}).")
     return i + 1

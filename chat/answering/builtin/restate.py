@@ -84,6 +84,8 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
         return f"{what} {how} {inner!r}"
     if f.op == "years":
         return f"{what} in " + " or ".join(str(y) for y in f.values)
+    if f.op == "sql":  # a DataPoint's condition: its name
+        return f.column.label
     if f.op in ("null", "notnull"):
         return f"{what} is {'not ' if f.op == 'notnull' else ''}empty"
     values = ", ".join(

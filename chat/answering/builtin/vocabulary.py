@@ -274,6 +274,15 @@ def settle(it: Interpretation, lex: Lexicon, ms: tuple[Mention, ...]) -> Interpr
             # nothing else was asked of the first table: read from the rows added up
             if not (it.group_rows or it.related or it.whole_rows):
                 it = replace(it, subject=next(iter(moved)))
+    for metric in [m for m in ms if m.extra.get("implied") == "metric"]:
+        own = metric.extra["options"][0][0]
+        used = [
+            x.column
+            for x in [*it.outputs, *(o.measure for o in it.order)]
+            if x.column is not None and x.column.label == own.label and x.column != own
+        ]
+        if used:  # a DataPoint metric added up from other rows: say so
+            it = replace(it, notes=(*it.notes, _kept(own, used[0], it, lex, ms)))
     tops = [m.extra["top"] for m in ms if "top" in m.extra]
     if tops:
         it = _top(it, int(tops[0]), any(m.is_role("dir") and m.arg == "asc" for m in ms))
@@ -294,6 +303,19 @@ def _top(it: Interpretation, n: int, ascending: bool) -> Interpretation:
         raise Refusal("I could not tell what to rank for 'top'; say e.g. 'top 3 X by Y'.")
     order = it.order or (Order(ranked[0], not ascending),)
     return replace(it, limit=n, order=order)
+
+
+def _kept(metric: Col, used: Col, it: Interpretation, lex: Lexicon, ms) -> str:
+    from .linking import plural_phrase
+    from .restate import _filter_words
+
+    filters = [f for m in ms if m.extra.get("label") == metric.label for f in m.extra["filters"]]
+    where = " and ".join(_filter_words(f, it, lex) for f in filters)
+    return (
+        f"{metric.label.capitalize()} follows its definition{' where ' + where if where else ''}, "
+        f"added up from {plural_phrase(lex.table(used.table).name)}: its own formula would "
+        "count some rows more than once here."
+    )
 
 
 def _undoubled(col: Col, options, it: Interpretation, lex: Lexicon) -> Col | None:
