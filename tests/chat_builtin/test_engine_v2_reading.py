@@ -160,6 +160,14 @@ def test_singulars_meet_whatever_the_number():
         ("What is the age of the student called 'Bob'?", "SELECT age FROM Student WHERE name = 'Bob'"),
         ("Which distinct city contains the letter 'o'?",
          "SELECT DISTINCT city FROM Student WHERE city LIKE '%o%'"),
+        # "For each X, ...": the group read last, its column first
+        ("For each city, what is the average age of students?",
+         "SELECT city, AVG(age) FROM Student GROUP BY city"),
+        # a direction alone orders by the first column listed; "descending by X" by X
+        ("What are the names of students in descending order?",
+         "SELECT name FROM Student ORDER BY name DESC"),
+        ("What are the names of students, ordered descending by age?",
+         "SELECT name FROM Student ORDER BY age DESC"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -185,3 +193,8 @@ def test_a_verb_shaped_like_a_table_reads_as_that_table(school):
 def test_a_negated_condition_on_a_child_table_is_not_an_inequality(school):
     generated = ask(school, "Show the names of students except those with grade 'A'.")
     assert generated.refused or "!=" not in generated.sql and "<>" not in generated.sql
+
+
+def test_the_first_row_of_each_group_is_refused(school):
+    generated = ask(school, "For each city, what is the name of the oldest student?")
+    assert generated.refused

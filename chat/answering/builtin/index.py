@@ -97,10 +97,14 @@ class Lexicon:
             exact.add(words[len(twords) :])  # department_name in department: "name"
         if words[-1] == "id" and len(words) == 1:
             exact.add(twords + ("id",))
-        if len(words) > 1 and len(words[0]) == 1 and words[0] == twords[0][:1]:
-            exact.add(words[1:])  # DName in Department, cName in College: "name"
+        rest = words[1:]
+        if rest and words[0] != twords[0] and twords[0].startswith(words[0]):
+            if rest not in PHRASES and not (len(rest) == 1 and rest[0] in FUNCTION):
+                exact.add(rest)  # DName in Department, cust_name in customer: "name"
         if len(words) > 1 and words[-1] == "code":
             exact.add(words[:-1])  # product_type_code: "product type"
+        if len(words) == 1 and words[0].endswith("name") and 5 <= len(words[0]) <= 6:
+            exact.add(("name",))  # bname, cname: a one-letter prefix glued to "name"
         if words == twords and not self.is_numeric(column):
             exact.add(("name",))  # product.product, city.City: "the name of the product"
         if words[-1] == "id" and [column.name] == list(table.primary_key or []):

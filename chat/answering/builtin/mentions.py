@@ -45,6 +45,8 @@ def _schema_key(tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], tuple[str, 
     """(key, reversed key) of a run, inner "of"/"the" dropped; None if it starts or ends on one."""
     if tokens[0].low in SKIP or tokens[-1].low in SKIP or any(t.kind != "word" for t in tokens):
         return None
+    if any(t.low in ("the", "a", "an") for t in tokens):
+        return None  # "banks in the state" is a table and a column, not bank.state
     words = tuple(SYNONYMS.get(t.norm, t.norm) for t in tokens if t.low not in SKIP)
     flipped = ()
     lows = [t.low for t in tokens]
@@ -115,6 +117,9 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
         key = None  # "the names of parties": a column of the table named after "of"
     if key is not None:
         words, flipped = key
+        plain = tuple(t.norm for t in run if t.low not in SKIP)
+        if plain != words and (plain in lex.tables or plain in lex.columns):
+            words = plain  # the schema's own word before a synonym: a table "song", "staff"
         if words in lex.tables:
             schema = Mention("table", at, end, text, tables=tuple(lex.tables[words]))
         elif words in lex.columns or (flipped and flipped in lex.flippable):

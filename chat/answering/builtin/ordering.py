@@ -99,6 +99,10 @@ def _set_direction(r: Reading, desc: bool) -> None:
     if not r.order and r.sort_first:
         r.sort_desc = desc
         return
+    plain = [o for o in r.outputs if not o.agg]
+    if not r.order and plain and not r.group_by:
+        r.order.append(Order(plain[0], desc))  # "the names of enzymes in descending order"
+        return
     if not r.order:
         raise Refusal("I could not tell what to order by.")
     last = r.order[-1]
@@ -119,5 +123,11 @@ def _direction(r: Reading, i: int) -> int | None:
     if m.arg == "alpha":
         _alphabetical(r)
         return i + 1
+    if after is not None and after.is_role("by"):
+        found = _measure_at(r, r.next(i + 1) + 1)  # "ordered descending by days held"
+        if found is not None:
+            r.take(r.next(i + 1))
+            r.order.append(Order(found[0], m.arg == "desc"))
+            return found[1]
     _set_direction(r, m.arg == "desc")
     return i + 1

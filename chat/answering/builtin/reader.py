@@ -110,7 +110,10 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     from .head import _read_head
     from .subject import _subject_at, _subject_from_columns
 
-    r = Reading(ms, lex, today=today)
+    moved = _group_last(ms)
+    r = Reading(moved, lex, today=today)
+    r.group_first = moved is not ms  # "For each type, the average tonnage": type first
+    ms = moved
     r.which = bool(ms) and ms[0].text in ("which", "who")
     if ms and ms[0].is_role("and", "by", "group", "or", "but"):
         raise Refusal("This reads like a follow-up to an earlier question; please ask it in full.")
@@ -128,6 +131,19 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
         read_tail(r, head_end, s)  # conditions before the subject: "Metal tracks"
         read_tail(r, s + 1)
     return _finish(r)
+
+
+def _group_last(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """ "For each zip code, how many trips ...": the leading group read where it usually
+    stands, after the rest ("how many trips ... for each zip code")."""
+    if len(ms) < 3 or not ms[0].is_role("group"):
+        return ms
+    j = 1
+    while j < len(ms) and ms[j].kind == "function":
+        j += 1
+    if j >= len(ms) - 1 or ms[j].kind not in ("column", "table"):
+        return ms
+    return ms[j + 1 :] + ms[: j + 1]
 
 
 def _one_table(m: Mention) -> Table:
@@ -218,6 +234,9 @@ def _finish(r: Reading) -> Interpretation:
     counted = [o for o in r.order if o.measure.agg and o.measure.table == subject]
     if counted and not r.group_by and not r.group_rows:
         raise Refusal(f"I could not tell which groups of {r.subject.name} to order by count.")
+    if r.group_by and r.limit and r.order and not r.order[0].measure.agg:
+        # "for each manufacturer, the most expensive product": the first of each group
+        raise Refusal("I can rank rows within each group only by a count or total.")
     if not outputs and not whole:
         raise Refusal(f"I could not tell which columns of {r.subject.name} to show.")
     outputs = list(dict.fromkeys(outputs))  # "the names of all product names": once
