@@ -324,6 +324,7 @@ def quoted(sql: str, style: int) -> str:
 
 def end_to_end(document, profiles, items, today, database, budget, verbose=False):
     from django.conf import settings
+    from django.core.management import call_command
 
     from chat.answering.pipeline import LoadedSchema, answer_question
     from connections.models import Connection
@@ -344,7 +345,8 @@ def end_to_end(document, profiles, items, today, database, budget, verbose=False
     settings.LLM_API_KEY = "sk-fake"
     settings.LLM_TIMEOUT = 10
     settings.CONTEXT_TOKEN_BUDGET = budget
-    connection = Connection(name="chinook", kind="sqlite", database=database)
+    call_command("migrate", verbosity=0)  # a throw-away system database in a temporary folder
+    connection = Connection(name="chinook", kind="sqlite", database=database, color="#336699")
     schema = LoadedSchema(1, document, profiles, ())
     truth = sqlite3.connect(database)
     delivered, overheads, model_ms, failures = 0, [], [], []
@@ -356,7 +358,9 @@ def end_to_end(document, profiles, items, today, database, budget, verbose=False
         overhead = answer.timings_ms["total"] - model - answer.timings_ms.get("execute", 0.0)
         overheads.append(overhead)
         model_ms.append(model)
-        ok = answer.error == "" and sorted(map(_norm, answer.rows)) == sorted(map(_norm, expected))
+        ok = answer.error == "" and sorted(map(_norm, answer.rows), key=repr) == sorted(
+            map(_norm, expected), key=repr
+        )
         delivered += ok
         if not ok:
             failures.append((item["question"], answer.error or answer.text, answer.sql))

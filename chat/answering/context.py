@@ -1,20 +1,33 @@
 """What the SQL generator sees: the tables a question needs, dialect notes, recent turns.
 
-Tables are ranked with BM25 over one small "document" per table (its name and column names
-split into words, comments, profiled and sampled values), the foreign-key tables needed to
-join the best ones are added, and the result is rendered as compact text within a token
-budget. The index and every table's rendered text depend only on the snapshot, so they are
-built once per document and cached; a question then costs one BM25 scoring pass and some
-list arithmetic, which keeps a 2,000-table schema fast.
+Schema linking that holds on thousands of tables. Each question is scored against an index
+built once per snapshot (names and columns split into words, profiled and sampled values):
+
+1. exact and near-exact table names first: a table named like a noun of the question
+   ("tracks" -> Track, "media type" -> MediaType) gets a large boost;
+2. column-level matches, weighted by how rare the word is across the schema, so that the
+   CustomerId every look-alike shares counts little and BillingCity counts a lot;
+3. value retrieval: question n-grams against every profiled and sampled value; a hit brings
+   its table and the value is shown on its column;
+4. archive/backup/staging/_old/_v2 look-alikes ranked down, and tables many others refer to
+   ranked up a little (the real Invoice beats InvoiceSummary_v2);
+5. then the join paths between the chosen tables, the tables they refer to, and only then the
+   long tail; the budget goes to full columns of the chosen tables before names of more.
+
+Text is rendered as compact DDL (keys, row counts, a few values per column with the number of
+distinct ones, ranges of dates and numbers) and measured with litellm's token counter. The
+index and each table's rendering depend only on the snapshot, so they are cached; a question
+costs a few dictionary lookups and a short graph search.
 """
 
 from __future__ import annotations
 
-import logging
+import heapq
+import math
 import re
 import threading
 import weakref
-from collections import deque
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,39 +36,51 @@ from connections.dialects.schema import SchemaDocument, Table
 
 from .types import Turn
 
-CHARS_PER_TOKEN = 4  # a rough but stable estimate; no tokenizer download needed
 MAX_CORE_TABLES = 6
-CORE_POOL = 60  # best BM25 hits considered for the core; the rest only fill the budget
 MAX_SHOWN_COLUMNS = 40
-KNOWN_VALUES = 5
+KNOWN_VALUES = 5  # values shown for a categorical column
+EXAMPLE_VALUES = 2  # examples shown for a column of mostly distinct values
+CATEGORY_MAX_DISTINCT = 50
 HISTORY_TURNS = 3
 POINTS_BUDGET_SHARE = 4  # DataPoints may take up to a quarter of the context budget
+MAX_VALUE_WORDS = 4  # longest value (in words) matched against the question
+
+EXACT_NAME = 12.0  # a table named exactly like words of the question
+NAME_WORD = 2.0  # per name word of the table found in the question (times the word's rarity)
+VALUE_HIT = 6.0  # a value of the table's column written in the question
+LOOKALIKE = 0.35  # archive/backup/staging/versioned copies keep this share of their score
+CENTRALITY = 0.4  # per log(1 + tables referring to it)
 
 DIALECT_NOTES: dict[str, str] = {
     "postgresql": (
-        "PostgreSQL 15. Quote identifiers with double quotes only when they have capitals or "
-        "spaces. Dates: date_trunc('month', col), EXTRACT(YEAR FROM col), col - INTERVAL '1 year', "
-        "CURRENT_DATE. Case-insensitive match: ILIKE. Row limit: LIMIT n. Integer division "
-        "truncates: cast to numeric for averages and ratios."
+        "PostgreSQL 15. Identifiers are folded to lower case unless double-quoted: quote names "
+        'with capitals or spaces exactly as listed ("CustomerId"). Strings use single quotes; '
+        "= and LIKE are case-sensitive, ILIKE is not. Dates: date_trunc('month', col), "
+        "EXTRACT(YEAR FROM col), col - INTERVAL '1 year', CURRENT_DATE. Row limit: LIMIT n. "
+        "Integer division truncates: cast to numeric for averages and ratios; "
+        "ROUND(x::numeric, 2)."
     ),
     "mysql": (
-        "MariaDB 10.11 / MySQL. Quote identifiers with backticks. Dates: YEAR(col), "
-        "DATE_FORMAT(col, '%Y-%m'), DATE_SUB(CURDATE(), INTERVAL 1 YEAR). Row limit: LIMIT n. "
-        "No FULL OUTER JOIN; string comparison is usually case-insensitive."
+        "MariaDB 10.11 / MySQL. Quote identifiers with backticks; strings with single quotes. "
+        "Table names may be case-sensitive (as listed); string comparison is usually "
+        "case-insensitive. Dates: YEAR(col), DATE_FORMAT(col, '%Y-%m'), "
+        "DATE_SUB(CURDATE(), INTERVAL 1 YEAR). Row limit: LIMIT n. No FULL OUTER JOIN."
     ),
     "clickhouse": (
-        "ClickHouse 18.16 (old). Identifiers are case-sensitive; quote with backticks or double "
-        "quotes. Dates: toYear(col), toStartOfMonth(col), toDate('2023-01-01'), today(). "
-        "Row limit: LIMIT n. It LACKS window functions (no OVER), EXPLAIN, recursive CTEs and "
-        "correlated subqueries; WITH only names scalar expressions, so use subqueries in FROM. "
-        "JOINs need explicit ON equality conditions; prefer ANY LEFT JOIN for lookups. "
-        "count() returns UInt64; use avg(), sum(), uniqExact()."
+        "ClickHouse 18.16 (old). Identifiers and string comparison are case-sensitive; quote "
+        "identifiers with backticks or double quotes, strings with single quotes. Dates: "
+        "toYear(col), toStartOfMonth(col), toDate('2023-01-01'), today(). Row limit: LIMIT n. "
+        "It LACKS window functions (no OVER), EXPLAIN, recursive CTEs and correlated "
+        "subqueries; WITH only names scalar expressions, so use subqueries in FROM. JOINs need "
+        "explicit ON equality conditions; prefer ANY LEFT JOIN for lookups. count() returns "
+        "UInt64; use avg(), sum(), uniqExact()."
     ),
     "sqlite": (
-        "SQLite 3. Quote identifiers with double quotes. No date type: dates are text, use "
-        "strftime('%Y', col), date(col), date('now', '-1 year'). Row limit: LIMIT n. "
-        "Integer division truncates: multiply by 1.0 for averages and ratios. "
-        "LIKE is case-insensitive for ASCII."
+        "SQLite 3. Names are case-insensitive; quote identifiers with double quotes and "
+        "strings with single quotes. = is case-sensitive, LIKE is case-insensitive for ASCII. "
+        "No date type: dates are text as shown below, use strftime('%Y', col), date(col), "
+        "date('now', '-1 year'). Row limit: LIMIT n. Integer division truncates: multiply by "
+        "1.0 for averages and ratios."
     ),
 }
 
@@ -67,12 +92,19 @@ class SchemaContext:
     token_estimate: int
     dialect_notes: str = ""
     history_text: str = ""
-    scores: dict[str, float] = field(default_factory=dict)  # BM25 score of included tables
+    scores: dict[str, float] = field(default_factory=dict)  # linking score of included tables
     points_text: str = ""  # business context (DataPoints) that fit the budget
+    # The columns the prompt shows per included table (qualified name -> column names).
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    # Values of the question found in the data: (table, column, value), shown on their columns.
+    values: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def estimate_tokens(text: str) -> int:
-    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+    """Tokens of `text`, by litellm's counter (the model's tokenizer where it is bundled)."""
+    from .gateway import count_tokens
+
+    return count_tokens(text)
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -145,18 +177,52 @@ def words(text: str, *, stop: bool = True) -> list[str]:
     return out
 
 
+# Words that mark a copy of another table rather than the table itself.
+_COPY_MARKERS = frozenset(
+    """archive archived backup bak bkp staging stage stg old tmp temp copy history hist snapshot
+    legacy deprecated dev test import raw replica draft scratch""".split()
+)
+_VERSION = re.compile(r"^(?:v\d+|\d{4}|\d{8})$")
+_NAME_PREFIXES = ("tbl", "dim", "fact", "t", "vw", "v")
+
+
+def _lookalike(name: str) -> bool:
+    parts = [p.lower() for p in _WORD.findall(_CAMEL.sub(" ", name.replace("_", " ")))]
+    tokens = re.split(r"[_\W]+", name.lower())
+    return any(p in _COPY_MARKERS for p in parts) or any(_VERSION.match(t) for t in tokens if t)
+
+
+def _value_key(value: object) -> str:
+    return " ".join(re.findall(r"[^\W_]+", str(value).lower()))
+
+
 # --- the per-document index -----------------------------------------------------------------
 
 
 @dataclass
+class _TableEntry:
+    name: str  # qualified
+    name_words: tuple[str, ...]
+    lookalike: bool
+    refers: list[int]  # tables this one has foreign keys to
+    referred_by: list[int]
+    columns: list[str]  # shown columns, in order
+    full: str
+    compact: str
+    full_cost: int
+    compact_cost: int
+
+
+@dataclass
 class _Index:
-    retriever: object  # bm25s.BM25
-    names: list[str]  # qualified table names, in document order
-    texts: list[str]  # full rendering per table
-    compact: list[str]  # names-only rendering, for when the full one does not fit
-    neighbours: list[set[int]]  # undirected FK graph on table positions
-    terms: list[frozenset[str]]  # per table: every word of its document
+    entries: list[_TableEntry]
+    postings: dict[str, list[tuple[int, int]]]  # word -> (table, column position or -1: name)
+    column_words: list[list[tuple[str, ...]]]  # per table, per column: its words
+    name_keys: dict[str, list[int]]  # joined name words -> tables
+    rarity: dict[str, float]  # word -> idf over tables
+    values: dict[str, list[tuple[int, str, str]]]  # value key -> (table, column, value)
     all_tokens: int
+    centrality: list[float]
 
 
 _cache: dict[tuple[int, int], tuple[weakref.ref, object, _Index]] = {}
@@ -184,38 +250,28 @@ def _index_for(document: SchemaDocument, profiles: dict) -> _Index:
     return index
 
 
+def _profile(profiles: dict, table: Table) -> dict:
+    return profiles.get(table.qualified_name) or profiles.get(table.name) or {}
+
+
 def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
-    import bm25s  # heavy (numpy, scipy); only needed once a question is asked
+    from .gateway import count_tokens
 
-    # bm25s logs every index build through its own handler; that is noise in a command.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-    positions = {}
+    positions: dict[str, int] = {}
     for i, table in enumerate(document.tables):
         positions.setdefault(table.qualified_name.lower(), i)
         positions.setdefault(table.name.lower(), i)
 
-    corpus, texts, compact = [], [], []
-    neighbours: list[set[int]] = [set() for _ in document.tables]
+    entries: list[_TableEntry] = []
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    column_words: list[list[tuple[str, ...]]] = []
+    name_keys: dict[str, list[int]] = defaultdict(list)
+    values: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    document_frequency: dict[str, int] = defaultdict(int)
+    refers: list[list[int]] = [[] for _ in document.tables]
+    referred_by: list[list[int]] = [[] for _ in document.tables]
+
     for i, table in enumerate(document.tables):
-        profile = profiles.get(table.qualified_name) or profiles.get(table.name) or {}
-        tokens = words(table.name, stop=False) * 3  # the name matters more than any column
-        tokens += words(table.comment)
-        for column in table.columns:
-            tokens += words(column.name, stop=False) * 2 + words(column.comment)
-            stats = profile.get(column.name) or {}
-            # Values of categorical columns link "in Brazil" to customers.country; values of
-            # near-unique columns (names, emails) would only make the document long.
-            if (stats.get("distinct") or 0) <= 50:
-                for value, _count in (stats.get("top_values") or [])[:10]:
-                    tokens += words(str(value))[:3]
-        for row in table.sample_rows[:2]:
-            for value in row:
-                if isinstance(value, str) and len(value) <= 30:
-                    tokens += words(value)[:2]
-        corpus.append(tokens or ["_empty_"])
-        texts.append(render_table(table, profile))
-        compact.append(render_table(table, profile, compact=True))
         for fk in table.foreign_keys:
             target = (
                 f"{fk.referred_schema}.{fk.referred_table}"
@@ -223,80 +279,230 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
                 else fk.referred_table
             )
             j = positions.get(target.lower(), positions.get(fk.referred_table.lower()))
-            if j is not None and j != i:
-                neighbours[i].add(j)
-                neighbours[j].add(i)
+            if j is not None and j != i and j not in refers[i]:
+                refers[i].append(j)
+                referred_by[j].append(i)
 
-    # Weak length normalisation (b): a wide table is not less relevant for being wide.
-    retriever = bm25s.BM25(k1=1.2, b=0.3)
-    if corpus:
-        retriever.index(corpus, show_progress=False)
+    for i, table in enumerate(document.tables):
+        profile = _profile(profiles, table)
+        name_words = tuple(words(table.name, stop=False))
+        seen_words = set(name_words)
+        for word in dict.fromkeys(name_words):
+            postings[word].append((i, -1))
+        for key in _name_keys(name_words):
+            name_keys[key].append(i)
+        per_column = []
+        for j, column in enumerate(table.columns):
+            cw = tuple(words(column.name, stop=False)) + tuple(words(column.comment))
+            per_column.append(cw)
+            for word in dict.fromkeys(cw):
+                postings[word].append((i, j))
+            seen_words.update(cw)
+        seen_words.update(words(table.comment))
+        for word in seen_words:
+            document_frequency[word] += 1
+        column_words.append(per_column)
+        for column, value in _table_values(table, profile):
+            key = _value_key(value)
+            if key and len(key) >= 2 and not key.isdigit() and key not in STOP_WORDS:
+                values[key].append((i, column, str(value)))
+
+        full = render_table(table, profile)
+        compact = render_table(table, profile, compact=True)
+        entries.append(
+            _TableEntry(
+                name=table.qualified_name,
+                name_words=name_words,
+                lookalike=_lookalike(table.name),
+                refers=refers[i],
+                referred_by=referred_by[i],
+                columns=[c.name for c in table.columns[:MAX_SHOWN_COLUMNS]],
+                full=full,
+                compact=compact,
+                full_cost=count_tokens(full) + 1,
+                compact_cost=count_tokens(compact) + 1,
+            )
+        )
+    total = max(1, len(entries))
+    rarity = {w: math.log(1 + total / df) for w, df in document_frequency.items()}
+    # Many tables referring to one mark it as an entity the schema is built around; copies
+    # refer to their own copies, so the real table gathers the references.
+    centrality = [CENTRALITY * math.log1p(len(e.referred_by)) for e in entries]
     return _Index(
-        retriever=retriever,
-        names=[t.qualified_name for t in document.tables],
-        texts=texts,
-        compact=compact,
-        neighbours=neighbours,
-        terms=[frozenset(tokens) for tokens in corpus],
-        all_tokens=sum(estimate_tokens(t) + 1 for t in texts),
+        entries=entries,
+        postings=dict(postings),
+        column_words=column_words,
+        name_keys=dict(name_keys),
+        rarity=rarity,
+        values=dict(values),
+        all_tokens=sum(e.full_cost for e in entries),
+        centrality=centrality,
     )
+
+
+def _name_keys(name_words: tuple[str, ...]) -> set[str]:
+    """The joined words of a table name, with and without a tbl_/dim_/fact_ prefix."""
+    keys = {"".join(name_words)}
+    if len(name_words) > 1 and name_words[0] in _NAME_PREFIXES:
+        keys.add("".join(name_words[1:]))
+    return keys
+
+
+def _table_values(table: Table, profile: dict):
+    """(column, value) pairs known for a table: profiled top values and sampled rows."""
+    names = [c.name for c in table.columns]
+    for column in table.columns:
+        stats = profile.get(column.name) or {}
+        for value, _count in stats.get("top_values") or []:
+            if isinstance(value, str):
+                yield column.name, value
+    for row in table.sample_rows[:3]:
+        for name, value in zip(names, row, strict=False):
+            if isinstance(value, str) and len(value) <= 60 and not _looks_like_date(value):
+                yield name, value
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _looks_like_date(value: object) -> bool:
+    return isinstance(value, str) and bool(_DATE.match(value))
 
 
 # --- rendering ------------------------------------------------------------------------------
 
 
-def render_table(table: Table, profile: dict | None = None, *, compact: bool = False) -> str:
-    """`Table name (N rows) -- comment` and one line per column with type, keys, known values."""
+def render_table(
+    table: Table,
+    profile: dict | None = None,
+    *,
+    compact: bool = False,
+    highlight: dict[str, list[str]] | None = None,
+) -> str:
+    """Compact DDL: `CREATE TABLE name ( -- N rows`, a line per column with its type, keys and
+    what its values look like; `compact=True` gives names and keys on one line."""
     profile = profile or {}
-    head = f"TABLE {table.qualified_name}"
-    if table.kind != "table":
-        head += f" ({table.kind})"
-    if table.row_count is not None:
-        head += f" ~{table.row_count} rows"
-    if table.comment:
-        head += f" -- {table.comment[:120]}"
+    rows = _row_count(table, profile)
     fk_of = {}
     for fk in table.foreign_keys:
-        target = (
-            f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
-        )
+        target = fk.referred_table
         for column, referred in zip(fk.columns, fk.referred_columns, strict=False):
-            fk_of[column] = f"{target}.{referred}"
+            fk_of[column] = f"{target}({referred})"
+    primary = set(table.primary_key) | {c.name for c in table.columns if c.primary_key}
+    single_key = len(primary) == 1
+    kind = "VIEW" if table.kind != "table" else "TABLE"
+    shown = table.columns[:MAX_SHOWN_COLUMNS]
     if compact:
         cols = ", ".join(
             c.name
-            + (" PK" if c.name in table.primary_key or c.primary_key else "")
+            + (" PK" if c.name in primary else "")
             + (f" -> {fk_of[c.name]}" if c.name in fk_of else "")
-            for c in table.columns[:MAX_SHOWN_COLUMNS]
+            for c in shown
         )
-        return f"{head}: {cols}"
+        more = (
+            f", ... {len(table.columns) - len(shown)} more"
+            if len(table.columns) > len(shown)
+            else ""
+        )
+        return f"{kind} {table.qualified_name}: {cols}{more}"
+    head = f"CREATE {kind} {table.qualified_name} ("
+    notes = []
+    if rows is not None:
+        notes.append(f"{rows:,} rows")
+    if table.comment:
+        notes.append(table.comment[:120])
+    if notes:
+        head += " -- " + "; ".join(notes)
     lines = [head]
-    for column in table.columns[:MAX_SHOWN_COLUMNS]:
+    samples = _sample_columns(table)
+    for column in shown:
         line = f"  {column.name} {column.type}"
-        if column.name in table.primary_key or column.primary_key:
-            line += " PK"
+        if column.name in primary and single_key:
+            line += " PRIMARY KEY"
         if column.name in fk_of:
-            line += f" FK -> {fk_of[column.name]}"
+            line += f" REFERENCES {fk_of[column.name]}"
+        line += ","
+        comment = []
         if column.comment:
-            line += f" -- {column.comment[:80]}"
-        stats = profile.get(column.name) or {}
-        values = stats.get("top_values") or []
-        # Exact spellings of low-cardinality values let the model write WHERE country = 'USA';
-        # values that barely repeat (phones, names in a small table) are noise, not categories.
-        distinct = stats.get("distinct") or 0
-        repeats = not table.row_count or distinct <= table.row_count / 2
-        if values and distinct <= 50 and repeats:
-            shown = ", ".join(_literal(v) for v, _ in values[:KNOWN_VALUES])
-            line += f" values: {shown}"
+            comment.append(column.comment[:80])
+        if column.name not in primary and column.name not in fk_of:
+            described = _describe_values(
+                column,
+                profile.get(column.name) or {},
+                samples.get(column.name, []),
+                rows,
+                (highlight or {}).get(column.name, []),
+            )
+            if described:
+                comment.append(described)
+        if comment:
+            line += " -- " + "; ".join(comment)
         lines.append(line)
-    if len(table.columns) > MAX_SHOWN_COLUMNS:
-        lines.append(f"  ... {len(table.columns) - MAX_SHOWN_COLUMNS} more columns")
+    if len(primary) > 1:
+        lines.append(f"  PRIMARY KEY ({', '.join(c.name for c in shown if c.name in primary)}),")
+    if len(table.columns) > len(shown):
+        lines.append(f"  -- ... {len(table.columns) - len(shown)} more columns")
+    lines[-1] = lines[-1].replace(",", "", 1) if lines[-1].endswith(",") else lines[-1]
+    lines.append(");")
     return "\n".join(lines)
 
 
+def _row_count(table: Table, profile: dict) -> int | None:
+    """The catalog's count, else the profiled one (SQLite has no catalog counts)."""
+    if table.row_count is not None:
+        return table.row_count
+    for stats in profile.values():
+        if isinstance(stats, dict) and isinstance(stats.get("rows_profiled"), int):
+            return stats["rows_profiled"]
+    return None
+
+
+def _sample_columns(table: Table) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for row in table.sample_rows[:3]:
+        for column, value in zip(table.columns, row, strict=False):
+            if value is not None and value != "":
+                out.setdefault(column.name, []).append(value)
+    return out
+
+
+def _describe_values(
+    column, stats: dict, samples: list, rows: int | None, highlight: list[str]
+) -> str:
+    """What a column's values look like: categories with their number, a range, examples."""
+    distinct = stats.get("distinct")
+    top = [v for v, _ in (stats.get("top_values") or [])]
+    count = f"{distinct:,} distinct" if isinstance(distinct, int) else ""
+    first = [v for v in highlight]
+    # Categories: a small set that repeats (not phones or emails in a small table).
+    if top and (distinct or 0) <= CATEGORY_MAX_DISTINCT and (not rows or distinct <= rows / 2):
+        shown = list(dict.fromkeys(first + top))[: max(KNOWN_VALUES, len(first))]
+        text = ", ".join(_literal(v) for v in shown)
+        if distinct and distinct > len(shown):
+            return f"{count}: {text}, ..."
+        return f"values: {text}"
+    low, high = stats.get("min"), stats.get("max")
+    if low is not None and high is not None and low != high and not first:
+        if _looks_like_date(low) or isinstance(low, (int, float)) and not isinstance(low, bool):
+            return f"{_literal(low)} .. {_literal(high)}" + (
+                f" ({count})" if _looks_like_date(low) and count else ""
+            )
+    examples = list(dict.fromkeys(first + [v for v in samples if isinstance(v, str | int | float)]))
+    if examples:
+        shown = examples[: max(EXAMPLE_VALUES, len(first))]
+        text = ", ".join(_literal(v) for v in shown)
+        return f"e.g. {text}" + (f" ({count})" if count else "")
+    return count
+
+
 def _literal(value: object) -> str:
-    text = str(value)[:30]
-    return text if isinstance(value, (int, float)) else "'" + text.replace("'", "''") + "'"
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return "'" + text.replace("'", "''") + "'"
 
 
 def render_history(history: list[Turn] | tuple[Turn, ...]) -> str:
@@ -314,37 +520,217 @@ def render_history(history: list[Turn] | tuple[Turn, ...]) -> str:
     return "\n".join(parts)
 
 
+def render_points(points: Sequence, budget_tokens: int) -> str:
+    """Retrieved DataPoints (verified examples among them), most relevant first, as many as
+    fit their share of the budget."""
+    lines, used = [], 0
+    for point in points:
+        text = point.render()
+        cost = estimate_tokens(text) + 1
+        if used + cost > budget_tokens:
+            continue  # a shorter one further down may still fit
+        lines.append(text)
+        used += cost
+    return "\n".join(lines)
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def _score(
+    index: _Index, question: str, earlier: list[str]
+) -> tuple[dict[int, float], dict[int, list[tuple[str, str]]], list[dict[int, float]]]:
+    """Linking score per table with any evidence, the question's values found per table, and
+    per concept of the question the tables that match it (with their gain)."""
+    own = words(question)
+    concepts: list[tuple[dict[str, float], float]] = []
+    for word in dict.fromkeys(own):
+        forms = {word: 1.0}
+        for synonym in QUERY_SYNONYMS.get(word, ()):
+            forms.setdefault(synonym, 0.5)
+        concepts.append((forms, 1.0))
+    for word in dict.fromkeys(w for text in earlier for w in words(text)):
+        if word not in own:
+            concepts.append(({word: 1.0}, 0.5))  # a follow-up names few tables itself
+    present = set(own) | {s for w in own for s in QUERY_SYNONYMS.get(w, ())}
+
+    scores: dict[int, float] = defaultdict(float)
+    per_concept: list[dict[int, float]] = []
+    for forms, weight in concepts:
+        best: dict[int, float] = {}
+        if weight == 1.0:
+            per_concept.append(best)
+        for form, factor in forms.items():
+            rarity = index.rarity.get(form)
+            if rarity is None:
+                continue
+            for i, j in index.postings.get(form, ()):
+                if j < 0:
+                    gain = NAME_WORD * rarity / max(1, len(index.entries[i].name_words)) ** 0.5
+                else:
+                    column = index.column_words[i][j]
+                    # A column named by the question's words ("billing city") is the column;
+                    # one word of a longer name (the CustomerId of Invoice) is a weaker lead.
+                    whole = all(w in present or w == "id" for w in column)
+                    gain = rarity * (1.0 if whole else 0.5)
+                gain *= factor * weight
+                if gain > best.get(i, 0.0):
+                    best[i] = gain
+        for i, gain in best.items():
+            scores[i] += gain
+
+    for key in _question_keys(own):
+        for i in index.name_keys.get(key, ()):
+            scores[i] += EXACT_NAME
+
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for key, original in _question_ngrams(question):
+        hits = index.values.get(key)
+        if not hits:
+            continue
+        spread = len({i for i, _, _ in hits})
+        gain = VALUE_HIT / math.log2(1 + spread) ** 0.5
+        for i, column, value in hits:
+            if len(key) <= 3 and not original.isupper() and not value.lower() == original:
+                continue
+            if (column, value) not in found[i]:
+                found[i].append((column, value))
+                scores[i] += gain
+
+    for i in list(scores):
+        if index.entries[i].lookalike:
+            scores[i] *= LOOKALIKE
+        scores[i] += index.centrality[i]
+    return scores, found, per_concept
+
+
+def _question_keys(own: list[str]) -> set[str]:
+    keys = set()
+    for n in (1, 2, 3):
+        for k in range(len(own) - n + 1):
+            keys.add("".join(own[k : k + n]))
+    return keys
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _question_ngrams(question: str):
+    """(value key, original text) for every run of up to MAX_VALUE_WORDS words."""
+    tokens = _TOKEN.findall(question)
+    for n in range(1, MAX_VALUE_WORDS + 1):
+        for k in range(len(tokens) - n + 1):
+            part = tokens[k : k + n]
+            original = " ".join(part)
+            if n == 1 and (original.lower() in STOP_WORDS or original.isdigit()):
+                continue
+            yield original.lower(), original
+
+
 # --- selection ------------------------------------------------------------------------------
 
 
-def _join_path(start: int, goal: int, neighbours: list[set[int]], max_depth: int = 4) -> list[int]:
-    """Shortest FK path from start to goal (both ends included), [] when none is short."""
-    previous = {start: None}
-    queue = deque([(start, 0)])
-    while queue:
-        node, depth = queue.popleft()
-        if node == goal:
+def _join_path(
+    start: int, goals: set[int], index: _Index, scores: dict[int, float], max_depth: int = 4
+) -> list[int]:
+    """The cheapest FK path from `start` to any of `goals` (goal excluded, start included):
+    steps through relevant, central, real tables cost less than through copies."""
+    if start in goals or not goals:
+        return []
+    frontier = [(0.0, 0, start)]
+    previous: dict[int, int | None] = {start: None}
+    cost_of = {start: 0.0}
+    while frontier:
+        cost, depth, node = heapq.heappop(frontier)
+        if node in goals:
             path = []
+            node = previous[node]
             while node is not None:
                 path.append(node)
                 node = previous[node]
             return path[::-1]
-        if depth >= max_depth:
+        if depth >= max_depth or cost > cost_of.get(node, math.inf):
             continue
-        for nxt in neighbours[node]:
-            if nxt not in previous:
+        entry = index.entries[node]
+        for nxt in entry.refers + entry.referred_by:
+            step = 1.0 + (1.5 if index.entries[nxt].lookalike else 0.0)
+            step += 2.0 / (1.0 + index.centrality[nxt] * 3) - min(0.5, scores.get(nxt, 0.0) / 20)
+            total = cost + step
+            if total < cost_of.get(nxt, math.inf):
+                cost_of[nxt] = total
                 previous[nxt] = node
-                queue.append((nxt, depth + 1))
+                heapq.heappush(frontier, (total, depth + 1, nxt))
     return []
 
 
-def _ranked_positions(index: _Index, question_words: list[str]) -> tuple[list[int], list[float]]:
-    if not question_words or not index.names:
-        return [], []
-    scores = index.retriever.get_scores(question_words)
-    hits = [i for i in scores.nonzero()[0].tolist()]
-    hits.sort(key=lambda i: -scores[i])
-    return hits, scores
+def _order(
+    index: _Index, scores: dict[int, float], per_concept: list[dict[int, float]]
+) -> tuple[list[int], int]:
+    """Tables in the order they earn their place, and how many of them are the chosen ones
+    (core, join paths, the tables those refer to) that are shown whole first."""
+    ranked = sorted(scores, key=lambda i: (-scores[i], i))
+    if not ranked:
+        return [], 0
+    best = scores[ranked[0]]
+    core = [i for i in ranked[:MAX_CORE_TABLES] if scores[i] >= 0.25 * best]
+    # Each concept of the question gets its best table, even when another concept's exact
+    # table name outscores everything ("revenue" -> the Total of Invoice beside Artist).
+    for matches in per_concept:
+        if not matches:
+            continue
+        top = max(matches, key=lambda i: (matches[i] + index.centrality[i], scores[i], -i))
+        if top not in core and len(core) < 2 * MAX_CORE_TABLES:
+            core.append(top)
+    chosen = [core[0]]
+    for i in core[1:]:
+        if i in chosen:
+            continue
+        path = _join_path(i, set(chosen), index, scores)
+        chosen += [i] + [n for n in path if n not in chosen and n != i]
+    seen = set(chosen)
+    _add_parents(index, chosen, seen)
+    whole = len(chosen)
+    # The central tables that refer to the chosen ones (the facts around a dimension: Track
+    # for Genre), with what they refer to: an entity the question names by a value nobody
+    # profiled (an artist) is usually one or two keys away.
+    children = []
+    for i in chosen[:whole]:
+        near = [
+            j
+            for j in index.entries[i].referred_by
+            if j not in seen and not index.entries[j].lookalike and index.centrality[j] > 0
+        ]
+        near.sort(key=lambda j: (-(index.centrality[j] + scores.get(j, 0.0)), j))
+        for j in near[:2]:
+            if j not in seen:
+                seen.add(j)
+                children.append(j)
+    _add_parents(index, children, seen)
+    order = chosen + children
+    for i in ranked:
+        if i not in seen:
+            seen.add(i)
+            order.append(i)
+    for i in chosen:
+        for j in sorted(index.entries[i].referred_by, key=lambda j: -scores.get(j, 0.0)):
+            if j not in seen:
+                seen.add(j)
+                order.append(j)
+    return order, len(chosen) + len(children)
+
+
+def _add_parents(index: _Index, tables: list[int], seen: set[int], depth: int = 3) -> None:
+    """Append, in place, what `tables` refer to, and what those refer to, `depth` levels."""
+    level = list(tables)
+    for _ in range(depth):
+        nxt = []
+        for i in level:
+            for j in index.entries[i].refers:
+                if j not in seen:
+                    seen.add(j)
+                    tables.append(j)
+                    nxt.append(j)
+        level = nxt
 
 
 def build_context(
@@ -364,124 +750,86 @@ def build_context(
     `show_history=False` still ranks tables with the earlier turns but leaves them out of the
     text: a prompt over several databases shows the conversation once, not once per database.
     """
-    index = _index_for(document, profiles or {})
+    profiles = profiles or {}
+    index = _index_for(document, profiles)
     notes = DIALECT_NOTES.get(dialect, "")
     history_text = render_history(history) if show_history else ""
     points_text = render_points(points, budget_tokens // POINTS_BUDGET_SHARE)
     today = today or date.today()
     notes += (
         f" Today is {today.isoformat()}: relative dates are calendar periods, so 'last year' "
-        f"is {today.year - 1} and 'this year' {today.year}."
+        f"is {today.year - 1} and 'this year' {today.year}; check them against the date "
+        "ranges shown, which say what the data holds."
     )
     header = f"Database dialect notes: {notes}\n"
     if points_text:
-        header += f"\nBusiness definitions (use them when the question uses these words):\n{points_text}\n"
+        header += (
+            "\nBusiness definitions and verified examples (follow them when the question uses "
+            f"these words):\n{points_text}\n"
+        )
     footer = f"\nEarlier in this conversation:\n{history_text}\n" if history_text else ""
-    remaining = budget_tokens - estimate_tokens(header) - estimate_tokens(footer) - 8
+    remaining = budget_tokens - estimate_tokens(f"{header}\nSchema:\n\n{footer}") - 4
 
-    # A follow-up ("and by country?") names few tables; the earlier question names them.
-    query_words = words(question)
-    for turn in list(history)[-HISTORY_TURNS:]:
-        query_words += words(turn.question)
-    # One concept per word the user wrote: the word or any of its synonyms covers it.
-    concepts = [frozenset({w, *QUERY_SYNONYMS.get(w, ())}) for w in dict.fromkeys(query_words)]
-    query_words += [s for w in query_words for s in QUERY_SYNONYMS.get(w, ())]
-    hits, scores = _ranked_positions(index, query_words)
-
+    earlier = [turn.question for turn in list(history)[-HISTORY_TURNS:]]
+    scores, found, per_concept = _score(index, question, earlier)
     if index.all_tokens <= remaining:
         # Small schemas fit whole: the model sees everything, most relevant tables first.
-        rest = [i for i in range(len(index.names)) if i not in set(hits)]
-        order = hits + rest
+        ranked = sorted(scores, key=lambda i: (-scores[i], i))
+        order = ranked + [i for i in range(len(index.entries)) if i not in scores]
+        whole = len(order)
     else:
-        order = _priority(index, hits, scores, concepts)
+        order, whole = _order(index, scores, per_concept)
 
+    by_name = {t.qualified_name: t for t in document.tables}
     chosen, pieces, used = [], [], 0
-    for i in order:
-        for text in (index.texts[i], index.compact[i]):
-            cost = estimate_tokens(text) + 1
+    values: list[tuple[str, str, str]] = []
+    best = max(scores.values(), default=0.0)
+    for rank, i in enumerate(order):
+        entry = index.entries[i]
+        full = entry.full
+        full_cost = entry.full_cost
+        if found.get(i):
+            table = by_name[entry.name]
+            highlight: dict[str, list[str]] = {}
+            for column, value in found[i]:
+                highlight.setdefault(column, []).append(value)
+            full = render_table(table, _profile(profiles, table), highlight=highlight)
+            full_cost = estimate_tokens(full) + 1
+        # The chosen tables and strong matches whole; the long tail by name and columns only.
+        options = [(full, full_cost)] if rank < whole or scores.get(i, 0) >= 0.5 * best else []
+        options.append((entry.compact, entry.compact_cost))
+        for text, cost in options:
             if used + cost <= remaining:
                 chosen.append(i)
                 pieces.append(text)
                 used += cost
+                if text is full and found.get(i):
+                    values += [(entry.name, c, v) for c, v in found[i]]
                 break
-        if remaining - used < 20:
+        if remaining - used < 12:
             break
 
-    schema_text = "\n".join(pieces) if pieces else "(no tables)"
-    text = f"{header}\nSchema:\n{schema_text}\n{footer}"
+    text = _text(header, pieces, footer)
+    tokens = estimate_tokens(text)
+    while tokens > budget_tokens and len(pieces) > 1:
+        # Pieces counted apart can tokenize a little differently once joined.
+        pieces.pop()
+        chosen.pop()
+        text = _text(header, pieces, footer)
+        tokens = estimate_tokens(text)
     return SchemaContext(
         text=text,
-        tables=[index.names[i] for i in chosen],
-        token_estimate=estimate_tokens(text),
+        tables=[index.entries[i].name for i in chosen],
+        token_estimate=tokens,
         dialect_notes=notes,
         history_text=history_text,
-        scores={index.names[i]: float(scores[i]) for i in chosen if len(scores)},
+        scores={index.entries[i].name: round(float(scores.get(i, 0.0)), 3) for i in chosen},
         points_text=points_text,
+        columns={index.entries[i].name: index.entries[i].columns for i in chosen},
+        values=[v for v in values if v[0] in {index.entries[i].name for i in chosen}],
     )
 
 
-def render_points(points: Sequence, budget_tokens: int) -> str:
-    """Retrieved DataPoints, most relevant first, as many as fit their share of the budget."""
-    lines, used = [], 0
-    for point in points:
-        text = point.render()
-        cost = estimate_tokens(text) + 1
-        if used + cost > budget_tokens:
-            continue  # a shorter one further down may still fit
-        lines.append(text)
-        used += cost
-    return "\n".join(lines)
-
-
-def _priority(index: _Index, hits: list[int], scores, concepts: list[frozenset]) -> list[int]:
-    """Core tables, then the tables joining them, then other matches, then their neighbours.
-
-    BM25 alone lets many tables that match one word loudly ("crm_country_notes") push out
-    the pair that answers the question together (orders for "revenue", customers beside it
-    for "country"). So the core is ranked first by how many of the question's concepts a
-    table covers, counting half for concepts only its FK neighbours cover, then by score.
-    """
-    if not hits:
-        return []
-    best = float(scores[hits[0]])
-    hit_set = set(hits)
-    pool = list(hits[:CORE_POOL])
-    # A weak match joined to a strong one can complete the question (customers for
-    # "country" beside orders), so the strong ones' matching neighbours are candidates too.
-    pool += sorted({j for i in pool for j in index.neighbours[i] if j in hit_set} - set(pool))
-
-    def covered(i: int) -> int:
-        return sum(1 for c in concepts if c & index.terms[i])
-
-    def coverage(i: int) -> float:
-        own = {n for n, c in enumerate(concepts) if c & index.terms[i]}
-        near = {
-            n
-            for j in index.neighbours[i] & hit_set
-            for n, c in enumerate(concepts)
-            if c & index.terms[j]
-        }
-        return len(own) + 0.5 * len(near - own)
-
-    ranked = sorted(pool, key=lambda i: (-coverage(i), -scores[i]))
-    core = [i for i in ranked[:MAX_CORE_TABLES] if covered(i) or scores[i] >= 0.3 * best]
-    order = list(core)
-    seen = set(order)
-    for a_pos, a in enumerate(core):
-        for b in core[a_pos + 1 :]:
-            if b in index.neighbours[a]:
-                continue
-            for node in _join_path(a, b, index.neighbours):
-                if node not in seen:
-                    seen.add(node)
-                    order.append(node)
-    for i in hits:
-        if i not in seen:
-            seen.add(i)
-            order.append(i)
-    for i in core:
-        for j in sorted(index.neighbours[i]):
-            if j not in seen:
-                seen.add(j)
-                order.append(j)
-    return order
+def _text(header: str, pieces: list[str], footer: str) -> str:
+    schema_text = "\n".join(pieces) if pieces else "(no tables)"
+    return f"{header}\nSchema:\n{schema_text}\n{footer}"

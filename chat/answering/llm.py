@@ -6,20 +6,19 @@ markers. For several databases one call (`generate_multi`) lets the model choose
 the question concerns and write SQL per database in its dialect:
 `{"queries": [{"database": ..., "sql": ...}], "explanation": ...}`. A malformed reply gets
 exactly one repair round; a correction round (one database at a time) sends back the failed
-SQL and its error. litellm is imported on first use, with the local cost map, so
-nothing reaches the network when Django starts.
+SQL and its error, and every earlier failed attempt. The model is reached through the one
+gateway (chat.answering.gateway).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 
+from . import gateway
 from .context import SchemaContext, render_history
 from .types import Generated, Turn
 
@@ -56,16 +55,6 @@ class LLMUnavailable(LLMError):
 
 class MalformedReply(LLMError):
     """The model answered, twice, with something that is not the JSON we asked for."""
-
-
-def _litellm():
-    # Without this litellm fetches its price list from GitHub on import.
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    import litellm
-
-    litellm.telemetry = False
-    litellm.suppress_debug_info = True  # no "Give Feedback" banners (with request details) in logs
-    return litellm
 
 
 def build_messages(question: str, context: SchemaContext, dialect: str) -> list[dict[str, str]]:
@@ -170,65 +159,12 @@ def _ask_parsed(messages: list[dict[str, str]], *, purpose: str, parse, form: st
 
 
 def _complete(messages: list[dict[str, str]], usage: dict, purpose: str) -> str:
-    litellm = _litellm()
-    kwargs: dict[str, Any] = {
-        "model": settings.LLM_MODEL,
-        "messages": messages,
-        "temperature": 0,
-        "timeout": settings.LLM_TIMEOUT,
-        # Retries would multiply the user's wait on a dead server; the pipeline reports it.
-        "num_retries": 0,
-        "max_retries": 0,
-    }
-    if settings.LLM_API_BASE:
-        kwargs["api_base"] = settings.LLM_API_BASE
-    if settings.LLM_API_KEY:
-        kwargs["api_key"] = settings.LLM_API_KEY
-    if _supports_json_mode(litellm, settings.LLM_MODEL):
-        kwargs["response_format"] = {"type": "json_object"}
-    started = time.monotonic()
     try:
-        response = litellm.completion(**kwargs)
-    except Exception as error:  # litellm maps every provider failure to its own classes
-        raise LLMUnavailable(_describe(error), usage=_totals(usage)) from error
-    latency_ms = (time.monotonic() - started) * 1000
-    counted = getattr(response, "usage", None)
-    usage["calls"].append(
-        {
-            "purpose": purpose,
-            "latency_ms": round(latency_ms, 1),
-            "prompt_tokens": getattr(counted, "prompt_tokens", 0) or 0,
-            "completion_tokens": getattr(counted, "completion_tokens", 0) or 0,
-        }
-    )
-    try:
-        return response.choices[0].message.content or ""
-    except (AttributeError, IndexError):
-        return ""
-
-
-def _supports_json_mode(litellm, model: str) -> bool:
-    try:
-        return "response_format" in (litellm.get_supported_openai_params(model=model) or [])
-    except Exception:  # unknown provider: ask in the prompt only
-        return False
-
-
-def _describe(error: Exception) -> str:
-    name = type(error).__name__
-    if "Timeout" in name:
-        return (
-            f"The language model did not answer within {settings.LLM_TIMEOUT:g} s; try again later."
-        )
-    if "Authentication" in name or "PermissionDenied" in name:
-        return "The language model refused our credentials; check LLM_API_KEY."
-    if "RateLimit" in name:
-        return "The language model is rate-limiting us; try again in a minute."
-    if "Connection" in name:
-        return "The language model server cannot be reached; check LLM_API_BASE or try again later."
-    status = getattr(error, "status_code", None)
-    detail = f" (HTTP {status})" if status else ""
-    return f"The language model failed{detail}; try again later."
+        content, counted = gateway.complete(messages)
+    except gateway.GatewayError as error:
+        raise LLMUnavailable(error.user_message, usage=_totals(usage)) from error
+    usage["calls"].append({"purpose": purpose, **counted})
+    return content
 
 
 def _totals(usage: dict) -> dict:

@@ -82,7 +82,7 @@ def test_small_schema_fits_whole_with_known_values_and_notes():
     )
     assert context.tables[0] == "customers"
     assert set(context.tables) == set(demo_data.TABLES)
-    assert "'Germany'" in context.text and "FK -> customers.id" in context.text
+    assert "'Germany'" in context.text and "REFERENCES customers(id)" in context.text
     assert "strftime" in context.text  # SQLite dialect notes
     assert context.token_estimate <= 3000
 
