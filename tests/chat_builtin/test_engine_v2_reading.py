@@ -168,6 +168,21 @@ def test_singulars_meet_whatever_the_number():
          "SELECT name FROM Student ORDER BY name DESC"),
         ("What are the names of students, ordered descending by age?",
          "SELECT name FROM Student ORDER BY age DESC"),
+        # "each <subject>" lists every row; "X by all <subject>" is over all rows
+        ("List the name and age of each student.", "SELECT name, age FROM Student"),
+        # the number of related rows beside each row
+        ("Show the titles of courses and the number of enrolments they have.",
+         "SELECT c.title, COUNT(e.stu_id) FROM courses c JOIN enrolment e "
+         "ON e.course_id = c.course_id GROUP BY c.course_id"),
+        # conditions no single row can meet: the values both sets share (INTERSECT)
+        ("Show the cities shared by students older than 24 and students younger than 21.",
+         "SELECT city FROM Student WHERE age > 24 INTERSECT SELECT city FROM Student WHERE age < 21"),
+        ("Which buildings have both Physics and Art departments?",
+         "SELECT Building FROM Department WHERE DName = 'Physics' "
+         "INTERSECT SELECT Building FROM Department WHERE DName = 'Art'"),
+        # a verb and "by" before a value say how it is linked
+        ("Show the titles of courses offered by 'History'.",
+         "SELECT c.title FROM courses c JOIN Department d ON c.DNO = d.DNO WHERE d.DName = 'History'"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

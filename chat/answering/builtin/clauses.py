@@ -16,10 +16,20 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .conditions import _column_equals, _comparison, _like, _values
     from .dates import _relative_year, _year
     from .ordering import _direction, _order
-    from .relations import _and_column, _and_table, _late_outputs, _mode, _negated_related
+    from .relations import (
+        _and_column,
+        _and_table,
+        _count_related,
+        _late_outputs,
+        _mode,
+        _negated_related,
+        _recent,
+    )
 
     rules = (
         _late_outputs,
+        _count_related,
+        _recent,
         _mode,
         _order,
         _group,
@@ -118,6 +128,13 @@ def _group(r: Reading, i: int) -> int | None:
     g = r.at(j)
     if g is None:
         return None
+    if g.kind == "table" and g.tables == (r.subject,) and not any(o.agg for o in r.outputs):
+        # "the name and budget of each department", "requested by all entrepreneurs",
+        # "payment methods used by customers": every row of the subject, no grouping.
+        before = _prev_index(r, i)
+        verb = before >= 0 and r.ms[before].kind == "unknown" and r.ms[before].text.endswith("ed")
+        r.take(i, j, *([before] if verb and m.text == "by" else []))
+        return j + 1
     r.group_first = r.group_first or m.text in ("by", "per")
     if g.kind == "column":
         col = r.col(g)

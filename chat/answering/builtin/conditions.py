@@ -185,6 +185,14 @@ def _values(r: Reading, i: int) -> int | None:
             if (v.table.qualified_name, v.column.name) == (col.table, col.column)
         ][:1]
     r.take(start, *group)
+    both = _prev_index(r, start)
+    joined = [x for x in range(group[0], group[-1]) if r.ms[x].is_role("and")]
+    if both >= 0 and r.ms[both].is_role("both") and len(stored) == 2 and joined and not negated:
+        # "products made by both Sony and Creative Labs": rows with each, both kept
+        # (reader._contradiction turns the two into an INTERSECT).
+        r.take(both)
+        r.filters += [Filter(col, "=", (stored[0],)), Filter(col, "=", (stored[1],))]
+        return group[-1] + 1
     op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
     r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
     return group[-1] + 1

@@ -23,7 +23,10 @@ GENERIC_TAILS = {"profile", "detail", "list", "table", "master", "main", "hire"}
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    words = [SPELLED.get(w) or ABBREVIATIONS.get(w, w) for w in split_identifier(name)]
+    split = split_identifier(name)
+    if len(split) > 1 and split[1] == "name" and split[0] in ("f", "l"):
+        split = (SPELLED[split[0] + "name"],) + split[2:]  # FName, LName
+    words = [SPELLED.get(w) or ABBREVIATIONS.get(w, w) for w in split]
     words = [w for part in words for w in part.split()]
     return tuple(w for w in words if w not in SKIP)
 
@@ -113,6 +116,7 @@ class Lexicon:
         exact.add(stems)
         if column.comment and len(column.comment.split()) <= 4:
             exact.add(value_key(column.comment))
+        exact |= {twords + k for k in exact if k and k[: len(twords)] != twords}  # "company name"
         for key in exact:
             if key:
                 self.columns.setdefault(key, []).append(ColumnRef(table, column))

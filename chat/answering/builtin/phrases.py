@@ -13,7 +13,8 @@ from __future__ import annotations
 from .lexicon import FUNCTION, PHRASES
 
 # Words that add nothing to what is asked ("the average count across all documents").
-FILLER_WORDS = {"across", "about", "correspond", "corresponds", "overall"}
+FILLER_WORDS = {"across", "about", "correspond", "corresponds", "overall", "they", "them",
+                "he", "she", "him", "her", "his", "our"}  # fmt: skip
 FILLER_PHRASES = ("in total", "in all", "altogether", "on record", "in the database",
                   "in the data", "of all time", "do we have", "are there")  # fmt: skip
 
@@ -31,6 +32,10 @@ def install() -> None:
             PHRASES[tuple(phrase.split())] = ("mode", direction)
     PHRASES[("combined", "with")] = ("and", "")
     PHRASES[("alphabetic",)] = ("dir", "alpha")
+    for phrase in ("most recent", "most recently", "the most recent", "latest", "newest"):
+        PHRASES[tuple(phrase.split())] = ("recent", "desc")
+    for phrase in ("least recent", "least recently", "earliest", "oldest date"):
+        PHRASES[tuple(phrase.split())] = ("recent", "asc")
     FUNCTION.update(FILLER_WORDS)
     for phrase in FILLER_PHRASES:
         PHRASES.setdefault(tuple(phrase.split()), ("filler", ""))

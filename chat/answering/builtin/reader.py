@@ -180,7 +180,54 @@ def _categories(r: Reading, outputs: list[Measure]) -> bool:
     return words[-1] not in ("name", "title", "detail", "description", "summary")
 
 
+def _contradiction(r: Reading) -> tuple[Filter, Filter] | None:
+    """Two conditions on one column that no single row can meet: = 'USA' and = 'China',
+    > 23 and < 20."""
+    for a in r.filters:
+        for b in r.filters:
+            if a is b or a.column != b.column or len(a.values) != 1 or len(b.values) != 1:
+                continue
+            x, y = a.values[0], b.values[0]
+            if a.op == "=" and b.op == "=" and x != y and r.filters.index(a) < r.filters.index(b):
+                return a, b
+            numbers = all(isinstance(v, int | float) for v in (x, y))
+            if numbers and a.op in (">", ">=") and b.op in ("<", "<=") and x >= y:
+                return (a, b) if r.filters.index(a) < r.filters.index(b) else (b, a)
+    return None
+
+
+def _verbs_by(r: Reading) -> None:
+    """ "products produced by Sony", "papers published by the institution 'X'": a verb and
+    "by" before a value or table already read say only how the two are linked, when they
+    are linked one way (a single foreign-key path)."""
+    for i, m in enumerate(r.ms):
+        if i in r.used or m.kind != "unknown" or not m.text.endswith(("ed", "en")):
+            continue
+        j = r.next(i + 1)
+        by = r.at(j)
+        if by is None or not by.is_role("by"):
+            continue
+        k = r.next(j + 1)
+        while r.at(k) is not None and r.ms[k].is_role("both"):
+            k = r.next(k + 1)
+        target = r.at(k)
+        if target is None or k not in r.used:
+            continue
+        tables = [t.qualified_name for t in target.tables] or [
+            v.table.qualified_name for v in target.values
+        ]
+        if len(set(tables)) != 1:
+            continue
+        if (
+            tables[0] != r.subject.qualified_name
+            and len(r.lex.graph.path(r.subject.qualified_name, tables[0])) > 2
+        ):
+            continue
+        r.take(i, j)
+
+
 def _finish(r: Reading) -> Interpretation:
+    _verbs_by(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
     if leftover:
         words = ", ".join(f"'{m.text}'" for m in leftover)
@@ -234,6 +281,18 @@ def _finish(r: Reading) -> Interpretation:
     counted = [o for o in r.order if o.measure.agg and o.measure.table == subject]
     if counted and not r.group_by and not r.group_rows:
         raise Refusal(f"I could not tell which groups of {r.subject.name} to order by count.")
+    if (
+        r.which
+        and outputs
+        and all(
+            r.lex.is_numeric(r.lex.table(o.column.table).column(o.column.column))
+            for o in outputs
+            if not o.agg
+        )
+        and not r.named_outputs
+        and r.ms[0].text == "who"
+    ):
+        raise Refusal(f"I could not tell who is meant: {r.subject.name} has no name column.")
     if r.group_by and r.limit and r.order and not r.order[0].measure.agg:
         # "for each manufacturer, the most expensive product": the first of each group
         raise Refusal("I can rank rows within each group only by a count or total.")
@@ -250,6 +309,17 @@ def _finish(r: Reading) -> Interpretation:
     plain = [o for o in outputs if not o.agg]
     if aggregated and plain and not r.group_by and not r.group_rows:
         raise Refusal("I can show a column beside an aggregate only per group; say 'for each'.")
+    split = _contradiction(r)
+    if split is not None and not any(o.agg for o in outputs) and not r.group_by:
+        # "industries shared by companies in USA and companies in China": rows of each
+        # condition, then the values both have (INTERSECT), not one row meeting both.
+        left, right = split
+        common = [f for f in r.filters if f not in (left, right)]
+        base = Interpretation(
+            subject=subject, outputs=tuple(outputs), related=tuple(r.related), distinct=True
+        )
+        other = replace(base, filters=tuple(common + [right]))
+        return replace(base, filters=tuple(common + [left]), setop="intersect", other=other)
     return Interpretation(
         subject=subject,
         outputs=tuple(outputs),

@@ -133,3 +133,52 @@ def _mode(r: Reading, i: int) -> int | None:
     r.outputs.clear()
     mode(r, plain[0].column, m.arg == "desc")
     return i + 1
+
+
+def _recent(r: Reading, i: int) -> int | None:
+    """ "the program launched most recently": the subject's one date, latest first; the verb
+    before it is taken when it names that date (launched ~ launch_date)."""
+    m = r.ms[i]
+    if not m.is_role("recent") or r.order:
+        return None
+    dates = r.lex.words.date_columns(r.subject)
+    if len(dates) != 1:
+        return None
+    from .index import name_words
+
+    words = name_words(dates[0].name)
+    before = _prev_index(r, i)
+    if before >= 0 and r.ms[before].kind == "unknown" and before not in r.used:
+        verb = r.ms[before].text
+        if any(len(w) >= 4 and verb.startswith(w[:4]) for w in words):
+            r.take(before)  # "formed" for date_formed
+    r.take(i)
+    r.order.append(Order(Measure("", r.ref(r.subject, dates[0].name)), m.arg == "desc"))
+    r.limit = r.limit or 1
+    return i + 1
+
+
+def _count_related(r: Reading, i: int) -> int | None:
+    """ "the names of products and the number of events (they are in)": a count of a related
+    table's rows beside each subject row."""
+    m = r.ms[i]
+    before = _prev_index(r, i)
+    if not m.is_role("count") or before < 0 or not r.ms[before].is_role("and"):
+        return None
+    j = r.next(i + 1)
+    t = r.at(j)
+    if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
+        return None
+    if not r.outputs or any(o.agg for o in r.outputs) or r.group_by:
+        return None
+    if any(x.is_role("group", "by") for x in r.ms[j:]):
+        return None  # "the number of buses for each type": a count per group, read there
+    table = t.tables[0].qualified_name
+    if r.lex.graph.distance(r.subject.qualified_name, table) != 1:
+        return None
+    if not r.lex.graph.duplicates_rows_of(r.subject.qualified_name, [table]):
+        return None  # a parent: one row each, nothing to count
+    r.take(i, j)
+    r.outputs.append(Measure("count", None, table))
+    r.group_rows = True
+    return j + 1
