@@ -106,10 +106,15 @@ def restate(it: Interpretation, lex: Lexicon) -> str:
         inner = replace(it, outer="", group_by=())
         return f"average {restate(inner, lex)} per {' '.join(split_identifier(per))}"
     subject = plural_phrase(lex.table(it.subject).name)
+    # A DataPoint's condition on the rows themselves reads as a word before them: "churned".
+    named = [f for f in it.filters if f.op == "sql" and f.column.table == it.subject]
+    subject = " ".join([*(f.column.label for f in named), subject])
     if it.whole_rows:
         head = subject
     else:
         parts = [measure_words(m, it, lex) for m in it.outputs]
+        own = plural_phrase(lex.table(it.subject).name)
+        parts = [p.replace(f"number of {own}", f"number of {subject}", 1) for p in parts]
         head = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         if it.distinct:
             head = "distinct " + head
@@ -120,7 +125,7 @@ def restate(it: Interpretation, lex: Lexicon) -> str:
             and it.outputs[0].table == it.subject
         ):
             head += f" of {subject}"
-    clauses = [_filter_words(f, it, lex) for f in it.filters]
+    clauses = [_filter_words(f, it, lex) for f in it.filters if f not in named]
     for r in it.related:
         clauses.append(
             f"{'with no' if r.negated else 'with'} {plural_phrase(lex.table(r.table).name)}"
