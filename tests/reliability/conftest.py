@@ -68,6 +68,7 @@ class WebProcess:
                 "120",
                 "--graceful-timeout",
                 "2",
+                "--no-control-socket",  # one fixed path per user otherwise: runs would collide
             ],
             cwd=ROOT,
             env=self._env,
