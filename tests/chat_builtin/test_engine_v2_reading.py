@@ -183,6 +183,16 @@ def test_singulars_meet_whatever_the_number():
         # a verb and "by" before a value say how it is linked
         ("Show the titles of courses offered by 'History'.",
          "SELECT c.title FROM courses c JOIN Department d ON c.DNO = d.DNO WHERE d.DName = 'History'"),
+        # an attribute noun ending one column of the table names it ("major" for major_code)
+        ("What is the major of the student named 'Bob'?",
+         "SELECT major_code FROM Student WHERE name = 'Bob'"),
+        # "at least one <related row> (with ...)": such a row exists
+        ("How many students have at least one enrolment with grade 'A'?",
+         "SELECT COUNT(DISTINCT s.stu_id) FROM Student s JOIN enrolment e ON e.stu_id = s.stu_id "
+         "WHERE e.grade = 'A'"),
+        # "the most frequently used" is the most common
+        ("Which grade is used most often?",
+         "SELECT grade FROM enrolment GROUP BY grade ORDER BY COUNT(*) DESC LIMIT 1"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -7,7 +7,7 @@ ends in a refusal naming it (reader._finish).
 
 from __future__ import annotations
 
-from .interpretation import Col, Having, Measure, Order
+from .interpretation import Col, Having, Measure, Order, Related
 from .mentions import Mention
 from .reader import Reading, Refusal
 
@@ -274,6 +274,13 @@ def _having(r: Reading, i: int) -> int | None:
     if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
         r.used.discard(end - 1)
         return None
+    if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
+        return None  # counted through other tables: which link is meant is not said
+    if (m.arg == ">=" and number == 1) or (m.arg == ">" and number == 0):
+        # "customers with at least one order (with status X)": such a row exists
+        r.take(i, k)
+        r.related.append(Related(t.tables[0].qualified_name, negated=False))
+        return k + 1
     r.take(i, k)
     r.having.append(Having(Measure("count", None, t.tables[0].qualified_name), m.arg, _num(number)))
     r.group_rows = True

@@ -63,6 +63,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 named = _name_like(r)  # "the names of courses": course.title
                 if len(named) == 1:
                     col = r.ref(r.subject, named[0].name)
+            if col.table != r.subject.qualified_name and m.text in ("id", "ids"):
+                col = _own_id(r, m)  # the subject's own id, never a parent's key
             if (
                 col.table != r.subject.qualified_name
                 and not _names_table(m, r.lex.table(col.table))
@@ -117,6 +119,24 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
+
+
+def _own_id(r: Reading, m) -> Col:
+    """ "ids of transactions" in Financial_Transactions: its one *_id column named after a
+    word of the table's own name."""
+    from .index import name_words
+
+    twords = set(name_words(r.subject.name))
+    own = [
+        c
+        for c in r.subject.columns
+        if (w := name_words(c.name)) and w[-1] == "id" and (len(w) == 1 or set(w[:-1]) <= twords)
+    ]
+    if not own:  # song.f_id: the one id column the table has
+        own = [c for c in r.subject.columns if (w := name_words(c.name)) and w[-1] == "id"]
+    if len(own) != 1:
+        raise Refusal(f"I could not tell which id of {r.subject.name} '{m.text}' means.")
+    return r.ref(r.subject, own[0].name)
 
 
 def _mode_head(r: Reading, i: int) -> int | None:

@@ -15,6 +15,12 @@ from .sqlbuild import JoinGraph
 from .words import singular, split_identifier
 
 SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
+# Generic attribute nouns a column name may end with ("document type code" is the type).
+ATTRIBUTES = {"type", "status", "date", "description", "detail", "amount", "number", "count",
+              "size", "color", "colour", "title", "location", "address", "price", "rating",
+              "category", "level", "rank", "score", "phone", "email", "city", "country",
+              "state", "year", "capacity", "salary", "budget", "population", "weight",
+              "height", "age", "gender", "sex", "language", "duration", "value"}  # fmt: skip
 # Abbreviations that stand for two words (lexicon.ABBREVIATIONS has one each).
 SPELLED = {"fname": "first name", "lname": "last name"}
 # Last words of a table name that add nothing to what its rows are: user_profiles are users.
@@ -82,6 +88,7 @@ class Lexicon:
                 tails.append((twords[:1], table))  # "users" for user_profiles
             for column in table.columns:
                 lex._add_column(table, twords, column)
+            lex._add_last_words(table)
             lex._add_values(table, profiles.get(table.qualified_name) or {})
         exact = set(lex.tables)
         for key, table in tails:  # "track" for PlaylistTrack, unless a table is Track
@@ -120,6 +127,23 @@ class Lexicon:
         for key in exact:
             if key:
                 self.columns.setdefault(key, []).append(ColumnRef(table, column))
+
+    def _add_last_words(self, table: Table) -> None:
+        """ "the type of the document" for document_type_code: the last word (before "code")
+        of a column is the column when no other column of its table ends so. Inexact: a
+        column named in full anywhere wins."""
+        by_last: dict[str, list[Column]] = {}
+        for column in table.columns:
+            words = name_words(column.name)
+            if words and words[-1] == "code" and len(words) > 1:
+                words = words[:-1]
+            if len(words) > 1 and words[-1] in ATTRIBUTES:
+                by_last.setdefault(words[-1], []).append(column)
+        for word, columns in by_last.items():
+            if len(columns) == 1 and (word,) not in PHRASES:
+                refs = self.columns.setdefault((word,), [])
+                if not any(r.table is table for r in refs):
+                    refs.append(ColumnRef(table, columns[0], exact=False))
 
     def _add_values(self, table: Table, profile: dict) -> None:
         for position, column in enumerate(table.columns):

@@ -74,6 +74,11 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
             best = Mention("function", best.start, best.end, best.text)
         if best.kind == "unknown":
             best = _verb_of_table(best, lex) or best
+        if best.kind == "unknown" and best.text in ("member", "members") and out:
+            if out[-1].kind == "table":  # "faculty members", "staff members"
+                last = out.pop()
+                best = Mention("table", last.start, best.end, f"{last.text} {best.text}",
+                               tables=last.tables)  # fmt: skip
         out.append(best)
         i = best.end
     return tuple(out)

@@ -20,7 +20,9 @@ FILLER_PHRASES = ("in total", "in all", "altogether", "on record", "in the datab
 
 MODE = {
     "desc": ("most common", "most popular", "most frequent", "most frequently",
-             "most often", "the most common", "most commonly", "most prominent"),
+             "most often", "the most common", "most commonly", "most prominent",
+             "used most often", "used most frequently", "most frequently used",
+             "most often used", "most used", "used the most"),
     "asc": ("least common", "least popular", "least frequent", "least frequently",
             "least often", "least commonly"),
 }  # fmt: skip
