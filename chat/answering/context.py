@@ -413,21 +413,19 @@ def render_table(
         notes.append(table.comment[:120])
     if notes:
         head += " -- " + "; ".join(notes)
-    lines = [head]
     samples = _sample_columns(table)
+    body: list[tuple[str, str]] = []  # (definition, comment)
     for column in shown:
-        line = f"  {column.name} {column.type}"
+        definition = f"  {column.name} {column.type}"
         if column.name in primary and single_key:
-            line += " PRIMARY KEY"
+            definition += " PRIMARY KEY"
         if column.name in fk_of:
-            line += f" REFERENCES {fk_of[column.name]}"
-        line += ","
+            definition += f" REFERENCES {fk_of[column.name]}"
         comment = []
         if column.comment:
             comment.append(column.comment[:80])
         if column.name not in primary and column.name not in fk_of:
             described = _describe_values(
-                column,
                 profile.get(column.name) or {},
                 samples.get(column.name, []),
                 rows,
@@ -435,14 +433,17 @@ def render_table(
             )
             if described:
                 comment.append(described)
-        if comment:
-            line += " -- " + "; ".join(comment)
-        lines.append(line)
+        body.append((definition, "; ".join(comment)))
     if len(primary) > 1:
-        lines.append(f"  PRIMARY KEY ({', '.join(c.name for c in shown if c.name in primary)}),")
+        body.append(
+            (f"  PRIMARY KEY ({', '.join(c.name for c in shown if c.name in primary)})", "")
+        )
+    lines = [head]
+    for n, (definition, comment) in enumerate(body):
+        comma = "," if n < len(body) - 1 else ""
+        lines.append(f"{definition}{comma}" + (f" -- {comment}" if comment else ""))
     if len(table.columns) > len(shown):
         lines.append(f"  -- ... {len(table.columns) - len(shown)} more columns")
-    lines[-1] = lines[-1].replace(",", "", 1) if lines[-1].endswith(",") else lines[-1]
     lines.append(");")
     return "\n".join(lines)
 
@@ -466,33 +467,54 @@ def _sample_columns(table: Table) -> dict[str, list]:
     return out
 
 
-def _describe_values(
-    column, stats: dict, samples: list, rows: int | None, highlight: list[str]
-) -> str:
-    """What a column's values look like: categories with their number, a range, examples."""
+def _describe_values(stats: dict, samples: list, rows: int | None, highlight: list[str]) -> str:
+    """What a column's values look like: the categories (all, or a few and how many), a range
+    for dates and numbers, or examples with the number of distinct values; the share of NULLs
+    when it is large. Values found in the question come first."""
     distinct = stats.get("distinct")
     top = [v for v, _ in (stats.get("top_values") or [])]
     count = f"{distinct:,} distinct" if isinstance(distinct, int) else ""
-    first = [v for v in highlight]
-    # Categories: a small set that repeats (not phones or emails in a small table).
-    if top and (distinct or 0) <= CATEGORY_MAX_DISTINCT and (not rows or distinct <= rows / 2):
-        shown = list(dict.fromkeys(first + top))[: max(KNOWN_VALUES, len(first))]
-        text = ", ".join(_literal(v) for v in shown)
-        if distinct and distinct > len(shown):
-            return f"{count}: {text}, ..."
-        return f"values: {text}"
     low, high = stats.get("min"), stats.get("max")
-    if low is not None and high is not None and low != high and not first:
-        if _looks_like_date(low) or isinstance(low, (int, float)) and not isinstance(low, bool):
-            return f"{_literal(low)} .. {_literal(high)}" + (
-                f" ({count})" if _looks_like_date(low) and count else ""
+    text = ""
+    if top and isinstance(distinct, int) and distinct <= CATEGORY_MAX_DISTINCT:
+        values = list(dict.fromkeys([*highlight, *top]))
+        if distinct <= KNOWN_VALUES or len(values) <= len(highlight):
+            text = "values: " + ", ".join(
+                _literal(v) for v in values[: max(KNOWN_VALUES, len(highlight))]
             )
-    examples = list(dict.fromkeys(first + [v for v in samples if isinstance(v, str | int | float)]))
-    if examples:
-        shown = examples[: max(EXAMPLE_VALUES, len(first))]
-        text = ", ".join(_literal(v) for v in shown)
-        return f"e.g. {text}" + (f" ({count})" if count else "")
-    return count
+        elif not rows or distinct <= rows / 2:  # a category: values repeat
+            shown = values[: max(KNOWN_VALUES, len(highlight))]
+            text = f"{count}: " + ", ".join(_literal(v) for v in shown) + ", ..."
+        else:  # one per row (names in a lookup table): a few to show the spelling
+            shown = values[: max(3, len(highlight))]
+            text = "e.g. " + ", ".join(_literal(v) for v in shown) + f" ({count})"
+    elif distinct == 1 and (low is not None or samples):
+        text = f"always {_literal(low if low is not None else samples[0])}"
+    elif (
+        low is not None
+        and high is not None
+        and low != high
+        and not highlight
+        and (_looks_like_date(low) or isinstance(low, int | float) and not isinstance(low, bool))
+    ):
+        text = f"{_literal(low)} .. {_literal(high)}"
+        if _looks_like_date(low) and count:
+            text += f" ({count})"
+    else:
+        examples = list(
+            dict.fromkeys([*highlight, *(v for v in samples if isinstance(v, str | int | float))])
+        )
+        if examples:
+            shown = examples[: max(EXAMPLE_VALUES, len(highlight))]
+            text = (
+                "e.g. " + ", ".join(_literal(v) for v in shown) + (f" ({count})" if count else "")
+            )
+        else:
+            text = count
+    nulls = stats.get("null_fraction")
+    if isinstance(nulls, int | float) and nulls >= 0.2:
+        text += ("; " if text else "") + f"{round(nulls * 100)}% NULL"
+    return text
 
 
 def _literal(value: object) -> str:
