@@ -22,6 +22,8 @@ CREATE TABLE Student (stu_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, city T
 CREATE TABLE enrolment (stu_id INTEGER REFERENCES Student(stu_id),
     course_id INTEGER REFERENCES courses(course_id), grade TEXT);
 CREATE TABLE user_profiles (uid INTEGER PRIMARY KEY, name TEXT, followers INTEGER);
+CREATE TABLE people (pid INTEGER PRIMARY KEY, name TEXT, sex TEXT, hometown TEXT);
+CREATE TABLE gymnast (gid INTEGER PRIMARY KEY REFERENCES people(pid), points REAL);
 INSERT INTO Department VALUES (1, 'Physics', 500, 'North'), (2, 'History', 300, 'South'),
     (3, 'Art', 100, 'North');
 INSERT INTO courses VALUES (10, 'Optics', 4, 1), (11, 'Rome', 3, 2), (12, 'Mechanics', 4, 1),
@@ -32,6 +34,9 @@ INSERT INTO Student VALUES (1, 'Ann', 20, 'Paris', 'PHY', 1), (2, 'Bob', 23, 'Ro
 INSERT INTO enrolment VALUES (1, 10, 'A'), (1, 12, 'B'), (2, 11, 'A'), (3, 10, 'C'),
     (3, 12, 'A'), (5, 10, 'B');
 INSERT INTO user_profiles VALUES (1, 'kim', 10), (2, 'lee', 300), (3, 'max', 42);
+INSERT INTO people VALUES (1, 'Ada', 'F', 'Lyon'), (2, 'Ben', 'M', 'Nice'), (3, 'Cy', 'M', 'Nice'),
+    (4, 'Di', 'F', 'Lyon'), (5, 'Ed', 'M', 'Nice');
+INSERT INTO gymnast VALUES (1, 9.5), (2, 8.0), (3, 9.9), (4, 7.5);
 """
 
 
@@ -193,6 +198,15 @@ def test_singulars_meet_whatever_the_number():
         # "the most frequently used" is the most common
         ("Which grade is used most often?",
          "SELECT grade FROM enrolment GROUP BY grade ORDER BY COUNT(*) DESC LIMIT 1"),
+        # female / male: a sex column's stored letters
+        ("How many female people are there?", "SELECT COUNT(*) FROM people WHERE sex = 'F'"),
+        # the most common value of a parent's column
+        ("What is the most common hometown of gymnasts?",
+         "SELECT p.hometown FROM gymnast g JOIN people p ON g.gid = p.pid "
+         "GROUP BY p.hometown ORDER BY COUNT(*) DESC LIMIT 1"),
+        # "for different X" groups
+        ("What is the average age of students for different cities?",
+         "SELECT AVG(age), city FROM Student GROUP BY city"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -223,3 +237,8 @@ def test_a_negated_condition_on_a_child_table_is_not_an_inequality(school):
 def test_the_first_row_of_each_group_is_refused(school):
     generated = ask(school, "For each city, what is the name of the oldest student?")
     assert generated.refused
+
+
+def test_every_value_of_a_column_is_no_filter(school):
+    generated = ask(school, "Show the number of male and female people for each hometown.")
+    assert generated.refused or "IN (" not in generated.sql

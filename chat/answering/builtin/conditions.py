@@ -184,6 +184,18 @@ def _values(r: Reading, i: int) -> int | None:
             for v in r.ms[g].values
             if (v.table.qualified_name, v.column.name) == (col.table, col.column)
         ][:1]
+    both_said = r.at(_prev_index(r, start)) is not None and r.ms[_prev_index(r, start)].is_role(
+        "both"
+    )
+    if (
+        len(stored) > 1
+        and (col.table, col.column) in r.lex.exhaustive
+        and not negated
+        and not both_said
+    ):
+        every = _distinct_values(r, col)
+        if every and set(stored) >= every:
+            return None  # "male and female faculty": every value, a breakdown not a filter
     r.take(start, *group)
     both = _prev_index(r, start)
     joined = [x for x in range(group[0], group[-1]) if r.ms[x].is_role("and")]
@@ -196,6 +208,15 @@ def _values(r: Reading, i: int) -> int | None:
     op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
     r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
     return group[-1] + 1
+
+
+def _distinct_values(r: Reading, col: Col) -> set:
+    return {
+        v.value
+        for refs in r.lex.values.values()
+        for v in refs
+        if (v.table.qualified_name, v.column.name) == (col.table, col.column)
+    }
 
 
 def _many(r: Reading, col: Col) -> bool:

@@ -22,6 +22,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             if stop_at_clause and m.text in ("whose", "where", "with", "that", "having"):
                 break
             r.take(i)
+        elif m.is_role("count") and i > 0 and r.ms[i - 1].kind == "column" and i - 1 in r.used:
+            r.take(i)  # "the total enrollment number of colleges": part of the column's name
         elif m.is_role("count"):
             r.count = True
             pending.append("count")
@@ -146,8 +148,8 @@ def _mode_head(r: Reading, i: int) -> int | None:
     if c is None or c.kind != "column":
         return None
     col = r.col(c)
-    if col.table != r.subject.qualified_name:
-        return None
+    if col.table != r.subject.qualified_name and not is_parent(r, col.table):
+        return None  # "the most common hometown of gymnasts": people.Hometown, a parent's
     r.take(i, j)
     mode(r, col, r.ms[i].arg == "desc")
     r.named_outputs = True

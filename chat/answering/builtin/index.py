@@ -22,7 +22,8 @@ ATTRIBUTES = {"type", "status", "date", "description", "detail", "amount", "numb
               "state", "year", "capacity", "salary", "budget", "population", "weight",
               "height", "age", "gender", "sex", "language", "duration", "value"}  # fmt: skip
 # Abbreviations that stand for two words (lexicon.ABBREVIATIONS has one each).
-SPELLED = {"fname": "first name", "lname": "last name"}
+SPELLED = {"fname": "first name", "lname": "last name", "apt": "apartment", "acc": "account",
+           "bal": "balance", "cust": "customer", "enr": "enrollment", "hs": "hours"}  # fmt: skip
 # Last words of a table name that add nothing to what its rows are: user_profiles are users.
 # (Not "info": SportsInfo rows are a student's sports, not sports.)
 GENERIC_TAILS = {"profile", "detail", "list", "table", "master", "main", "hire"}

@@ -73,7 +73,7 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
         elif best.is_role("filler"):  # "in total", "on record": nothing to read
             best = Mention("function", best.start, best.end, best.text)
         if best.kind == "unknown":
-            best = _verb_of_table(best, lex) or best
+            best = _verb_of_table(best, lex) or _sex(best, lex) or best
         if best.kind == "unknown" and best.text in ("member", "members") and out:
             if out[-1].kind == "table":  # "faculty members", "staff members"
                 last = out.pop()
@@ -82,6 +82,30 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
         out.append(best)
         i = best.end
     return tuple(out)
+
+
+SEXES = {"female": "f", "females": "f", "woman": "f", "women": "f", "girl": "f", "girls": "f",
+         "male": "m", "males": "m", "man": "m", "men": "m", "boy": "m", "boys": "m"}  # fmt: skip
+
+
+def _sex(m: Mention, lex: Lexicon) -> Mention | None:
+    """ "female students" where a sex/gender column stores 'F' (or 'Female')."""
+    letter = SEXES.get(m.text)
+    if letter is None:
+        return None
+    from .index import name_words
+
+    found = []
+    for key, refs in lex.values.items():
+        if key and key[0] in (letter, "female" if letter == "f" else "male") and len(key) == 1:
+            found += [
+                v
+                for v in refs
+                if set(name_words(v.column.name)) & {"sex", "gender", "male", "female"}
+            ]
+    if not found:
+        return None
+    return Mention("value", m.start, m.end, m.text, values=tuple(found))
 
 
 def _verb_of_table(m: Mention, lex: Lexicon) -> Mention | None:

@@ -34,6 +34,9 @@ def install() -> None:
             PHRASES[tuple(phrase.split())] = ("mode", direction)
     PHRASES[("combined", "with")] = ("and", "")
     PHRASES[("alphabetic",)] = ("dir", "alpha")
+    for phrase in ("for different", "for each different", "in different", "of different",
+                   "across different", "by different"):  # fmt: skip
+        PHRASES[tuple(phrase.split())] = ("group", "")
     for phrase in ("most recent", "most recently", "the most recent", "latest", "newest"):
         PHRASES[tuple(phrase.split())] = ("recent", "desc")
     for phrase in ("least recent", "least recently", "earliest", "oldest date"):
