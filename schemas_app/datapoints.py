@@ -592,24 +592,16 @@ def embedding_model() -> str:
 
 
 def embed_texts(texts: Sequence[str]) -> list[list[float]]:
-    """Vectors for texts through litellm.embedding (EMBEDDING_MODEL, EMBEDDING_API_BASE or
-    LLM_API_BASE, LLM_API_KEY)."""
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no price-list download on import
-    import litellm
+    """Vectors for texts through the one LLM gateway (chat.answering.gateway: EMBEDDING_MODEL,
+    EMBEDDING_API_BASE or LLM_API_BASE, LLM_API_KEY)."""
+    # Imported here: the gateway is the project's single litellm setup, shared with SQL
+    # generation; it depends on settings only, never on chat's models or services.
+    from chat.answering import gateway
 
-    litellm.telemetry = False
-    kwargs: dict[str, Any] = {"model": embedding_model(), "input": list(texts)}
-    api_base = settings.EMBEDDING_API_BASE or settings.LLM_API_BASE
-    if api_base:
-        kwargs["api_base"] = api_base
-    if settings.LLM_API_KEY:
-        kwargs["api_key"] = settings.LLM_API_KEY
     try:
-        response = litellm.embedding(timeout=settings.LLM_TIMEOUT, **kwargs)
-        data = sorted(response.data, key=lambda d: _get(d, "index"))
-        return [[float(x) for x in _get(d, "embedding")] for d in data]
-    except Exception as error:  # litellm maps provider failures to its own classes
-        raise EmbeddingError(f"Embeddings failed ({type(error).__name__}).") from error
+        return gateway.embed(texts)
+    except gateway.GatewayError as error:
+        raise EmbeddingError(error.user_message) from error
 
 
 def _get(item: Any, name: str) -> Any:
@@ -694,60 +686,12 @@ def load_candidates(connection: Connection | None) -> tuple[PointCandidate, ...]
     )
 
 
-_WORD = re.compile(r"[A-Za-z]+|\d+")
-_STOP = frozenset(
-    "a an the of in on at to for by with from and or is are was were what which who how many "
-    "much show list give me per each all".split()
-)
-
-
-def tokens(text: str) -> list[str]:
-    out = []
-    for part in _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(text))):
-        word = part.lower()
-        if word in _STOP:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.append(word)
-    return out
-
-
 def retrieve(
     question: str, candidates: Sequence[PointCandidate], *, k: int = 8
 ) -> list[PointCandidate]:
-    """The k points most relevant to the question: BM25, blended with embeddings if set."""
-    if not candidates or not question.strip():
-        return []
-    import numpy as np
+    """The k points most relevant to the question: chat.answering.retrieval.retrieve_points,
+    where answering ranks them (BM25, blended with embeddings if set); kept under this name
+    for existing callers."""
+    from chat.answering.retrieval import retrieve_points
 
-    query = tokens(question)
-    lexical = np.zeros(len(candidates))
-    if query:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        retriever = bm25s.BM25(k1=1.2, b=0.5)
-        # The name (metric, term, table) counts more than any word of its description.
-        corpus = [
-            tokens(c.name) * (3 if c.kind != "example" else 0) + tokens(c.text) or ["_empty_"]
-            for c in candidates
-        ]
-        retriever.index(corpus, show_progress=False)
-        lexical = np.asarray(retriever.get_scores(query), dtype=float)
-    scores = lexical / lexical.max() if lexical.max() > 0 else lexical
-    embedded = [i for i, c in enumerate(candidates) if c.embedding]
-    if embedding_model() and embedded:
-        try:
-            vector = np.asarray(embed_texts([question])[0], dtype=float)
-        except EmbeddingError:
-            logger.warning("Question embedding failed; DataPoints ranked by BM25 only")
-        else:
-            matrix = np.asarray([candidates[i].embedding for i in embedded], dtype=float)
-            norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(vector) or 1.0)
-            cosine = matrix @ vector / np.where(norms == 0, 1.0, norms)
-            dense = np.zeros(len(candidates))
-            dense[embedded] = np.clip(cosine, 0, None)
-            scores = 0.5 * scores + 0.5 * dense
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
-    return [candidates[i] for i in order[:k]]
+    return retrieve_points(question, candidates, k=k)

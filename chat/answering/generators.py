@@ -21,10 +21,10 @@ from decimal import Decimal
 from typing import Any
 
 from connections.dialects.schema import SchemaDocument
-from schemas_app.datapoints import retrieve
 
 from .context import SchemaContext, build_context
 from .followup import resolve_followup
+from .retrieval import retrieve_points
 from .types import Generated, Turn
 
 logger = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ class _model_errors:
 def _context(request: Request, budget: int, **options) -> SchemaContext:
     """`options`: build_context's keywords (show_history)."""
     points = (
-        retrieve(request.question, request.points, k=DATAPOINTS_IN_CONTEXT)
+        retrieve_points(request.question, request.points, k=DATAPOINTS_IN_CONTEXT)
         if request.points
         else []
     )
