@@ -11,6 +11,7 @@ from connections.dialects.schema import SchemaDocument
 
 from ..types import Generated
 from . import averages
+from .amounts import settle
 from .compiler import compile_sql
 from .index import Lexicon, lexicon_for
 from .interpretation import Interpretation
@@ -20,7 +21,7 @@ from .metrics import point_mentions
 from .reader import Refusal, read
 from .restate import column_labels, restate
 from .tokens import tokenize
-from .vocabulary import relabel, settle
+from .vocabulary import relabel
 
 
 @dataclass(frozen=True)
