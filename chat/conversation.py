@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
+from datachat.textinput import refuse_control_characters
 
 from . import liveness, sessions
 from .answering import pipeline
@@ -72,6 +73,10 @@ def ask(
     question = (question or "").strip()
     if not question:
         raise QuestionError("Type a question first.")
+    try:
+        refuse_control_characters("question", question)
+    except ValueError as exc:
+        raise QuestionError(str(exc)) from None
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"The question is too long ({len(question):,} characters; at most {MAX_QUESTION_CHARS:,})."

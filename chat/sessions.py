@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from connections.services import get_visible_connection, selected_connection
+from datachat.textinput import refuse_control_characters
 
 from .models import ChatSession, SessionDatabase
 
@@ -39,6 +40,7 @@ def rename_session(session: ChatSession, name: str) -> None:
     name = name.strip()
     if not name:
         raise ValueError("A session needs a name.")
+    refuse_control_characters("name", name, multiline=False)
     session.name = name[:200]
     session.save(update_fields=["name", "updated_at"])
 

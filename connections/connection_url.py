@@ -31,7 +31,12 @@ def parse_connection_url(url: str) -> dict:
         raise ConnectionURLError(
             "Unsupported connection URL scheme; use postgresql://, mysql://, clickhouse:// or sqlite:///."
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL" (an unclosed [): the form's error, not a 500
+        raise ConnectionURLError(
+            "The connection URL is malformed (check the host, e.g. an IPv6 address in [])."
+        ) from None
     options = dict(parse_qsl(parts.query))
     if kind == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative/path and sqlite:////absolute/path.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.http import Http404
@@ -107,6 +108,12 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
     given = payload.dict(exclude_unset=True)
     kind = _kind(payload)
     url = given.get("database_url") or ""
+    try:
+        urlsplit(url.strip())
+    except ValueError:  # not a URL at all ("Invalid IPv6 URL"): malformed, as pydantic says 422
+        raise HttpError(
+            422, "database_url: the URL is malformed (check the host, e.g. an IPv6 address in [])."
+        ) from None
     current = {
         "name": instance.name if instance else "",
         "description": instance.description if instance else "",
