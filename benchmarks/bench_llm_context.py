@@ -27,7 +27,6 @@ litellm round trips to the instant local server) minus the query's execution.
 
 import argparse
 import os
-import random
 import re
 import sqlite3
 import statistics
@@ -47,43 +46,18 @@ import django  # noqa: E402
 django.setup()
 
 import sqlglot  # noqa: E402
-from sqlglot import exp  # noqa: E402
-from sqlglot.optimizer.qualify import qualify  # noqa: E402
 
 from chat.answering import context as ctx  # noqa: E402
 from chat.answering.evaluation import load_question_set  # noqa: E402
 from connections.dialects import ConnectionParams, dialect_class  # noqa: E402
-from connections.dialects.schema import Column, ForeignKey, SchemaDocument, Table  # noqa: E402
+from connections.dialects.schema import SchemaDocument  # noqa: E402
 from schemas_app.profiling import profile_document  # noqa: E402
 from schemas_app.sampling import sample_tables  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHINOOK_SQL = ROOT.parent / "shared/datasets/chinook/Chinook_Sqlite.sql"
 
-from bench_llm_questions import EXTRA_QUESTIONS  # noqa: E402
-
-VERSION_TAGS = (
-    "archive backup bak staging stg old v2 v3 2019 2020 copy tmp history snapshot legacy "
-    "dev test import raw replica"
-).split()
-DERIVED = (
-    "Note Stat Log Summary Audit Event Tag Review Rating Link Map Detail Profile Metric Report "
-    "Daily Monthly Queue Alias Request Feedback Flag Score Segment Contact Address Share Rank "
-    "Chart Trend"
-).split()
-DOMAIN_NOUNS = (
-    "Order OrderLine Product Supplier Store Shipment Vendor Payment Subscription Podcast Episode "
-    "Movie Book Author Publisher Concert Venue Ticket Label Band Song Radio Station Member "
-    "Account Contract Region Warehouse Lead Opportunity Campaign Partner Refund Coupon Cart "
-    "Wishlist Download Stream Device Session Course Student Teacher Event Festival Tour Merch"
-).split()
-PREFIXES = "crm sales web app etl bi fin ops hr mkt music store".split()
-SHARED_COLUMNS = (
-    "Name Title Country City State Total UnitPrice Quantity Email Phone FirstName LastName "
-    "Composer Milliseconds InvoiceDate BillingCountry Company PostalCode Address CustomerId "
-    "ArtistId TrackId GenreId AlbumId"
-).split()
-FILLER = "CreatedAt UpdatedAt Status Code Value Score Amount Description Kind Source".split()
+from bench_llm_questions import EXTRA_QUESTIONS, adversarial, gold  # noqa: E402
 
 
 def chinook() -> tuple[SchemaDocument, dict, str]:
@@ -96,160 +70,10 @@ def chinook() -> tuple[SchemaDocument, dict, str]:
     return document, profile_document(engine, document), str(path)
 
 
-def adversarial(document: SchemaDocument, profiles: dict, total: int, seed: int = 11):
-    """Chinook's tables plus look-alikes up to `total` tables, and their profiles."""
-    rng = random.Random(seed)
-    real = {t.name: t for t in document.tables}
-    column_profiles: dict[str, dict] = {}
-    for table in document.tables:
-        for name, stats in (profiles.get(table.qualified_name) or {}).items():
-            column_profiles.setdefault(name, stats)
-    tables: list[Table] = []
-    out_profiles = dict(profiles)
-    names = set(real)
-
-    def add(table: Table, profile: dict) -> None:
-        if table.name in names or len(tables) + len(real) >= total:
-            return
-        names.add(table.name)
-        tables.append(table)
-        out_profiles[table.qualified_name] = profile
-
-    # Versioned copies: same columns, values and samples; keys to the copies of the same tag.
-    for tag in VERSION_TAGS:
-        for table in document.tables:
-            style = rng.randrange(3)
-            name = (
-                f"{table.name}_{tag}"
-                if style == 0
-                else f"{tag}_{table.name}"
-                if style == 1
-                else f"{table.name}{tag.capitalize()}"
-            )
-            fks = [
-                ForeignKey(
-                    fk.columns,
-                    "main",
-                    _versioned(fk.referred_table, tag, style),
-                    fk.referred_columns,
-                )
-                for fk in table.foreign_keys
-            ]
-            add(
-                Table(
-                    schema="main",
-                    name=name,
-                    columns=[
-                        Column(c.name, c.type, primary_key=c.primary_key) for c in table.columns
-                    ],
-                    primary_key=list(table.primary_key),
-                    foreign_keys=fks,
-                    sample_rows=table.sample_rows,
-                ),
-                profiles.get(table.qualified_name, {}),
-            )
-    # Derived tables: a few of the real table's columns and a key to it.
-    for suffix in DERIVED:
-        for table in document.tables:
-            key = table.primary_key[0] if table.primary_key else table.columns[0].name
-            others = [c for c in table.columns if c.name != key]
-            kept = rng.sample(others, min(len(others), rng.randint(1, 4)))
-            columns = [Column(f"{table.name}{suffix}Id", "INTEGER", primary_key=True)]
-            columns += [Column(key, "INTEGER")] + [Column(c.name, c.type) for c in kept]
-            columns += [
-                Column(f, rng.choice(["TEXT", "INTEGER", "REAL"])) for f in rng.sample(FILLER, 3)
-            ]
-            profile = {
-                c.name: column_profiles[c.name] for c in columns if c.name in column_profiles
-            }
-            add(
-                Table(
-                    schema="main",
-                    name=f"{table.name}{suffix}",
-                    columns=columns,
-                    primary_key=[columns[0].name],
-                    foreign_keys=[ForeignKey([key], "main", table.name, [key])],
-                ),
-                profile,
-            )
-    # Neighbouring domains, sharing Chinook's column names and values.
-    i = 0
-    while len(tables) + len(real) < total:
-        noun = rng.choice(DOMAIN_NOUNS)
-        name = f"{rng.choice(PREFIXES)}_{noun}" + (f"_{i}" if rng.random() < 0.7 else "")
-        i += 1
-        shared = rng.sample(SHARED_COLUMNS, rng.randint(2, 6))
-        columns = [Column(f"{noun}Id", "INTEGER", primary_key=True)]
-        columns += [
-            Column(c, "TEXT" if c[0].isupper() and not c.endswith("Id") else "INTEGER")
-            for c in shared
-        ]
-        columns += [Column(f, "TEXT") for f in rng.sample(FILLER, rng.randint(1, 4))]
-        fks = [
-            ForeignKey([c], "main", c[:-2], [c])
-            for c in shared
-            if c.endswith("Id") and c[:-2] in real and rng.random() < 0.5
-        ]
-        profile = {c.name: column_profiles[c.name] for c in columns if c.name in column_profiles}
-        add(
-            Table(
-                schema="main",
-                name=name,
-                columns=columns,
-                primary_key=[columns[0].name],
-                foreign_keys=fks,
-            ),
-            profile,
-        )
-    # The real tables somewhere in the middle, as a catalog lists them (alphabetically).
-    everything = sorted(document.tables + tables, key=lambda t: t.name.lower())
-    return SchemaDocument(dialect="sqlite", tables=everything), out_profiles
-
-
-def _versioned(name: str, tag: str, style: int) -> str:
-    return (
-        f"{name}_{tag}"
-        if style == 0
-        else f"{tag}_{name}"
-        if style == 1
-        else f"{name}{tag.capitalize()}"
-    )
-
-
 def questions() -> tuple[list[dict], object]:
     question_set = load_question_set(ROOT / "chat/eval/chinook_questions.yaml")
     items = [q for q in question_set.questions if q.get("sql")] + EXTRA_QUESTIONS
     return items, question_set.today
-
-
-def gold(sql: str, document: SchemaDocument) -> dict[str, set[str]]:
-    """{table: {columns}} the gold SQL reads (stars expanded)."""
-    mapping = {t.name: {c.name: "TEXT" for c in t.columns} for t in document.tables}
-    tree = qualify(
-        sqlglot.parse_one(sql, read="sqlite"),
-        schema=mapping,
-        dialect="sqlite",
-        quote_identifiers=False,
-        identify=False,
-    )
-    aliases: dict[str, str] = {}
-    for table in tree.find_all(exp.Table):
-        aliases[(table.alias or table.name).lower()] = table.name
-    by_lower = {t.name.lower(): t for t in document.tables}
-    out: dict[str, set[str]] = {}
-    for table in tree.find_all(exp.Table):
-        out.setdefault(by_lower[table.name.lower()].name, set())
-    for column in tree.find_all(exp.Column):
-        real = aliases.get(column.table.lower())
-        if real is None:
-            continue  # a derived table's column: its own columns are counted inside it
-        table = by_lower[real.lower()]
-        spelled = next(
-            (c.name for c in table.columns if c.name.lower() == column.name.lower()), None
-        )
-        if spelled:
-            out[table.name].add(spelled)
-    return out
 
 
 def shown_columns(context) -> dict[str, set[str]]:

@@ -193,7 +193,15 @@ def _lookalike(name: str) -> bool:
 
 
 def _value_key(value: object) -> str:
-    return " ".join(re.findall(r"[^\W_]+", str(value).lower()))
+    """Lower-case words, each in singular form: "AAC audio files" finds 'AAC audio file'."""
+    return " ".join(_singular_value(w) for w in re.findall(r"[^\W_]+", str(value).lower()))
+
+
+def _singular_value(word: str) -> str:
+    # Only a plain plural -s: the stems of `singular` would merge distinct names.
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 # --- the per-document index -----------------------------------------------------------------
@@ -646,7 +654,7 @@ def _question_ngrams(question: str):
             original = " ".join(part)
             if n == 1 and (original.lower() in STOP_WORDS or original.isdigit()):
                 continue
-            yield original.lower(), original
+            yield " ".join(_singular_value(w.lower()) for w in part), original
 
 
 # --- selection ------------------------------------------------------------------------------
