@@ -19,6 +19,7 @@ from django.http import Http404
 from connections.dialects import ConnectorError
 from connections.guard import UnsafeSQLError
 from connections.services import run_read_only_query
+from schemas_app.services import known_table_names
 
 from .jsonsafe import json_rows
 from .models import ChatMessage, QueryRun
@@ -64,7 +65,10 @@ def full_rows(run: QueryRun) -> list[list]:
             410,
         )
     try:
-        result = run_read_only_query(run.connection, run.sql)
+        # The same allow-list as the first run: only tables of the latest snapshot.
+        result = run_read_only_query(
+            run.connection, run.sql, allowed_tables=known_table_names(run.connection)
+        )
     except (ConnectorError, UnsafeSQLError) as exc:
         message = getattr(exc, "user_message", None) or getattr(exc, "reason", str(exc))
         raise ResultUnavailable(f"The result could not be read again: {message}", 502) from exc
