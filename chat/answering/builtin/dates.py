@@ -56,6 +56,8 @@ def _implied_column(r: Reading, at: int) -> Col:
         if len(durations) == 1:
             return r.ref(r.subject, durations[0].name)
     if dated and nxt is not None and nxt.kind == "number" and _looks_like_year(nxt.number):
+        if (said := _said_date(r)) is not None:
+            return said
         dates = r.lex.words.date_columns(r.subject)
         if len(dates) == 1:
             return r.ref(r.subject, dates[0].name)
@@ -108,7 +110,19 @@ def _date_comparison(r: Reading, i, op_at, op, col, negated) -> int | None:
     return end
 
 
+def _said_date(r: Reading) -> Col | None:
+    """The date column a verb of the question names ("signed up", "hired"), if connected."""
+    for m in r.ms:
+        col = m.extra.get("date")
+        if col is not None and r.lex.graph.distance(r.subject.qualified_name, col.table) <= 2:
+            return col
+    return None
+
+
 def _year_filter(r: Reading, years: list[int]) -> None:
+    if (said := _said_date(r)) is not None:
+        r.filters.append(Filter(said, "years", tuple(years)))
+        return
     named = [
         c for c in r.subject.columns if c.name.lower().endswith("year") and r.lex.is_numeric(c)
     ]

@@ -25,6 +25,8 @@ PERIODS = {"month": "month", "year": "year"}
 ADVERBS = {"monthly": "month", "yearly": "year", "annual": "year", "annually": "year"}
 RANKS = {"most", "least", "more", "less"}
 ROWS = {"row", "rows", "record", "records"}
+PARTICLES = {"up", "on", "out", "in"}
+DATE_WORDS = {"date", "at", "on", "time", "timestamp", "day"}
 
 
 def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
@@ -63,6 +65,12 @@ def relabel(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
             out[-1] = _scaled(prev, factor, m.end)
             if len(out) > 2 and out[-2].is_role("and") and out[-3].kind == "number":
                 out[-3] = _scaled(out[-3], factor, out[-3].end)  # "between 3 and 5 minutes"
+            continue
+        dated = _date_verb(lex, word)
+        if dated is not None:  # "signed up in 2021": signup_date
+            out.append(Mention("function", m.start, m.end, m.text, extra={"date": dated}))
+            if i + 1 < len(ms) and ms[i + 1].text in PARTICLES:
+                skip.add(i + 1)
             continue
         kind = "money" if word in MONEY else "duration" if word in DURATION else ""
         if word == "value" and prev is not None and prev.kind == "table":
@@ -150,6 +158,24 @@ def options(lex: Lexicon, kind: str, word: str) -> tuple[tuple[Col, bool], ...]:
             if len(price) == 1 and len(qty) == 1:
                 products.append((Col(name, price[0].name, times=qty[0].name, label=word), False))
     return tuple(found + products)
+
+
+def _date_verb(lex: Lexicon, word: str) -> Col | None:
+    """A verb naming the one date column that starts like it: "signed" -> signup_date,
+    "hired" -> hire_date, "shipped" -> shipped_at. None when no or several columns do."""
+    if len(word) < 5:
+        return None
+    stems = getattr(lex, "_date_stems", None)
+    if stems is None:
+        stems = {}
+        for table in lex.document.tables:
+            for c in lex.words.date_columns(table):
+                for w in split_identifier(c.name):
+                    if w not in DATE_WORDS and len(w) >= 4:
+                        stems.setdefault(w[:4], []).append(Col(table.qualified_name, c.name))
+        lex._date_stems = stems
+    found = {c for c in stems.get(word[:4], [])}
+    return found.pop() if len(found) == 1 else None
 
 
 def duration_columns(lex: Lexicon, table) -> list:
