@@ -24,6 +24,10 @@ CREATE TABLE enrolment (stu_id INTEGER REFERENCES Student(stu_id),
 CREATE TABLE user_profiles (uid INTEGER PRIMARY KEY, name TEXT, followers INTEGER);
 CREATE TABLE people (pid INTEGER PRIMARY KEY, name TEXT, sex TEXT, hometown TEXT);
 CREATE TABLE gymnast (gid INTEGER PRIMARY KEY REFERENCES people(pid), points REAL);
+CREATE TABLE attendance (stu_id INTEGER REFERENCES Student(stu_id),
+    course_id INTEGER REFERENCES courses(course_id), day TEXT);
+CREATE TABLE match_log (mid INTEGER PRIMARY KEY, home_id INTEGER REFERENCES Department(DNO),
+    away_id INTEGER REFERENCES Department(DNO), order_quantity INTEGER);
 INSERT INTO Department VALUES (1, 'Physics', 500, 'North'), (2, 'History', 300, 'South'),
     (3, 'Art', 100, 'North');
 INSERT INTO courses VALUES (10, 'Optics', 4, 1), (11, 'Rome', 3, 2), (12, 'Mechanics', 4, 1),
@@ -207,6 +211,11 @@ def test_singulars_meet_whatever_the_number():
         # "for different X" groups
         ("What is the average age of students for different cities?",
          "SELECT AVG(age), city FROM Student GROUP BY city"),
+        # no table before "each": the table after it, when the columns are its own
+        ("Show the title and credits for each course.", "SELECT title, credits FROM courses"),
+        # a column's words in another order
+        ("What is the total quantity ordered of all match logs?",
+         "SELECT SUM(order_quantity) FROM match_log"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -242,3 +251,15 @@ def test_the_first_row_of_each_group_is_refused(school):
 def test_every_value_of_a_column_is_no_filter(school):
     generated = ask(school, "Show the number of male and female people for each hometown.")
     assert generated.refused or "IN (" not in generated.sql
+
+
+def test_two_links_between_tables_are_refused(school):
+    # students reach courses through enrolment and through attendance
+    assert ask(school, "Which students never attended a course? Give their names.").refused
+    # match_log refers to Department twice (home, away)
+    assert ask(school, "How many match logs are there with DName 'Art'?").refused
+
+
+def test_a_comma_separates_two_columns(school):
+    generated = ask(school, "List the name, city of students.")
+    assert generated.sql and "city" in generated.sql and "name" in generated.sql

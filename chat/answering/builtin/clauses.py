@@ -202,6 +202,13 @@ def _superlative(r: Reading, i: int) -> int | None:
         measure = Measure("count", None, r.subject.qualified_name)
         r.ranking_output = True
     elif t.kind == "table" and len(t.tables) == 1 and t.tables[0] is not r.subject:
+        from .reader import one_link
+        from .relations import link_named_elsewhere
+
+        if not one_link(r, t.tables[0].qualified_name) or link_named_elsewhere(
+            r, range(i - 3, i), t.tables[0]
+        ):
+            return None  # "the student who attended the most courses": which link?
         measure = Measure("count", None, t.tables[0].qualified_name)
         r.group_rows = True
         r.ranking_output = True
@@ -276,6 +283,13 @@ def _having(r: Reading, i: int) -> int | None:
         return None
     if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
         return None  # counted through other tables: which link is meant is not said
+    from .reader import one_link
+    from .relations import link_named_elsewhere
+
+    if not one_link(r, t.tables[0].qualified_name) or link_named_elsewhere(
+        r, range(i - 3, i), t.tables[0]
+    ):
+        return None
     if (m.arg == ">=" and number == 1) or (m.arg == ">" and number == 0):
         # "customers with at least one order (with status X)": such a row exists
         r.take(i, k)

@@ -128,6 +128,8 @@ def _own_id(r: Reading, m) -> Col:
     word of the table's own name."""
     from .index import name_words
 
+    if any(o.column is not None and o.column.table != r.subject.qualified_name for o in r.outputs):
+        raise Refusal(f"I could not tell whose '{m.text}' is meant.")  # "account name, id"
     twords = set(name_words(r.subject.name))
     own = [
         c

@@ -72,6 +72,7 @@ class Lexicon:
     values: dict[tuple[str, ...], list[ValueRef]] = field(default_factory=dict)
     fuzzy: dict[str, list[ValueRef]] = field(default_factory=dict)  # one deletion away
     exhaustive: set[tuple[str, str]] = field(default_factory=set)  # every value is indexed
+    bags: dict[frozenset, list[ColumnRef]] = field(default_factory=dict)  # words in any order
     longest: int = 4
 
     @classmethod
@@ -128,6 +129,9 @@ class Lexicon:
         for key in exact:
             if key:
                 self.columns.setdefault(key, []).append(ColumnRef(table, column))
+        for key in (words, twords + words):
+            if len(key) > 1 and len(set(key)) == len(key):
+                self.bags.setdefault(frozenset(key), []).append(ColumnRef(table, column))
 
     def _add_last_words(self, table: Table) -> None:
         """ "the type of the document" for document_type_code: the last word (before "code")

@@ -47,12 +47,19 @@ def _schema_key(tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], tuple[str, 
         return None
     if any(t.low in ("the", "a", "an") for t in tokens):
         return None  # "banks in the state" is a table and a column, not bank.state
+    if any(b.start - a.end > 1 for a, b in zip(tokens, tokens[1:], strict=False)):
+        return None  # "name, role code": a comma separates two things
     words = tuple(SYNONYMS.get(t.norm, t.norm) for t in tokens if t.low not in SKIP)
     flipped = ()
     lows = [t.low for t in tokens]
     if "of" in lows and len(words) == 2:  # "date of birth" ~ "birth date"
         flipped = (words[1], words[0])
     return words, flipped
+
+
+def _bag(words: tuple[str, ...]) -> frozenset:
+    """The words in any order, verbs to their stem: "quantity ordered" ~ order_quantity."""
+    return frozenset(w[:-2] if w.endswith("ed") and len(w) > 5 else w for w in words)
 
 
 def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...]:
@@ -143,7 +150,8 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
     schema = None
     key = _schema_key(run)
     if key is not None and "of" in lows and (run[-1].norm,) in lex.tables:
-        key = None  # "the names of parties": a column of the table named after "of"
+        if key[0] not in lex.columns or key[0][-1] == (run[-1].norm,)[0]:
+            key = None  # "the names of parties": a column of the table named after "of"
     if key is not None:
         words, flipped = key
         plain = tuple(t.norm for t in run if t.low not in SKIP)
@@ -153,6 +161,11 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
             schema = Mention("table", at, end, text, tables=tuple(lex.tables[words]))
         elif words in lex.columns or (flipped and flipped in lex.flippable):
             refs = lex.columns.get(words) or lex.columns[flipped]
+            schema = Mention("column", at, end, text, columns=tuple(refs))
+            if not any(r.exact for r in refs) and lex.find_values(norms):
+                schema = None  # "paid" the status, not a part of paid_at
+        elif len(set(words)) == len(words) == n > 1 and _bag(words) in lex.bags:
+            refs = lex.bags[_bag(words)]  # "quantities ordered" for order_quantity
             schema = Mention("column", at, end, text, columns=tuple(refs))
             if not any(r.exact for r in refs) and lex.find_values(norms):
                 schema = None  # "paid" the status, not a part of paid_at

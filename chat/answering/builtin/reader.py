@@ -80,6 +80,21 @@ class Reading:
         return Col(table.qualified_name, column_name)
 
 
+def one_link(r: Reading, table: str) -> bool:
+    """The subject reaches `table` one way only: a direct foreign key (one), or through a
+    single table in between. Students reach courses through registrations and through
+    attendance: which one "students who never took a course" means is not said."""
+    graph, start = r.lex.graph, r.subject.qualified_name
+    if any(t == table for t, _ in graph.edges.get(start, [])):
+        return True  # a direct key (the first of several, as the join graph picks)
+    middles = {
+        t
+        for t, _ in graph.edges.get(start, [])
+        if any(u == table for u, _ in graph.edges.get(t, []))
+    }
+    return len(middles) == 1
+
+
 def resolve_column(
     refs: tuple[ColumnRef, ...], anchor: Table | None, lex: Lexicon, text: str
 ) -> Col:
@@ -226,6 +241,20 @@ def _verbs_by(r: Reading) -> None:
         r.take(i, j)
 
 
+def _one_key_each(r: Reading, outputs: list[Measure]) -> None:
+    """Problems refer to Staff twice (reported by, closed by): a condition or a column of
+    Staff would silently pick one of the two. Refuse unless one key leads there."""
+    tables = {f.column.table for f in r.filters} | {
+        o.column.table for o in outputs if o.column is not None
+    }
+    start = r.subject.qualified_name
+    for table in tables - {start}:
+        keys = [t for t, _ in r.lex.graph.edges.get(start, []) if t == table]
+        if len(keys) > 1:
+            name = r.lex.table(table).name
+            raise Refusal(f"{r.subject.name} refers to {name} in {len(keys)} ways; say which.")
+
+
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
@@ -298,6 +327,7 @@ def _finish(r: Reading) -> Interpretation:
         raise Refusal("I can rank rows within each group only by a count or total.")
     if not outputs and not whole:
         raise Refusal(f"I could not tell which columns of {r.subject.name} to show.")
+    _one_key_each(r, outputs)
     outputs = list(dict.fromkeys(outputs))  # "the names of all product names": once
     said_distinct = any(i in r.used and m.is_role("distinct") for i, m in enumerate(r.ms))
     if said_distinct and not r.distinct and not any(o.distinct for o in outputs):

@@ -37,8 +37,14 @@ def _negated_related(r: Reading, i: int) -> int | None:
         raise Refusal(
             f"I could not tell whether '{words}' is about {r.subject.name} or {t.tables[0].name}."
         )
+    if link_named_elsewhere(r, range(i + 1, j), t.tables[0]):
+        raise Refusal(f"I could not tell which link to {t.tables[0].name} is meant.")
     if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) != 1:
         return None  # a verb names the link: only when there is one
+    from .reader import one_link
+
+    if not one_link(r, t.tables[0].qualified_name) or _verb_names_another(r, verbs, t.tables[0]):
+        raise Refusal(f"{r.subject.name} and {t.tables[0].name} are linked in more than one way.")
     r.take(i, j, *verbs)
     r.related.append(Related(t.tables[0].qualified_name, negated=True))
     return j + 1
@@ -182,3 +188,26 @@ def _count_related(r: Reading, i: int) -> int | None:
     r.outputs.append(Measure("count", None, table))
     r.group_rows = True
     return j + 1
+
+
+def link_named_elsewhere(r: Reading, span, table) -> bool:
+    """A word of the clause (a verb: "attended", "registered") opens the name of a table
+    that is not on the path to `table`: the question means that other link."""
+    said = [x for x in span if 0 <= x < len(r.ms) and r.ms[x].kind in ("unknown", "function")]
+    return _verb_names_another(r, said, table)
+
+
+def _verb_names_another(r: Reading, verbs: list[int], table) -> bool:
+    """ "students who never attended a course" where the path to courses goes through
+    registrations but a table Student_Course_Attendance exists: the verb names another link."""
+    from .index import name_words
+
+    path = {h[1] for h in r.lex.graph.path(r.subject.qualified_name, table.qualified_name) or []}
+    for v in verbs:
+        stem = r.ms[v].text[:6]
+        for other in r.lex.document.tables:
+            if other.qualified_name in path or other is r.subject or len(stem) < 5:
+                continue
+            if any(w.startswith(stem) for w in name_words(other.name)):
+                return True
+    return False

@@ -16,7 +16,30 @@ def _subject_at(r: Reading) -> int | None:
         if before is not None and (before.is_role("group", "by", "neg", "cmp")):
             continue
         return i
-    return None
+    return _each_table(r)
+
+
+def _each_table(r: Reading) -> int | None:
+    """ "the department name, city and state for each department": no table named before,
+    the one after "each" is the subject when every column named is its own or a parent's."""
+    found = [
+        i
+        for i, m in enumerate(r.ms)
+        if m.kind == "table"
+        and len(m.tables) == 1
+        and (p := _prev(r, i)) is not None
+        and p.is_role("group")
+    ]
+    if len(found) != 1 or any(m.kind == "table" for m in r.ms if m is not r.ms[found[0]]):
+        return None
+    table = r.ms[found[0]].tables[0]
+    parents = {fk.referred_table for fk in table.foreign_keys}
+    for m in r.ms:
+        if m.kind == "column":
+            own = [c for c in m.columns if c.table is table or c.table.name in parents]
+            if not own:
+                return None
+    return found[0]
 
 
 def _prev(r: Reading, i: int) -> Mention | None:
