@@ -1,0 +1,134 @@
+"""Ranking and counting clauses: "with the most albums", "the highest salary", "the
+youngest" (ORDER BY ... LIMIT), "with at least 2 orders" (HAVING, or EXISTS for "at least
+one")."""
+
+from __future__ import annotations
+
+from .clauses import _adjective_column, _measure_at, _num, _number
+from .interpretation import Having, Measure, Order, Related
+from .reader import Reading, Refusal
+
+
+def _superlative(r: Reading, i: int) -> int | None:
+    """ "with the most albums", "the highest salary", "the youngest": rank, keep the first."""
+    m = r.ms[i]
+    if m.kind == "adj" and m.role == "sup":
+        r.take(i)
+        r.order.append(Order(Measure("", _adjective_column(r, m)), m.adjective[1] == "desc"))
+        r.limit = r.limit or 1
+        return i + 1
+    if not (m.is_role("agg") and m.arg in ("max", "min")):
+        return None
+    desc = m.arg == "max"
+    j = r.next(i + 1)
+    t = r.at(j)
+    if t is None:
+        return None
+    counting = m.text in ("most", "least", "fewest")
+    if t.kind == "table" and not counting:
+        raise Refusal(f"I could not tell what '{m.text} {t.text}' measures; name a column.")
+    if t.kind == "table" and t.tables and t.tables[0] is r.subject and r.outputs:
+        # "Which country has the most customers": groups of the column named first.
+        if any(o.agg for o in r.outputs):
+            return None
+        r.group_by += [o.column for o in r.outputs]
+        measure = Measure("count", None, r.subject.qualified_name)
+        r.ranking_output = True
+    elif t.kind == "table" and len(t.tables) == 1 and t.tables[0] is not r.subject:
+        from .reader import one_link
+        from .relations import link_named_elsewhere
+
+        if not one_link(r, t.tables[0].qualified_name) or link_named_elsewhere(
+            r, range(i - 3, i), t.tables[0]
+        ):
+            return None  # "the student who attended the most courses": which link?
+        measure = Measure("count", None, t.tables[0].qualified_name)
+        r.group_rows = True
+        r.ranking_output = True
+    elif t.kind == "column" and t.extra.get("implied"):
+        from .vocabulary import amount  # "the most revenue", "spent least"
+
+        measure = amount(r, t)
+    elif t.kind == "column":
+        from .ordering import _own_or_parent
+
+        measure = Measure("", _own_or_parent(r, r.col(t), t.text))
+    elif t.is_role("count"):
+        found = _measure_at(r, j)
+        if found is None:
+            return None
+        measure, end = found
+        r.group_rows = True
+        r.ranking_output = True
+        r.take(i)
+        r.order.append(Order(measure, desc))
+        r.limit = r.limit or 1
+        return end
+    else:
+        return None
+    r.take(i, j)
+    r.order.append(Order(measure, desc))
+    r.limit = r.limit or 1
+    return j + 1
+
+
+def _having(r: Reading, i: int) -> int | None:
+    """ "with at least 2 orders", "that have more than 3 employees"."""
+    m = r.ms[i]
+    if not m.is_role("cmp") or m.arg == "!=":
+        return None
+    found = _number(r, i + 1)
+    if found is None:
+        return None
+    number, end = found
+    k = r.next(end)
+    t = r.at(k)
+    if r.at(end) is not None and r.ms[end].text in (
+        "record",
+        "records",
+        "entries",
+        "times",
+        "rows",
+    ):
+        # "event names that have more than 2 records": groups of the column named.
+        plain = [o.column for o in r.outputs if not o.agg]
+        if not plain:
+            return None
+        r.take(i, end)
+        r.group_by += [c for c in plain if c not in r.group_by]
+        r.having.append(
+            Having(Measure("count", None, r.subject.qualified_name), m.arg, _num(number))
+        )
+        return end + 1
+    plain = [o.column for o in r.outputs if not o.agg]
+    named_here = r.from_columns or r.subject_at == k
+    if t is not None and t.kind == "table" and t.tables == (r.subject,) and plain and named_here:
+        # "Which months have more than 2 happy hours?": groups of the column named, by how
+        # many of the subject's rows each holds.
+        r.take(i, k)
+        r.group_by += [c for c in plain if c not in r.group_by]
+        r.having.append(
+            Having(Measure("count", None, r.subject.qualified_name), m.arg, _num(number))
+        )
+        return k + 1
+    if t is None or t.kind != "table" or len(t.tables) != 1 or t.tables[0] is r.subject:
+        r.used.discard(end - 1)
+        return None
+    if r.lex.graph.distance(r.subject.qualified_name, t.tables[0].qualified_name) > 2:
+        return None  # counted through other tables: which link is meant is not said
+    from .reader import one_link
+    from .relations import link_named_elsewhere
+
+    if not one_link(r, t.tables[0].qualified_name) or link_named_elsewhere(
+        r, range(i - 3, i), t.tables[0]
+    ):
+        return None
+    if (m.arg == ">=" and number == 1) or (m.arg == ">" and number == 0):
+        # "customers with at least one order (with status X)": such a row exists
+        r.take(i, k)
+        r.related.append(Related(t.tables[0].qualified_name, negated=False))
+        return k + 1
+    r.take(i, k)
+    r.having.append(Having(Measure("count", None, t.tables[0].qualified_name), m.arg, _num(number)))
+    r.group_rows = True
+    return k + 1
