@@ -3,8 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from . import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="databases", permanent=False)),
+    path("healthz", health.healthz, name="healthz"),  # no sign-in: probes and load balancers
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
