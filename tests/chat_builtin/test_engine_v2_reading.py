@@ -22,7 +22,8 @@ CREATE TABLE Student (stu_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, city T
 CREATE TABLE enrolment (stu_id INTEGER REFERENCES Student(stu_id),
     course_id INTEGER REFERENCES courses(course_id), grade TEXT);
 CREATE TABLE user_profiles (uid INTEGER PRIMARY KEY, name TEXT, followers INTEGER);
-CREATE TABLE people (pid INTEGER PRIMARY KEY, name TEXT, sex TEXT, hometown TEXT);
+CREATE TABLE people (pid INTEGER PRIMARY KEY, name TEXT, sex TEXT, hometown TEXT,
+    first_name TEXT, last_name TEXT, email_address TEXT);
 CREATE TABLE gymnast (gid INTEGER PRIMARY KEY REFERENCES people(pid), points REAL);
 CREATE TABLE attendance (stu_id INTEGER REFERENCES Student(stu_id),
     course_id INTEGER REFERENCES courses(course_id), day TEXT);
@@ -38,8 +39,9 @@ INSERT INTO Student VALUES (1, 'Ann', 20, 'Paris', 'PHY', 1), (2, 'Bob', 23, 'Ro
 INSERT INTO enrolment VALUES (1, 10, 'A'), (1, 12, 'B'), (2, 11, 'A'), (3, 10, 'C'),
     (3, 12, 'A'), (5, 10, 'B');
 INSERT INTO user_profiles VALUES (1, 'kim', 10), (2, 'lee', 300), (3, 'max', 42);
-INSERT INTO people VALUES (1, 'Ada', 'F', 'Lyon'), (2, 'Ben', 'M', 'Nice'), (3, 'Cy', 'M', 'Nice'),
-    (4, 'Di', 'F', 'Lyon'), (5, 'Ed', 'M', 'Nice');
+INSERT INTO people VALUES (1, 'Ada', 'F', 'Lyon', 'Ada', 'Ray', 'a@x'),
+    (2, 'Ben', 'M', 'Nice', 'Ben', 'Oz', 'b@x'), (3, 'Cy', 'M', 'Nice', 'Cy', 'Lu', 'c@x'),
+    (4, 'Di', 'F', 'Lyon', 'Di', 'Mo', 'd@x'), (5, 'Ed', 'M', 'Nice', 'Ed', 'Yu', 'e@x');
 INSERT INTO gymnast VALUES (1, 9.5), (2, 8.0), (3, 9.9), (4, 7.5);
 """
 
@@ -216,6 +218,15 @@ def test_singulars_meet_whatever_the_number():
         # a column's words in another order
         ("What is the total quantity ordered of all match logs?",
          "SELECT SUM(order_quantity) FROM match_log"),
+        # "first and last names": the shared noun completes "first"
+        ("What are the first and last names of people from Lyon?",
+         "SELECT first_name, last_name FROM people WHERE hometown = 'Lyon'"),
+        # email_address is the "email"
+        ("What is the email of the people whose last name is 'Oz'?",
+         "SELECT email_address FROM people WHERE last_name = 'Oz'"),
+        # the comparison and number before the column they compare
+        ("Count the number of courses with more than 3 credits.",
+         "SELECT COUNT(*) FROM courses WHERE credits > 3"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

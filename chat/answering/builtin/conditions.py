@@ -14,6 +14,29 @@ from .reader import Reading, Refusal
 FILLERS = {"substring", "word", "words", "letter", "letters", "string", "phrase", "character"}
 
 
+def _number_before_column(r: Reading, i: int) -> int | None:
+    """ "courses with more than 2 credits", "colleges with over 15000 enrollment": the
+    comparison and number come before the numeric column they compare."""
+    m = r.ms[i]
+    if not m.is_role("cmp") or m.arg == "!=":
+        return None
+    j = r.next(i + 1)
+    k = r.next(j + 1)
+    num, c = r.at(j), r.at(k)
+    if num is None or num.kind != "number" or c is None or c.kind != "column" or k != j + 1:
+        return None
+    col = r.col(c)
+    table = r.lex.table(col.table)
+    column = table.column(col.column)
+    if not r.lex.is_numeric(column) or r.lex.words.is_key(table, column):
+        return None
+    if _many(r, col):
+        return None  # a column of several related rows: which one is compared?
+    r.take(i, j, k)
+    r.filters.append(Filter(col, m.arg, (_num(num.number),)))
+    return k + 1
+
+
 def _comparison(r: Reading, i: int) -> int | None:
     """ "age above 30", "older than 30", "whose rank is between 10 and 15", "price above the
     average"; the column is the one named right before, or the adjective's."""

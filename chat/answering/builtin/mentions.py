@@ -88,6 +88,24 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
                                tables=last.tables)  # fmt: skip
         out.append(best)
         i = best.end
+    return _distribute(tuple(out), lex)
+
+
+def _distribute(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
+    """ "first and last names": the shared noun completes the word before "and" when that
+    makes a column ("first name")."""
+    out = list(ms)
+    for k in range(len(out) - 2):
+        a, conj, b = out[k], out[k + 1], out[k + 2]
+        if not conj.is_role("and") or b.kind != "column" or a.kind == "column" or " " in a.text:
+            continue
+        rest = tuple(b.text.split()[1:])
+        if not rest:
+            continue
+        key = (a.text,) + tuple(w.rstrip("s") if w.endswith("names") else w for w in rest)
+        refs = lex.columns.get(tuple(SYNONYMS.get(w, w) for w in key))
+        if refs:
+            out[k] = Mention("column", a.start, a.end, " ".join(key), columns=tuple(refs))
     return tuple(out)
 
 
