@@ -144,9 +144,12 @@ class Lexicon:
                 words = words[:-1]
             if len(words) > 1 and words[-1] in ATTRIBUTES:
                 by_last.setdefault(words[-1], []).append(column)
-            if len(words) == 2 and words[0] in ATTRIBUTES and words[1] in ATTRIBUTES:
+            if len(words) > 1 and words[0] in ATTRIBUTES:
                 by_last.setdefault(words[0], []).append(column)  # email_address: "email"
+        twords = set(name_words(table.name))
         for word, columns in by_last.items():
+            if word in twords or word in FUNCTION:
+                continue
             if len(columns) == 1 and (word,) not in PHRASES:
                 refs = self.columns.setdefault((word,), [])
                 if not any(r.table is table for r in refs):
