@@ -227,6 +227,12 @@ def test_singulars_meet_whatever_the_number():
         # the comparison and number before the column they compare
         ("Count the number of courses with more than 3 credits.",
          "SELECT COUNT(*) FROM courses WHERE credits > 3"),
+        # an aggregate compared: groups of the columns listed, HAVING
+        ("Which cities have an average age of over 22?",
+         "SELECT city FROM Student GROUP BY city HAVING AVG(age) > 22"),
+        # "the codes of major codes" style: the attribute word of the next column, once
+        ("Show the codes of majors of students older than 30.",
+         "SELECT major_code FROM Student WHERE age > 30"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -13,7 +13,13 @@ from .reader import Reading, Refusal
 
 
 def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
-    from .conditions import _comparison, _like, _number_before_column, _values
+    from .conditions import (
+        _aggregate_comparison,
+        _comparison,
+        _like,
+        _number_before_column,
+        _values,
+    )
     from .dates import _relative_year, _year
     from .equals import _column_equals
     from .ordering import _direction, _order
@@ -37,6 +43,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _group,
         _superlative,
         _number_before_column,
+        _aggregate_comparison,
         _having,
         _negated_related,
         _comparison,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .clauses import _adjective_column, _num, _number, _prev_index
 from .dates import _date_comparison, _implied_column, _implied_number, _is_date, _to_follows
-from .interpretation import Col, Filter, Measure, Subquery
+from .interpretation import Col, Filter, Having, Measure, Subquery
 from .mentions import Mention
 from .reader import Reading, Refusal
 
@@ -35,6 +35,31 @@ def _number_before_column(r: Reading, i: int) -> int | None:
     r.take(i, j, k)
     r.filters.append(Filter(col, m.arg, (_num(num.number),)))
     return k + 1
+
+
+def _aggregate_comparison(r: Reading, i: int) -> int | None:
+    """ "studios with an average gross of over 4500000", "product names with average price
+    below 100": per group of the columns listed, HAVING AVG(column) compared."""
+    m = r.ms[i]
+    if not (m.is_role("agg") and m.arg in ("avg", "sum", "max", "min")):
+        return None
+    j = r.next(i + 1)
+    c = r.at(j)
+    k = r.next(j + 1)
+    op = r.at(k)
+    if c is None or c.kind != "column" or op is None or not op.is_role("cmp") or op.arg == "!=":
+        return None
+    found = _number(r, k + 1)
+    plain = [o.column for o in r.outputs if not o.agg]
+    if found is None or not plain or any(o.agg for o in r.outputs) or r.group_by:
+        return None
+    col = r.col(c)
+    if not r.lex.is_numeric(r.lex.table(col.table).column(col.column)):
+        return None
+    r.take(i, j, k)
+    r.group_by += plain
+    r.having.append(Having(Measure(m.arg, col), op.arg, _num(found[0])))
+    return found[1]
 
 
 def _comparison(r: Reading, i: int) -> int | None:

@@ -21,6 +21,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
         elif m.kind == "function":
             if stop_at_clause and m.text in ("whose", "where", "with", "that", "having"):
                 break
+            if stop_at_clause and r.outputs and m.text in ("have", "has", "had", "who"):
+                break  # "Which cities have an average age over 22": a clause
             r.take(i)
         elif m.is_role("count") and i > 0 and r.ms[i - 1].kind == "column" and i - 1 in r.used:
             r.take(i)  # "the total enrollment number of colleges": part of the column's name
@@ -60,6 +62,10 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 pending = [m.extra.get("agg", "sum")]  # "revenue per segment": its sum
             if not pending and _column_is_condition(r, i, strict=not stop_at_clause):
                 break
+            if _attribute_of_next(r, i):
+                r.take(i)  # "the codes of document types": document_type_code, once
+                i += 1
+                continue
             col = r.col(m)
             if col.table != r.subject.qualified_name and m.text in ("name", "names"):
                 named = _name_like(r)  # "the names of courses": course.title
@@ -121,6 +127,23 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
+
+
+def _attribute_of_next(r: Reading, i: int) -> bool:
+    """ "codes of document types", "names of the countries": a generic attribute word, then
+    "of" and a column whose name ends with that word."""
+    m = r.ms[i]
+    word = m.text.rstrip("s")
+    if word not in ("code", "name", "id", "type", "number"):
+        return False
+    j = i + 1
+    while j < len(r.ms) and r.ms[j].kind == "function" and r.ms[j].text in ("of", "the"):
+        j += 1
+    if j == i + 1 or j >= len(r.ms) or r.ms[j].kind != "column":
+        return False
+    from .index import name_words
+
+    return all(name_words(c.column.name)[-1] == word for c in r.ms[j].columns)
 
 
 def _own_id(r: Reading, m) -> Col:
