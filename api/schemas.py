@@ -44,7 +44,7 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] | None = None
 
 
-ERROR_CODES = frozenset({400, 401, 403, 404, 413, 422, 500, 503})
+ERROR_CODES = frozenset({400, 401, 403, 404, 413, 422, 429, 500, 503})
 
 
 def responses(ok: dict) -> dict:

@@ -1,4 +1,6 @@
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -31,12 +33,34 @@ def schema_page(request, connection_id):
     return render(request, "schemas_app/schema_page.html", context)
 
 
+def _staff_only(request) -> None:
+    """Extraction and profiling load the target database: staff start them."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can extract or profile a schema.")
+
+
+def _cooling_down(request, connection, error: services.CoolingDown):
+    if request.htmx:
+        response = _status_response(request, connection, notice=error.user_message)
+        response.status_code = 429
+    else:
+        flash.error(request, error.user_message)
+        response = redirect("schema_page", connection_id=connection.pk)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @login_required
 @require_POST
 def extract(request, connection_id):
     connection = get_visible_connection(request.user, connection_id)
     if not connection.is_active:
         raise Http404("No such database.")
+    _staff_only(request)
+    try:
+        services.check_extraction_cooldown(connection)
+    except services.CoolingDown as error:
+        return _cooling_down(request, connection, error)
     services.request_extraction(connection, with_profile=request.POST.get("profile") == "1")
     if request.htmx:
         return _status_response(request, connection)
@@ -51,6 +75,11 @@ def profile(request, connection_id):
     snapshot = services.latest_snapshot(connection)
     if snapshot is None or not connection.is_active:
         raise Http404("Extract the schema first.")
+    _staff_only(request)
+    try:
+        services.check_profiling_cooldown(snapshot)
+    except services.CoolingDown as error:
+        return _cooling_down(request, connection, error)
     services.request_profiling(snapshot)
     if request.htmx:
         return _status_response(request, connection)
@@ -63,10 +92,12 @@ def status(request, connection_id):
     return _status_response(request, connection)
 
 
-def _status_response(request, connection):
+def _status_response(request, connection, notice: str = ""):
     status = services.schema_status(connection)
     response = render(
-        request, "schemas_app/schema_page.html#status", {"connection": connection, "status": status}
+        request,
+        "schemas_app/schema_page.html#status",
+        {"connection": connection, "status": status, "notice": notice},
     )
     if status.state not in ("extracting", "profiling") and request.GET.get("poll"):
         response.status_code = HTMX_STOP_POLLING

@@ -263,12 +263,20 @@ def test_database(request, connection_id: UUID):
 @router.post(
     "/{connection_id}/extract-schema",
     response=responses({202: TaskRef}),
-    summary="Extract the schema (queued)",
+    summary="Extract the schema (queued; staff)",
 )
 def extract_schema(request, connection_id: UUID, payload: ExtractIn | None = None):
     """Queues an extraction (or returns the one already queued or running). The task id is
-    `schema-<snapshot id>`; poll `GET /tasks/{task_id}`. Without REDIS_URL it runs at once."""
+    `schema-<snapshot id>`; poll `GET /tasks/{task_id}`. Without REDIS_URL it runs at once.
+    Staff only (it loads the target database), at most once per database within
+    SCHEMA_REQUEST_COOLDOWN_SECONDS (else 429 with Retry-After)."""
     connection = active_connection(request.auth, connection_id)
+    if not request.auth.is_staff:
+        raise HttpError(403, "Only staff can extract or profile a schema.")
+    try:
+        schemas.check_extraction_cooldown(connection)
+    except schemas.CoolingDown as error:
+        raise HttpError(429, error.user_message) from None
     with_profile = bool(payload and payload.with_profile)
     snapshot, created = schemas.request_extraction(connection, with_profile=with_profile)
     snapshot.refresh_from_db(fields=["status"])

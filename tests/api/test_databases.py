@@ -197,8 +197,11 @@ def test_default(admin_api, chinook, make_connection, chinook_sqlite):
     assert_error(admin_api.put(f"/databases/{chinook.pk}/default", json={}), 422, "is_default")
 
 
-def test_extract_schema_task_and_schema_with_diff(alice_api, chinook):
-    response = alice_api.post(f"/databases/{chinook.pk}/extract-schema", json={})
+def test_extract_schema_task_and_schema_with_diff(admin_api, alice_api, chinook, settings):
+    settings.SCHEMA_REQUEST_COOLDOWN_SECONDS = 0  # the fixture extracted just now
+    # Extraction loads the target database: staff start it (everyone reads the schema).
+    assert_error(alice_api.post(f"/databases/{chinook.pk}/extract-schema", json={}), 403, "staff")
+    response = admin_api.post(f"/databases/{chinook.pk}/extract-schema", json={})
     assert response.status_code == 202, response.text
     task = response.json()
     assert task["task_id"] == f"schema-{task['snapshot_id']}" and task["created"]
@@ -245,14 +248,17 @@ def test_unknown_fields_are_refused(admin_api, chinook, method):
     assert_error(getattr(admin_api, method)(url, json={"name": "n", "bogus": 1}), 422, "bogus")
 
 
-def test_schema_diff_shows_a_real_change(alice_api, make_connection, chinook_sqlite, tmp_path):
+def test_schema_diff_shows_a_real_change(
+    admin_api, alice_api, make_connection, chinook_sqlite, tmp_path, settings
+):
+    settings.SCHEMA_REQUEST_COOLDOWN_SECONDS = 0  # two extractions in a row
     # A copy of Chinook of our own: the change must not leak into other tests.
     path = tmp_path / "chinook.sqlite3"
     shutil.copy(chinook_sqlite.params.database, path)
     connection = make_connection(ConnectionParams(kind="sqlite", database=str(path)), name="c")
 
     def extract():
-        task = alice_api.post(f"/databases/{connection.pk}/extract-schema", json={}).json()
+        task = admin_api.post(f"/databases/{connection.pk}/extract-schema", json={}).json()
         assert alice_api.get(f"/tasks/{task['task_id']}").json()["status"] == "succeeded"
 
     extract()

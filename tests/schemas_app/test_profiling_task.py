@@ -36,13 +36,13 @@ def test_the_schema_is_ready_while_profiling_is_pending(chinook, settings):
 
 
 def test_profile_button_profiles_the_latest_snapshot_once(
-    alice_client, chinook, django_capture_on_commit_callbacks
+    admin_client, chinook, django_capture_on_commit_callbacks
 ):
     snapshot = services.extract_now(chinook)
     assert snapshot.profile_status == "" and not services.snapshot_profiles(snapshot.pk)
     url = reverse("schema_profile", args=[chinook.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(url, HTTP_HX_REQUEST="true")
+        response = admin_client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     snapshot.refresh_from_db()
     assert snapshot.profile_status == "done" and services.snapshot_profiles(snapshot.pk)

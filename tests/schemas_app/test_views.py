@@ -105,14 +105,14 @@ def test_download_without_snapshot_is_404(alice_client, chinook):
 
 
 def test_extract_button_runs_and_status_stops_polling(
-    alice_client, chinook, django_capture_on_commit_callbacks
+    admin_client, chinook, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the task is queued on commit
-        response = alice_client.post(url("schema_extract", chinook), HTTP_HX_REQUEST="true")
+        response = admin_client.post(url("schema_extract", chinook), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "extracting" in response.content.decode()
     assert services.schema_status(chinook).label == "schema ready"  # eager without REDIS_URL
-    polled = alice_client.get(url("schema_status", chinook, "?poll=1"), HTTP_HX_REQUEST="true")
+    polled = admin_client.get(url("schema_status", chinook, "?poll=1"), HTTP_HX_REQUEST="true")
     assert polled.status_code == 286  # htmx stops polling
 
 
@@ -176,8 +176,8 @@ def test_admin_action_extracts(admin_client, chinook, django_capture_on_commit_c
     assert services.snapshot_profiles(snapshot.pk)["main.Genre"]["Name"]["distinct"] == 25
 
 
-def test_schema_page_extracts_with_profiles_by_default(alice_client, chinook):
-    page = alice_client.get(url("schema_page", chinook)).content.decode()
+def test_schema_page_extracts_with_profiles_by_default(admin_client, chinook):
+    page = admin_client.get(url("schema_page", chinook)).content.decode()
     assert 'name="profile" value="1" checked' in page
 
 
@@ -196,17 +196,18 @@ def test_download_of_an_unknown_snapshot_is_404(alice_client, extracted):
     assert missing.status_code == 404
 
 
-def test_failed_profiling_is_shown_next_to_the_status(alice_client, extracted):
+def test_failed_profiling_is_shown_next_to_the_status(admin_client, extracted):
     from schemas_app.models import SchemaSnapshot
 
     snapshot = services.latest_snapshot(extracted)
     SchemaSnapshot.objects.filter(pk=snapshot.pk).update(
         profile_status="failed", profile_error="timed out"
     )
-    page = alice_client.get(url("schema_page", extracted)).content.decode()
+    page = admin_client.get(url("schema_page", extracted)).content.decode()
     assert "schema ready · profiling failed: timed out" in page
-    assert "Profile columns" in page  # the schema is usable and profiling can be retried
-    detail = alice_client.get(reverse("database_detail", args=[extracted.pk])).content.decode()
+    # The schema is usable and staff can retry profiling.
+    assert "Profile columns" in page
+    detail = admin_client.get(reverse("database_detail", args=[extracted.pk])).content.decode()
     assert "profiling failed: timed out" in detail
 
 
