@@ -186,13 +186,15 @@ CELERY_BEAT_SCHEDULE = {
 LLM_MODEL = env.str("LLM_MODEL", default="")
 LLM_API_BASE = env.str("LLM_API_BASE", default="")
 LLM_API_KEY = env.str("LLM_API_KEY", default="")
-LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=60.0)
+# LLM_TIMEOUT x (1 + LLM_MAX_CORRECTIONS) must fit in CHAT_DATABASE_TIMEOUT_SECONDS (a system
+# check warns otherwise): 20 s x 3 calls = 60 s, leaving 30 s of the 90 s deadline to queries.
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
 LLM_MAX_CORRECTIONS = env.int("LLM_MAX_CORRECTIONS", default=2)
 CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
 # --- end question answering ---------------------------------------------------------------
 
 # Chat (chat/): answers, result cache, per-database timeout.
-CHAT_DATABASE_TIMEOUT_SECONDS = env.float("CHAT_DATABASE_TIMEOUT_SECONDS", default=60.0)
+CHAT_DATABASE_TIMEOUT_SECONDS = env.float("CHAT_DATABASE_TIMEOUT_SECONDS", default=90.0)
 CHAT_RESULT_CACHE_TTL = env.int("CHAT_RESULT_CACHE_TTL", default=600)
 CHAT_PREVIEW_ROWS = env.int("CHAT_PREVIEW_ROWS", default=100)
 CHAT_PAGE_SIZE = env.int("CHAT_PAGE_SIZE", default=25)
