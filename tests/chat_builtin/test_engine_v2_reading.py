@@ -233,6 +233,9 @@ def test_singulars_meet_whatever_the_number():
         # "the codes of major codes" style: the attribute word of the next column, once
         ("Show the codes of majors of students older than 30.",
          "SELECT major_code FROM Student WHERE age > 30"),
+        # "the X and the corresponding number of <subject rows>": per X
+        ("Show the cities and the corresponding number of students.",
+         "SELECT city, COUNT(*) FROM Student GROUP BY city"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

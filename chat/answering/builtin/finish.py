@@ -88,6 +88,23 @@ def _verbs_by(r: Reading) -> None:
         r.take(i, j)
 
 
+def _categories_listed(r: Reading, plain: list[Measure]) -> bool:
+    """Every plain column listed is a text category of the subject (not a key, not a name)
+    and the question says they correspond ("corresponding", "different", "each")."""
+    said = any(m.text in ("corresponding", "respective", "different", "each", "every")
+               for m in r.ms)  # fmt: skip
+    if not said:
+        return False
+    for o in plain:
+        table = r.lex.table(o.column.table)
+        column = table.column(o.column.column)
+        if o.column.table != r.subject.qualified_name or r.lex.words.is_key(table, column):
+            return False
+        if name_words(column.name)[-1] in ("name", "title"):
+            return False
+    return True
+
+
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
@@ -95,6 +112,19 @@ def _finish(r: Reading) -> Interpretation:
         words = ", ".join(f"'{m.text}'" for m in leftover)
         raise Refusal(f"I could not place {words} in the question.")
     subject = r.subject.qualified_name
+    plain = [o for o in r.outputs if not o.agg]
+    aggregated = r.count or any(o.agg for o in r.outputs)
+    if (
+        aggregated
+        and plain
+        and not r.group_by
+        and not r.group_rows
+        and _categories_listed(r, plain)
+    ):
+        # "Show the booking status codes and the corresponding number of bookings": the
+        # aggregate per value of the category columns listed.
+        r.group_by = [o.column for o in plain]
+        r.distinct = False
     outputs = list(r.outputs)
     whole = False
     if r.count and not any(o.agg == "count" for o in outputs):

@@ -99,6 +99,12 @@ def _set_direction(r: Reading, desc: bool) -> None:
     if not r.order and r.sort_first:
         r.sort_desc = desc
         return
+    counted = [o for o in r.outputs if o.agg]
+    if r.count and not counted:
+        counted = [Measure("count", None, r.subject.qualified_name)]
+    if not r.order and len(counted) == 1:  # "... and the number of schools in descending order"
+        r.order.append(Order(counted[0], desc))
+        return
     plain = [o for o in r.outputs if not o.agg]
     if not r.order and plain and not r.group_by:
         r.order.append(Order(plain[0], desc))  # "the names of enzymes in descending order"
