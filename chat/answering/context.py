@@ -44,6 +44,7 @@ CATEGORY_MAX_DISTINCT = 50
 HISTORY_TURNS = 3
 POINTS_BUDGET_SHARE = 4  # DataPoints may take up to a quarter of the context budget
 MAX_VALUE_WORDS = 4  # longest value (in words) matched against the question
+MAX_RANKED = 400  # tables ranked by score on a big schema; a budget never shows more
 
 EXACT_NAME = 12.0  # a table named exactly like words of the question
 NAME_WORD = 2.0  # per name word of the table found in the question (times the word's rarity)
@@ -225,7 +226,7 @@ class _TableEntry:
 class _Index:
     entries: list[_TableEntry]
     postings: dict[str, list[tuple[int, int]]]  # word -> (table, column position or -1: name)
-    column_words: list[list[tuple[str, ...]]]  # per table, per column: its words
+    column_words: list[list[frozenset[str]]]  # per table, per column: its words but "id"
     name_keys: dict[str, list[int]]  # joined name words -> tables
     rarity: dict[str, float]  # word -> idf over tables
     values: dict[str, list[tuple[int, str, str]]]  # value key -> (table, column, value)
@@ -272,7 +273,7 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
 
     entries: list[_TableEntry] = []
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    column_words: list[list[tuple[str, ...]]] = []
+    column_words: list[list[frozenset[str]]] = []
     name_keys: dict[str, list[int]] = defaultdict(list)
     values: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     document_frequency: dict[str, int] = defaultdict(int)
@@ -302,7 +303,7 @@ def _build_index(document: SchemaDocument, profiles: dict) -> _Index:
         per_column = []
         for j, column in enumerate(table.columns):
             cw = tuple(words(column.name, stop=False)) + tuple(words(column.comment))
-            per_column.append(cw)
+            per_column.append(frozenset(cw) - {"id"})
             for word in dict.fromkeys(cw):
                 postings[word].append((i, j))
             seen_words.update(cw)
@@ -598,10 +599,9 @@ def _score(
                 if j < 0:
                     gain = NAME_WORD * rarity / max(1, len(index.entries[i].name_words)) ** 0.5
                 else:
-                    column = index.column_words[i][j]
                     # A column named by the question's words ("billing city") is the column;
                     # one word of a longer name (the CustomerId of Invoice) is a weaker lead.
-                    whole = all(w in present or w == "id" for w in column)
+                    whole = index.column_words[i][j] <= present
                     gain = rarity * (1.0 if whole else 0.5)
                 gain *= factor * weight
                 if gain > best.get(i, 0.0):
@@ -698,7 +698,8 @@ def _order(
 ) -> tuple[list[int], int]:
     """Tables in the order they earn their place, and how many of them are the chosen ones
     (core, join paths, the tables those refer to) that are shown whole first."""
-    ranked = sorted(scores, key=lambda i: (-scores[i], i))
+    # Only the best few hundred can be shown, even by name: no need to sort the rest.
+    ranked = heapq.nlargest(MAX_RANKED, scores, key=lambda i: (scores[i], -i))
     if not ranked:
         return [], 0
     best = scores[ranked[0]]
@@ -810,32 +811,33 @@ def build_context(
     else:
         order, whole = _order(index, scores, per_concept)
 
-    by_name = {t.qualified_name: t for t in document.tables}
     chosen, pieces, used = [], [], 0
     values: list[tuple[str, str, str]] = []
     best = max(scores.values(), default=0.0)
     for rank, i in enumerate(order):
         entry = index.entries[i]
-        full = entry.full
-        full_cost = entry.full_cost
-        if found.get(i):
-            table = by_name[entry.name]
-            highlight: dict[str, list[str]] = {}
-            for column, value in found[i]:
-                highlight.setdefault(column, []).append(value)
-            full = render_table(table, _profile(profiles, table), highlight=highlight)
-            full_cost = estimate_tokens(full) + 1
         # The chosen tables and strong matches whole; the long tail by name and columns only.
-        options = [(full, full_cost)] if rank < whole or scores.get(i, 0) >= 0.5 * best else []
-        options.append((entry.compact, entry.compact_cost))
-        for text, cost in options:
+        whole_wanted = rank < whole or scores.get(i, 0) >= 0.5 * best
+        if whole_wanted and used + entry.full_cost <= remaining:
+            text, cost = entry.full, entry.full_cost
+            if found.get(i):
+                # The question's values on their columns: rendered again for this question.
+                table = document.tables[i]
+                highlight: dict[str, list[str]] = {}
+                for column, value in found[i]:
+                    highlight.setdefault(column, []).append(value)
+                text = render_table(table, _profile(profiles, table), highlight=highlight)
+                cost = estimate_tokens(text) + 1
             if used + cost <= remaining:
                 chosen.append(i)
                 pieces.append(text)
                 used += cost
-                if text is full and found.get(i):
-                    values += [(entry.name, c, v) for c, v in found[i]]
-                break
+                values += [(entry.name, c, v) for c, v in found.get(i, ())]
+                continue
+        if used + entry.compact_cost <= remaining:
+            chosen.append(i)
+            pieces.append(entry.compact)
+            used += entry.compact_cost
         if remaining - used < 12:
             break
 
