@@ -191,6 +191,9 @@ LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=20.0)
 LLM_MAX_CORRECTIONS = env.int("LLM_MAX_CORRECTIONS", default=2)
 CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
+# Self-consistency: with n > 1 the model writes n candidate queries (in parallel, sampled), each
+# valid one runs, and the result most of them agree on wins. n times the tokens; off (1) by default.
+LLM_CANDIDATES = env.int("LLM_CANDIDATES", default=1)
 # --- end question answering ---------------------------------------------------------------
 
 # Chat (chat/): answers, result cache, per-database timeout.
