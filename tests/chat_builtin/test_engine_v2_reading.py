@@ -283,3 +283,9 @@ def test_two_links_between_tables_are_refused(school):
 def test_a_comma_separates_two_columns(school):
     generated = ask(school, "List the name, city of students.")
     assert generated.sql and "city" in generated.sql and "name" in generated.sql
+
+
+def test_ordering_keeps_the_databases_own_place_for_nulls(school):
+    generated = ask(school, "List the names of students ordered by age.")
+    assert "NULLS" not in generated.sql.upper()
+    assert "NULLS" not in ask(school, "List the names of students ordered by age descending.").sql

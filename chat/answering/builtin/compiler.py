@@ -16,6 +16,7 @@ from .sqlbuild import col as column_ref
 from .sqlbuild import float_averages, nest_joins, rename_outside
 
 AGGS = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+NULLS_SMALL = {"sqlite", "mysql", "mariadb"}
 COMPARE = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
@@ -123,7 +124,10 @@ def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
         target = (
             exp.column(names[o.measure], quoted=True) if o.measure in names else measure(o.measure)
         )
-        select = select.order_by(exp.Ordered(this=target, desc=o.desc))
+        # The database's own place for NULLs (SQLite and MySQL: first when ascending), so
+        # the SQL reads as written by hand and sorts as such a query would.
+        nulls_first = (not o.desc) if kind in NULLS_SMALL else None
+        select = select.order_by(exp.Ordered(this=target, desc=o.desc, nulls_first=nulls_first))
     if it.limit:
         select = select.limit(it.limit)
     return select

@@ -100,7 +100,7 @@ def resolve_column(
 ) -> Col:
     exact = [r for r in refs if r.exact] or list(refs)
     if anchor is not None:
-        own = [r for r in exact if r.table is anchor]
+        own = [r for r in exact if r.table is anchor] or [r for r in refs if r.table is anchor]
         if len(own) == 1:
             return Col(anchor.qualified_name, own[0].column.name)
         if len(own) > 1:

@@ -74,6 +74,9 @@ def _subject_from_columns(r: Reading) -> None:
     if holders and len(holders) > 1:
         said = {k: t for k, t in holders.items() if any(_names_table(m, t) for m in named)}
         holders = said or holders
+    if holders and len(holders) > 1:  # "the first names of all the instructors" (a rank)
+        valued = {id(v.table) for m in r.ms if m.kind == "value" for v in m.values}
+        holders = {k: t for k, t in holders.items() if k in valued} or holders
     if not holders:  # "party names and their region names": the first column's table,
         # when every other column named is one foreign key away from it.
         first = {id(c.table): c.table for c in named[0].columns if c.exact}
