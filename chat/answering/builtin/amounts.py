@@ -53,8 +53,9 @@ def _period(r, m: Mention, anchor) -> Col:
 
 
 def implied_subject(r):
-    """No table named: the table of the amount asked about ("total revenue by country"), or
-    of the one column named before it ("which country has the most revenue")."""
+    """No table named: the table of the amount asked about ("total revenue by country"), the
+    one nearest the first column named ("which country has the most revenue": orders, whose
+    customer's country is then shown)."""
     implied = [m for m in r.ms if m.extra.get("implied")]
     if not implied:
         return None
