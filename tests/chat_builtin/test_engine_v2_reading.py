@@ -21,7 +21,8 @@ CREATE TABLE Student (stu_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, city T
     major_code TEXT, DNO INTEGER REFERENCES Department(DNO));
 CREATE TABLE enrolment (stu_id INTEGER REFERENCES Student(stu_id),
     course_id INTEGER REFERENCES courses(course_id), grade TEXT);
-CREATE TABLE user_profiles (uid INTEGER PRIMARY KEY, name TEXT, followers INTEGER);
+CREATE TABLE user_profiles (uid INTEGER PRIMARY KEY, name TEXT, followers INTEGER,
+    room_count INTEGER);
 CREATE TABLE people (pid INTEGER PRIMARY KEY, name TEXT, sex TEXT, hometown TEXT,
     first_name TEXT, last_name TEXT, email_address TEXT);
 CREATE TABLE gymnast (gid INTEGER PRIMARY KEY REFERENCES people(pid), points REAL);
@@ -38,7 +39,7 @@ INSERT INTO Student VALUES (1, 'Ann', 20, 'Paris', 'PHY', 1), (2, 'Bob', 23, 'Ro
     (5, 'Eve', 25, 'Oslo', 'PHY', 1);
 INSERT INTO enrolment VALUES (1, 10, 'A'), (1, 12, 'B'), (2, 11, 'A'), (3, 10, 'C'),
     (3, 12, 'A'), (5, 10, 'B');
-INSERT INTO user_profiles VALUES (1, 'kim', 10), (2, 'lee', 300), (3, 'max', 42);
+INSERT INTO user_profiles VALUES (1, 'kim', 10, 2), (2, 'lee', 300, 5), (3, 'max', 42, 3);
 INSERT INTO people VALUES (1, 'Ada', 'F', 'Lyon', 'Ada', 'Ray', 'a@x'),
     (2, 'Ben', 'M', 'Nice', 'Ben', 'Oz', 'b@x'), (3, 'Cy', 'M', 'Nice', 'Cy', 'Lu', 'c@x'),
     (4, 'Di', 'F', 'Lyon', 'Di', 'Mo', 'd@x'), (5, 'Ed', 'M', 'Nice', 'Ed', 'Yu', 'e@x');
@@ -236,6 +237,9 @@ def test_singulars_meet_whatever_the_number():
         # "the X and the corresponding number of <subject rows>": per X
         ("Show the cities and the corresponding number of students.",
          "SELECT city, COUNT(*) FROM Student GROUP BY city"),
+        # "the number of rooms" kept in a column room_count
+        ("What is the average number of rooms of users?", "SELECT AVG(room_count) FROM user_profiles"),
+        ("What is the total number of rooms of users?", "SELECT SUM(room_count) FROM user_profiles"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -91,8 +91,9 @@ def _verbs_by(r: Reading) -> None:
 def _categories_listed(r: Reading, plain: list[Measure]) -> bool:
     """Every plain column listed is a text category of the subject (not a key, not a name)
     and the question says they correspond ("corresponding", "different", "each")."""
-    said = any(m.text in ("corresponding", "respective", "different", "each", "every")
-               for m in r.ms)  # fmt: skip
+    said = r.limit is not None or any(
+        m.text in ("corresponding", "respective", "different", "each", "every") for m in r.ms
+    )
     if not said:
         return False
     for o in plain:
@@ -113,7 +114,7 @@ def _finish(r: Reading) -> Interpretation:
         raise Refusal(f"I could not place {words} in the question.")
     subject = r.subject.qualified_name
     plain = [o for o in r.outputs if not o.agg]
-    aggregated = r.count or any(o.agg for o in r.outputs)
+    aggregated = r.count or any(o.agg for o in r.outputs) or any(o.measure.agg for o in r.order)
     if (
         aggregated
         and plain
@@ -171,6 +172,7 @@ def _finish(r: Reading) -> Interpretation:
     if r.distinct and r.order:  # SELECT DISTINCT must show what it is ordered by
         outputs += [o.measure for o in r.order if o.measure not in outputs and not o.measure.agg]
     counted = [o for o in r.order if o.measure.agg and o.measure.table == subject]
+    counted += [o for o in r.order if o.measure.agg and o.measure.column is not None]
     if counted and not r.group_by and not r.group_rows:
         raise Refusal(f"I could not tell which groups of {r.subject.name} to order by count.")
     if (

@@ -88,7 +88,27 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
                                tables=last.tables)  # fmt: skip
         out.append(best)
         i = best.end
-    return _distribute(tuple(out), lex)
+    return _distribute(_counted_columns(tuple(out), tokens, lex), lex)
+
+
+def _counted_columns(ms: tuple[Mention, ...], tokens, lex: Lexicon) -> tuple[Mention, ...]:
+    """ "the number of rooms" where a column room_count (num_of_rooms) holds it: the
+    column, with "number of" kept as a count word only when "total" says to add it up."""
+    out = list(ms)
+    for k in range(len(out) - 1):
+        c, x = out[k], out[k + 1]
+        if not c.is_role("count") or x.kind != "unknown" or " " in x.text:
+            continue  # "the number of invoices" (a table) counts its rows
+        word = tokens[x.start].norm
+        for key in ((word, "count"), ("number", word)):
+            refs = [ref for ref in lex.columns.get(key, []) if lex.is_numeric(ref.column)]
+            if refs:
+                kept = c.text.startswith("total")
+                out[k + 1] = Mention("column", x.start, x.end, " ".join(key), columns=tuple(refs))
+                if not kept:
+                    out[k] = Mention("function", c.start, c.end, c.text)
+                break
+    return tuple(out)
 
 
 def _distribute(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
