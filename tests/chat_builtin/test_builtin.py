@@ -163,6 +163,10 @@ def count(path, sql):
             "orders with total between 100 and 200",
             "SELECT * FROM orders WHERE total >= 100 AND total <= 200",
         ),
+        (
+            "how many orders with total 100 to 200",
+            "SELECT COUNT(*) FROM orders WHERE total >= 100 AND total <= 200",
+        ),
         ("how many products priced 23", "SELECT COUNT(*) FROM products WHERE price = 23"),
         (
             "how many order items with quantity 3",

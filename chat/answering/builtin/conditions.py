@@ -115,7 +115,8 @@ def _comparison(r: Reading, i: int) -> int | None:
         lo = _number(r, op_at + 1)
         if lo is None:
             return None
-        k = r.next(lo[1])
+        to = r.at(lo[1]) is not None and r.ms[lo[1]].text == "to"  # a function word
+        k = lo[1] if to else r.next(lo[1])
         if not (r.at(k) and (r.ms[k].is_role("and") or r.ms[k].text in ("to", "or"))):
             raise Refusal("Please give a range as 'between 10 and 20'.")
         hi = _number(r, k + 1)
