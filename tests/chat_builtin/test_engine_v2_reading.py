@@ -240,6 +240,12 @@ def test_singulars_meet_whatever_the_number():
         # "the number of rooms" kept in a column room_count
         ("What is the average number of rooms of users?", "SELECT AVG(room_count) FROM user_profiles"),
         ("What is the total number of rooms of users?", "SELECT SUM(room_count) FROM user_profiles"),
+        # "by ascending order of X"
+        ("List the titles of courses by ascending order of credits.",
+         "SELECT title FROM courses ORDER BY credits ASC"),
+        # a value of another column after a column is no condition on that column
+        ("What are the first name and last name of all the Lyon people?",
+         "SELECT first_name, last_name FROM people WHERE hometown = 'Lyon'"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

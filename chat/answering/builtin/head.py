@@ -242,7 +242,10 @@ def _column_is_condition(r: Reading, i: int, strict: bool = False) -> bool:
         if nxt is not None and nxt.is_role("named"):
             return True
         return nxt is not None and nxt.kind in ("number", "literal") and r.next(i + 1) == i + 1
+    if nxt is not None and nxt.kind == "value":
+        # "last name of all the instructors": a value of another column is no condition here
+        mine = {(c.table.qualified_name, c.column.name) for c in r.ms[i].columns}
+        return any((v.table.qualified_name, v.column.name) in mine for v in nxt.values)
     return nxt is not None and (
-        nxt.kind in ("value", "literal", "number")
-        or nxt.is_role("cmp", "between", "like", "neg", "named")
+        nxt.kind in ("literal", "number") or nxt.is_role("cmp", "between", "like", "neg", "named")
     )

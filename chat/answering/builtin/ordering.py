@@ -14,6 +14,10 @@ from .reader import Reading, Refusal
 def _order(r: Reading, i: int) -> int | None:
     """ "ordered by age", "sorted by the number of albums", "in descending order of price"."""
     m = r.ms[i]
+    nxt = r.at(r.next(i + 1))
+    if m.is_role("by") and nxt is not None and nxt.is_role("dir"):
+        r.take(i)  # "by ascending order of length": the direction and order say it
+        return i + 1
     if not (m.is_role("order") or (m.is_role("by") and (r.limit or r.order_pending))):
         if m.is_role("dir") and r.at(r.next(i + 1)) and r.ms[r.next(i + 1)].is_role("order"):
             j = r.next(i + 1)
