@@ -30,6 +30,7 @@ from .types import Generated, Turn
 logger = logging.getLogger(__name__)
 
 DATAPOINTS_IN_CONTEXT = 8  # business context retrieved for the LLM per question
+CANDIDATE_TEMPERATURE = 0.7  # self-consistency samples; the first query stays at 0
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,15 @@ class LlmGenerator(SqlGenerator):
     # An empty result gets one extra round asking the model to check its filters (pipeline).
     checks_empty_results = True
 
-    def __init__(self, model: str, *, max_corrections: int, budget_tokens: int):
+    def __init__(
+        self, model: str, *, max_corrections: int, budget_tokens: int, candidates: int = 1
+    ):
         self.name = model
         self.max_corrections = max_corrections
         self.budget_tokens = budget_tokens
+        # Self-consistency (LLM_CANDIDATES): the pipeline asks `more` for candidates beside
+        # the first, runs them all and keeps the result most of them agree on.
+        self.candidates = max(1, candidates)
 
     def prepare(self, request: Request) -> Request:
         return replace(request, context=_context(request, self.budget_tokens))
@@ -163,6 +169,26 @@ class LlmGenerator(SqlGenerator):
 
         with _model_errors():
             return llm.generate(request.question, context=request.context, dialect=request.dialect)
+
+    def more(self, request: Request, count: int) -> list[Generated]:
+        """`count` further candidates, sampled in parallel; failed calls are left out."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import llm
+
+        def one(_):
+            try:
+                return llm.generate(
+                    request.question,
+                    context=request.context,
+                    dialect=request.dialect,
+                    temperature=CANDIDATE_TEMPERATURE,
+                )
+            except llm.LLMError:
+                return None
+
+        with ThreadPoolExecutor(max_workers=max(1, count)) as pool:
+            return [g for g in pool.map(one, range(count)) if g is not None]
 
     def again(self, request: Request, failed_sql: str, error: str) -> Generated:
         from . import llm
@@ -216,6 +242,7 @@ def sql_generator_for(config: Any = None) -> SqlGenerator:
             config.LLM_MODEL,
             max_corrections=config.LLM_MAX_CORRECTIONS,
             budget_tokens=config.CONTEXT_TOKEN_BUDGET,
+            candidates=getattr(config, "LLM_CANDIDATES", 1),
         )
     return BuiltinGenerator()
 

@@ -83,9 +83,15 @@ def build_messages(question: str, context: SchemaContext, dialect: str) -> list[
     ]
 
 
-def generate(question: str, *, context: SchemaContext, dialect: str) -> Generated:
-    """First SQL for a question."""
-    return _ask(build_messages(question, context, dialect), purpose="generate")
+def generate(
+    question: str, *, context: SchemaContext, dialect: str, temperature: float = 0.0
+) -> Generated:
+    """First SQL for a question; `temperature` > 0 samples another candidate."""
+    return _ask(
+        build_messages(question, context, dialect),
+        purpose="generate" if not temperature else "candidate",
+        temperature=temperature,
+    )
 
 
 def correct(
@@ -141,16 +147,20 @@ MULTI_FORM = (
 )
 
 
-def _ask(messages: list[dict[str, str]], *, purpose: str) -> Generated:
-    generated, usage = _ask_parsed(messages, purpose=purpose, parse=parse_reply, form=SINGLE_FORM)
+def _ask(messages: list[dict[str, str]], *, purpose: str, temperature: float = 0.0) -> Generated:
+    generated, usage = _ask_parsed(
+        messages, purpose=purpose, parse=parse_reply, form=SINGLE_FORM, temperature=temperature
+    )
     generated.usage = usage
     return generated
 
 
-def _ask_parsed(messages: list[dict[str, str]], *, purpose: str, parse, form: str):
+def _ask_parsed(
+    messages: list[dict[str, str]], *, purpose: str, parse, form: str, temperature: float = 0.0
+):
     """(parse(reply), usage totals), with one repair round when `parse` raises ValueError."""
     usage: dict[str, Any] = {"model": settings.LLM_MODEL, "calls": []}
-    content = _complete(messages, usage, purpose)
+    content = _complete(messages, usage, purpose, temperature)
     try:
         return parse(content), _totals(usage)
     except ValueError as problem:
@@ -166,7 +176,7 @@ def _ask_parsed(messages: list[dict[str, str]], *, purpose: str, parse, form: st
                 ),
             },
         ]
-    content = _complete(messages, usage, f"{purpose}-repair")
+    content = _complete(messages, usage, f"{purpose}-repair", temperature)
     try:
         return parse(content), _totals(usage)
     except ValueError as again:
@@ -176,9 +186,11 @@ def _ask_parsed(messages: list[dict[str, str]], *, purpose: str, parse, form: st
         ) from None
 
 
-def _complete(messages: list[dict[str, str]], usage: dict, purpose: str) -> str:
+def _complete(
+    messages: list[dict[str, str]], usage: dict, purpose: str, temperature: float = 0.0
+) -> str:
     try:
-        content, counted = gateway.complete(messages)
+        content, counted = gateway.complete(messages, temperature=temperature)
     except gateway.GatewayError as error:
         raise LLMUnavailable(error.user_message, usage=_totals(usage)) from error
     usage["calls"].append({"purpose": purpose, **counted})

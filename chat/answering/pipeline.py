@@ -151,6 +151,12 @@ def answer_question(
     engine = connection.engine()
     max_rows = max_rows or settings.QUERY_MAX_ROWS
     timeout = query_timeout or settings.QUERY_TIMEOUT_SECONDS
+    if (
+        isinstance(current, Generated)
+        and current.sql
+        and getattr(run.generator, "candidates", 1) > 1
+    ):
+        current = _vote(run, request, current, (engine, schema.document, kind, max_rows, timeout))
     failures: list[tuple[str, str]] = []  # every failed attempt goes back with the next round
     for round_ in range(run.generator.max_corrections + 1):
         if isinstance(current, Answer):  # the generator failed
@@ -174,6 +180,41 @@ def answer_question(
             lambda r=asked, sql=failed, error=run.last_error: run.generator.again(r, sql, error)
         )
     return run.finish(run.failure())
+
+
+def _vote(run: _Run, request: Request, first: Generated, execute: tuple) -> Generated:
+    """Self-consistency (LLM_CANDIDATES): the generator's other candidates run beside the
+    first, and the SQL whose result most candidates share wins (a tie goes to the group
+    holding the first). Candidates that fail validation or the database do not vote; the
+    winner then goes through the usual loop (and runs once more there)."""
+    engine, document, kind, max_rows, timeout = execute
+    others = run.timed("generate", run.generator.more, request, run.generator.candidates - 1)
+    for other in others:
+        run.usage_calls.extend(other.usage.get("calls", []))
+    started = time.monotonic()
+    groups: dict[str, list[Generated]] = {}
+    for candidate in [first, *others]:
+        if not candidate.sql:
+            continue
+        validated = validate_sql(candidate.sql, document=document, kind=kind, limit=max_rows + 1)
+        if validated.sql is None:
+            continue
+        try:
+            result = engine.execute(validated.sql, max_rows=max_rows, timeout=timeout)
+        except ConnectorError:
+            continue
+        groups.setdefault(_result_key(result.rows), []).append(candidate)
+    run.timings["vote"] = _ms(started)
+    if not groups:
+        return first
+    best = max(groups.values(), key=lambda g: (len(g), any(c is first for c in g)))
+    return best[0]
+
+
+def _result_key(rows: list[tuple]) -> str:
+    """The same answer whatever the column names or row order: rows as sorted values."""
+    normal = [tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows]
+    return repr(sorted(map(repr, normal)))
 
 
 EMPTY_CAVEAT = (

@@ -125,3 +125,25 @@ def test_an_empty_result_and_a_dead_model_still_answers(chinook, fake_llm):
     fake_llm.fail(500)
     answer = answer_question(chinook, "Customers in Japan")
     assert answer.rows == [] and answer.error == "" and answer.text.endswith(EMPTY_CAVEAT)
+
+
+def test_self_consistency_keeps_the_result_most_candidates_share(chinook, fake_llm, settings):
+    settings.LLM_CANDIDATES = 3
+    # The first query (temperature 0) counts Brazil's invoices, two sampled candidates
+    # count its customers, written differently: their shared result wins.
+    fake_llm.reply({"sql": "SELECT COUNT(*) FROM Invoice WHERE BillingCountry = 'Brazil'"})
+    fake_llm.reply({"sql": "SELECT COUNT(*) FROM Customer WHERE Country = 'Brazil'"})
+    fake_llm.reply({"sql": 'SELECT COUNT(CustomerId) AS n FROM Customer WHERE Country = "Brazil"'})
+    answer = answer_question(chinook, "How many customers are in Brazil?")
+    assert answer.rows == [(5,)] and answer.error == ""
+    assert "Customer" in answer.sql and "vote" in answer.timings_ms
+    temperatures = sorted(r["temperature"] for r in fake_llm.requests)
+    assert temperatures == [0, 0.7, 0.7]
+    assert len(answer.usage["calls"]) == 3
+
+
+def test_self_consistency_is_off_by_default(chinook, fake_llm):
+    fake_llm.reply({"sql": "SELECT COUNT(*) FROM Customer WHERE Country = 'Brazil'"})
+    answer = answer_question(chinook, "How many customers are in Brazil?")
+    assert answer.rows == [(5,)] and len(fake_llm.requests) == 1
+    assert "vote" not in answer.timings_ms
