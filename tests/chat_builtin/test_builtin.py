@@ -185,6 +185,11 @@ def count(path, sql):
         ("most expensive product", "SELECT name FROM products ORDER BY price DESC LIMIT 1"),
         ("what is the cheapest product", "SELECT name FROM products ORDER BY price LIMIT 1"),
         ("what is the highest product price", "SELECT MAX(price) FROM products"),
+        # "per <the table averaged>": one value per row, so the average over its rows.
+        (
+            "what's the average quantity per order item",
+            "SELECT ROUND(AVG(quantity), 2) FROM order_items",
+        ),
     ],
 )
 def test_filters_mean_what_the_question_says(demo, demo_shop_sqlite, question, gold):
@@ -214,6 +219,7 @@ def test_negation_keeps_nulls_and_alternatives_become_in(demo, chinook, chinook_
         ("how many customers in Germany or enterprise", "'or'"),  # two columns
         ("how many orders on average", "'average'"),  # no group to average over
         ("customers who never ordered", "'never'"),
+        ("what is the total quantity per order item", "'per'"),  # one row's: not a total
     ],
 )
 def test_unattached_numbers_negations_and_alternatives_refuse(demo, question, said):

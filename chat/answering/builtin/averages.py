@@ -33,6 +33,31 @@ def split(ms: tuple[Mention, ...]) -> tuple[tuple[Mention, ...], Mention] | None
     return rest, ms[per[0] + 1]
 
 
+def per_own_row(ms: tuple[Mention, ...], lex: Lexicon, today, read) -> Interpretation | None:
+    """ "the average quantity per order item": per row of the table averaged, so the average
+    over its rows; None unless the question reads so without "per <table>"."""
+    from .reader import Refusal
+
+    at = [
+        i
+        for i, m in enumerate(ms[:-1])
+        if m.is_role("group") and ms[i + 1].kind == "table" and len(ms[i + 1].tables) == 1
+    ]
+    if len(at) != 1:
+        return None
+    table = ms[at[0] + 1].tables[0]
+    try:
+        it = read(ms[: at[0]] + ms[at[0] + 2 :], lex, today)
+    except Refusal:
+        return None
+    averaged = all(
+        o.agg == "avg" and o.column is not None and o.column.table == it.subject for o in it.outputs
+    )
+    if it.subject != table.qualified_name or not averaged or it.group_by or it.group_rows:
+        return None
+    return it
+
+
 def average_of_counts(it: Interpretation, group: Mention, lex: Lexicon) -> Interpretation:
     from .reader import Refusal
 

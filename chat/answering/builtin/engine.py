@@ -49,6 +49,9 @@ def understand(
         else:
             it = read(mentions, lex, today)
     except Refusal as exc:
+        own = averages.per_own_row(mentions, lex, today, read)
+        if own is not None:  # "the average quantity per order item": over its rows
+            return Understood(mentions, settle(own, lex, mentions))
         unknown = [f"'{m.text}'" for m in mentions if m.kind == "unknown"]
         if unknown and not any(u in str(exc) for u in unknown):
             raise Refusal(f"{str(exc)[:-1]}; I do not know {', '.join(unknown)}.") from exc
