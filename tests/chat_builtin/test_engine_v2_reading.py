@@ -246,6 +246,12 @@ def test_singulars_meet_whatever_the_number():
         # a value of another column after a column is no condition on that column
         ("What are the first name and last name of all the Lyon people?",
          "SELECT first_name, last_name FROM people WHERE hometown = 'Lyon'"),
+        # "full names": first and last name
+        ("What are the full names of people from Nice?",
+         "SELECT first_name, last_name FROM people WHERE hometown = 'Nice'"),
+        # "and <column> of <parent table>"
+        ("Show the titles of courses and budgets of departments.",
+         "SELECT c.title, d.Budget FROM courses c JOIN Department d ON c.DNO = d.DNO"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

@@ -54,6 +54,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
         elif m.kind == "number" and _limit_number(r, i, stop):
             r.limit = int(m.number)
             r.take(i)
+        elif m.kind == "unknown" and m.text == "full" and _full_name(r, i):
+            i = r.next(i + 1)  # "the full names of employees": first and last name
         elif m.kind == "column" and _agg_word(r, i):
             pending.append(_agg_word(r, i))  # "total payment amount": total, not orders.total
             r.take(i)
@@ -127,6 +129,29 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
+
+
+def _full_name(r: Reading, i: int) -> bool:
+    """ "full name(s)": the subject's (or its parent's) first and last name columns."""
+    from .index import name_words
+
+    j = r.next(i + 1)
+    nxt = r.at(j)
+    if nxt is None or nxt.text not in ("name", "names") or r.subject is None:
+        return False
+    tables = [r.subject] + [t for t in r.lex.document.tables if is_parent(r, t.qualified_name)]
+    for table in tables:
+        parts = {tuple(name_words(c.name)): c for c in table.columns}
+        first, last = parts.get(("first", "name")), parts.get(("last", "name"))
+        if first is not None and last is not None:
+            r.take(i, j)
+            r.outputs += [
+                Measure("", r.ref(table, first.name)),
+                Measure("", r.ref(table, last.name)),
+            ]
+            r.named_outputs = True
+            return True
+    return False
 
 
 def _attribute_of_next(r: Reading, i: int) -> bool:

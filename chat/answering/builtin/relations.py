@@ -71,6 +71,33 @@ def _and_table(r: Reading, i: int) -> int | None:
     return i + 1
 
 
+def _column_of_parent(r: Reading, i: int, k: int) -> int | None:
+    """ "the names of members and names of colleges": a column of the table named after it,
+    one the subject refers to (each member has one college)."""
+    from .head import is_parent
+    from .reader import _name_like, resolve_column
+
+    table = r.ms[k].tables[0]
+    if table is r.subject or not is_parent(r, table.qualified_name):
+        return None
+    m = r.ms[i]
+    own = [c for c in m.columns if c.table is table]
+    if own:
+        col = resolve_column(tuple(own), table, r.lex, m.text)
+    elif m.text in ("name", "names"):
+        saved, r.subject = r.subject, table
+        names = _name_like(r)
+        r.subject = saved
+        if len(names) != 1:
+            return None
+        col = r.ref(table, names[0].name)
+    else:
+        return None
+    r.take(i, k)
+    r.outputs.append(Measure("", col))
+    return k + 1
+
+
 def _and_column(r: Reading, i: int) -> int | None:
     """ "the names of genres in alphabetical order, and their ratings": one more column of
     the subject listed after the rest (not a condition: nothing follows it)."""
@@ -80,6 +107,8 @@ def _and_column(r: Reading, i: int) -> int | None:
         return None
     k = r.next(i + 1)
     nxt = r.at(k)
+    if nxt is not None and nxt.kind == "table" and len(nxt.tables) == 1:
+        return _column_of_parent(r, i, k)  # "and names of colleges (they go to)"
     if nxt is not None and nxt.kind != "function" and not nxt.is_role("order", "dir"):
         return None
     col = r.col(m)
