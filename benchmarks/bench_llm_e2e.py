@@ -25,7 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-DATA_DIR = tempfile.mkdtemp(prefix="datachat-bench-")
+# In memory when possible: the system database's commits (fsync) are not what is measured.
+DATA_DIR = tempfile.mkdtemp(
+    prefix="datachat-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None
+)
 os.environ["DATACHAT_DATA_DIR"] = DATA_DIR
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)  # answer in this process
