@@ -217,6 +217,7 @@ def delete_session(request, session_id: int = SessionId):
 )
 def list_messages(request, session_id: int = SessionId):
     session = sessions.get_session(request.auth, session_id)
+    conversation.fail_stale(session.messages.all())  # "waiting for a worker", interrupted
     return [message_out(m) for m in session.messages.all()]
 
 
