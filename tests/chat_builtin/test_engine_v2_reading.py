@@ -252,6 +252,16 @@ def test_singulars_meet_whatever_the_number():
         # "and <column> of <parent table>"
         ("Show the titles of courses and budgets of departments.",
          "SELECT c.title, d.Budget FROM courses c JOIN Department d ON c.DNO = d.DNO"),
+        # "the X with the most number of <subject rows>": groups of X
+        ("Which city has the most number of students?",
+         "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC LIMIT 1"),
+        # a verb before "the most <related rows>"
+        ("Which department offered the most courses? Give its name.",
+         "SELECT d.DName FROM Department d JOIN courses c ON c.DNO = d.DNO "
+         "GROUP BY d.DNO ORDER BY COUNT(*) DESC LIMIT 1"),
+        # "not" + a verb before a value
+        ("How many students are not registered in 'Paris'?",
+         "SELECT COUNT(*) FROM Student WHERE city != 'Paris'"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):

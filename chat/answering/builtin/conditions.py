@@ -185,11 +185,16 @@ def _values(r: Reading, i: int) -> int | None:
     start = i
     if m.is_role("neg") or (m.is_role("cmp") and m.arg == "!="):
         j = r.next(i + 1)
+        verb = r.at(j) is not None and r.ms[j].kind == "unknown" and r.ms[j].text.endswith("ed")
+        if verb:  # "wines not produced in Sonoma"
+            j = r.next(j + 1)
         if r.at(j) is None or not (
             r.ms[j].kind == "value" or (r.ms[j].kind == "literal" and r.ms[j].values)
         ):
             return None  # "not in Germany", "not located in 'Donceel'"
         negated, i, m = True, j, r.ms[j]
+        if verb:
+            r.take(r.next(start + 1))
     if m.kind not in ("value", "literal") or (m.kind == "literal" and not m.values):
         return None
     group = [i]

@@ -247,6 +247,9 @@ def _agg_word(r: Reading, i: int) -> str:
 def _superlative_before_subject(r: Reading, i: int, stop: int) -> bool:
     """ "which country has the most customers": "most" ranks, it does not aggregate."""
     j = r.next(i + 1)
+    if j < stop and r.ms[j].is_role("count"):  # "with most number of customers"
+        k = r.next(j + 1)
+        return k >= stop or r.ms[k].kind == "table"
     return j >= stop or r.ms[j].kind == "table" or (r.which and "implied" in r.ms[j].extra)
 
 

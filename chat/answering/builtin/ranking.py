@@ -38,6 +38,11 @@ def _superlative(r: Reading, i: int) -> int | None:
         from .reader import one_link
         from .relations import link_named_elsewhere
 
+        many = r.lex.graph.duplicates_rows_of(
+            r.subject.qualified_name, [t.tables[0].qualified_name]
+        )
+        if not many:
+            return None  # "the most in their departments": one department each, no count
         if not one_link(r, t.tables[0].qualified_name) or link_named_elsewhere(
             r, range(i - 3, i), t.tables[0]
         ):
@@ -58,7 +63,14 @@ def _superlative(r: Reading, i: int) -> int | None:
         if found is None:
             return None
         measure, end = found
-        r.group_rows = True
+        if measure.table == r.subject.qualified_name:
+            # "the city with the most number of customers": groups of the column named
+            plain = [o.column for o in r.outputs if not o.agg]
+            if not plain or any(o.agg for o in r.outputs):
+                return None
+            r.group_by += [c for c in plain if c not in r.group_by]
+        else:
+            r.group_rows = True
         r.ranking_output = True
         r.take(i)
         r.order.append(Order(measure, desc))
@@ -67,9 +79,23 @@ def _superlative(r: Reading, i: int) -> int | None:
     else:
         return None
     r.take(i, j)
+    if measure.agg == "count" and measure.table != r.subject.qualified_name:
+        _verb_before(r, i)  # "the city that hosted the most events"
     r.order.append(Order(measure, desc))
     r.limit = r.limit or 1
     return j + 1
+
+
+def _verb_before(r: Reading, i: int) -> None:
+    """A verb right before "the most <rows>" says how they belong to the subject; the rows
+    are counted through the one link already checked."""
+    k = i - 1
+    while k >= 0 and r.ms[k].kind == "function":
+        k -= 1
+    if k >= 0 and k not in r.used and r.ms[k].kind == "unknown":
+        word = r.ms[k].text
+        if word.endswith(("ed", "es", "s")) or len(word) <= 6:
+            r.take(k)
 
 
 def _having(r: Reading, i: int) -> int | None:

@@ -114,7 +114,10 @@ def _and_column(r: Reading, i: int) -> int | None:
     col = r.col(m)
     if col.table != r.subject.qualified_name or any(o.agg for o in r.outputs):
         return None
-    if r.order and r.ms[before].text == "and":  # "sorted by price decreasing and name
+    sorted_said = any(x.is_role("order") and n in r.used for n, x in enumerate(r.ms[:i]))
+    if (
+        r.order and sorted_said and r.ms[before].text == "and"
+    ):  # "sorted by price decreasing and name
         # ascending": a second sort key ("in alphabetical order, combined with its ratings":
         # one more column)
         desc = nxt is not None and nxt.is_role("dir") and nxt.arg == "desc"
@@ -132,7 +135,7 @@ def _late_outputs(r: Reading, i: int) -> int | None:
     """ "Which courses have no students? Give me their titles.": the columns asked for in a
     second sentence, when the first named none."""
     m = r.ms[i]
-    if m.kind != "column" or r.outputs or r.group_by or r.order:
+    if m.kind != "column" or r.outputs or r.group_by:
         return None
     k = i
     while k > 0 and r.ms[k - 1].kind == "function" and i - k < 4:
