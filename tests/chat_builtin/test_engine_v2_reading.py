@@ -262,6 +262,9 @@ def test_singulars_meet_whatever_the_number():
         # "not" + a verb before a value
         ("How many students are not registered in 'Paris'?",
          "SELECT COUNT(*) FROM Student WHERE city != 'Paris'"),
+        # "where" inside a question is a relative word
+        ("Show the cities where at least 2 students live.",
+         "SELECT city FROM Student GROUP BY city HAVING COUNT(*) >= 2"),
     ],
 )  # fmt: skip
 def test_reading(school, question, gold):
@@ -315,3 +318,8 @@ def test_ordering_keeps_the_databases_own_place_for_nulls(school):
     generated = ask(school, "List the names of students ordered by age.")
     assert "NULLS" not in generated.sql.upper()
     assert "NULLS" not in ask(school, "List the names of students ordered by age descending.").sql
+
+
+def test_where_and_when_questions_name_no_column_and_refuse(school):
+    assert ask(school, "Where is the department named 'Art'?").refused
+    assert ask(school, "When did the student named 'Ann' enrol?").refused

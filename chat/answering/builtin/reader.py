@@ -131,6 +131,8 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     r.group_first = moved is not ms  # "For each type, the average tonnage": type first
     ms = moved
     r.which = bool(ms) and ms[0].text in ("which", "who")
+    if ms and ms[0].text in ("where", "when"):
+        raise Refusal(f"I could not tell which column answers '{ms[0].text}'; name it.")
     if ms and ms[0].is_role("and", "by", "group", "or", "but"):
         raise Refusal("This reads like a follow-up to an earlier question; please ask it in full.")
     if ms and ms[0].is_role("order") and ms[0].text in ("sort", "order", "rank", "sorted"):
