@@ -323,3 +323,9 @@ def test_ordering_keeps_the_databases_own_place_for_nulls(school):
 def test_where_and_when_questions_name_no_column_and_refuse(school):
     assert ask(school, "Where is the department named 'Art'?").refused
     assert ask(school, "When did the student named 'Ann' enrol?").refused
+
+
+def test_a_plural_head_noun_is_not_a_lookup_value(school):
+    # grade 'A' aside, "the enrolments with ..." must not become a filter on a stored value
+    it = ask(school, "What are the titles of the courses with credits above 3?")
+    assert it.sql and "WHERE" in it.sql and "credits" in it.sql.lower()

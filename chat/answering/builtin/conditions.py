@@ -197,6 +197,8 @@ def _values(r: Reading, i: int) -> int | None:
             r.take(r.next(start + 1))
     if m.kind not in ("value", "literal") or (m.kind == "literal" and not m.values):
         return None
+    if not negated and _head_noun(r, i):
+        return None
     group = [i]
     k = r.next(i + 1)
     while r.at(k) is not None:
@@ -262,6 +264,26 @@ def _values(r: Reading, i: int) -> int | None:
     op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
     r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
     return group[-1] + 1
+
+
+def _head_noun(r: Reading, i: int) -> bool:
+    """ "the products with next entry id above 8" where a lookup table stores 'Product': a
+    plural after "the", before "with/whose/that", names the rows asked about, not a value
+    of another table's column."""
+    m = r.ms[i]
+    if m.kind != "value" or not m.text.endswith("s") or " " in m.text:
+        return False
+    if any(str(v.value).lower() == m.text for v in m.values):
+        return False  # stored as said, plural and all
+    if any(v.table is r.subject for v in m.values):
+        return False
+    before = r.at(i - 1)
+    after = r.at(i + 1)
+    return (
+        before is not None
+        and before.text == "the"
+        and (after is None or after.text in ("with", "whose", "that", "which", "who"))
+    )
 
 
 def _distinct_values(r: Reading, col: Col) -> set:
