@@ -86,6 +86,68 @@ DIALECT_NOTES: dict[str, str] = {
 }
 
 
+# Seeded examples per dialect, shown when no verified example of the database's own was
+# retrieved: syntax to imitate (dates, grouping, top N), on tables that are not the user's.
+DIALECT_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "postgresql": (
+        (
+            "Orders per month in 2024",
+            "SELECT date_trunc('month', o.ordered_at) AS month, COUNT(*) AS orders FROM orders o "
+            "WHERE o.ordered_at >= '2024-01-01' AND o.ordered_at < '2025-01-01' "
+            "GROUP BY month ORDER BY month",
+        ),
+        (
+            "The 3 customers who spent most",
+            "SELECT c.name, SUM(o.total) AS spent FROM customers c JOIN orders o ON "
+            "o.customer_id = c.id GROUP BY c.id, c.name ORDER BY spent DESC LIMIT 3",
+        ),
+    ),
+    "mysql": (
+        (
+            "Orders per month in 2024",
+            "SELECT DATE_FORMAT(o.ordered_at, '%Y-%m') AS month, COUNT(*) AS orders FROM orders o "
+            "WHERE o.ordered_at >= '2024-01-01' AND o.ordered_at < '2025-01-01' "
+            "GROUP BY month ORDER BY month",
+        ),
+        (
+            "The 3 customers who spent most",
+            "SELECT c.name, SUM(o.total) AS spent FROM customers c JOIN orders o ON "
+            "o.customer_id = c.id GROUP BY c.id, c.name ORDER BY spent DESC LIMIT 3",
+        ),
+    ),
+    "clickhouse": (
+        (
+            "Orders per month in 2024",
+            "SELECT toStartOfMonth(ordered_at) AS month, count() AS orders FROM orders "
+            "WHERE toYear(ordered_at) = 2024 GROUP BY month ORDER BY month",
+        ),
+        (
+            "The 3 customers who spent most",
+            "SELECT c.name, o.spent FROM (SELECT customer_id, sum(total) AS spent FROM orders "
+            "GROUP BY customer_id) AS o ANY LEFT JOIN customers AS c ON c.id = o.customer_id "
+            "ORDER BY o.spent DESC LIMIT 3",
+        ),
+    ),
+    "sqlite": (
+        (
+            "Orders per month in 2024",
+            "SELECT strftime('%Y-%m', o.ordered_at) AS month, COUNT(*) AS orders FROM orders o "
+            "WHERE o.ordered_at >= '2024-01-01' AND o.ordered_at < '2025-01-01' "
+            "GROUP BY month ORDER BY month",
+        ),
+        (
+            "The 3 customers who spent most",
+            "SELECT c.name, SUM(o.total) AS spent FROM customers c JOIN orders o ON "
+            "o.customer_id = c.id GROUP BY c.id, c.name ORDER BY spent DESC LIMIT 3",
+        ),
+    ),
+}
+
+
+def render_dialect_examples(dialect: str) -> str:
+    return "\n".join(f"Q: {q}\nSQL: {sql}" for q, sql in DIALECT_EXAMPLES.get(dialect, ()))
+
+
 @dataclass
 class SchemaContext:
     text: str
@@ -798,6 +860,13 @@ def build_context(
             "\nBusiness definitions and verified examples (follow them when the question uses "
             f"these words):\n{points_text}\n"
         )
+    if not any(getattr(p, "kind", "") == "example" for p in points):
+        examples = render_dialect_examples(dialect)
+        if examples:
+            header += (
+                "\nExamples of this dialect (on another schema: imitate the syntax, never the "
+                f"table names):\n{examples}\n"
+            )
     footer = f"\nEarlier in this conversation:\n{history_text}\n" if history_text else ""
     remaining = budget_tokens - estimate_tokens(f"{header}\nSchema:\n\n{footer}") - 4
 

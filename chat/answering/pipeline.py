@@ -167,7 +167,10 @@ def answer_question(
             return run.finish(_without_sql(question, current, run.attempts))
         answer = run.try_sql(current, engine, schema.document, kind, max_rows, timeout)
         if answer is not None:
-            if _empty(answer) and getattr(run.generator, "checks_empty_results", False):
+            # The second look is one of the correction rounds, so the model is never asked
+            # more often than LLM_TIMEOUT x (1 + LLM_MAX_CORRECTIONS) allows for.
+            recheck = round_ < run.generator.max_corrections
+            if recheck and _empty(answer) and getattr(run.generator, "checks_empty_results", False):
                 execute = (engine, schema.document, kind, max_rows, timeout)
                 answer = _recheck_empty(run, request, failures, current, answer, execute)
             return run.finish(answer)

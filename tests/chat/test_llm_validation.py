@@ -147,3 +147,22 @@ def test_self_consistency_is_off_by_default(chinook, fake_llm):
     answer = answer_question(chinook, "How many customers are in Brazil?")
     assert answer.rows == [(5,)] and len(fake_llm.requests) == 1
     assert "vote" not in answer.timings_ms
+
+
+def test_the_second_look_stays_within_the_correction_rounds(chinook, fake_llm, settings):
+    settings.LLM_MAX_CORRECTIONS = 1
+    fake_llm.reply({"sql": "SELECT FirstName FROM Customer WHERE Nation = 'Japan'"})
+    fake_llm.reply({"sql": "SELECT FirstName FROM Customer WHERE Country = 'Japan'"})
+    answer = answer_question(chinook, "Customers in Japan")
+    assert [a.status for a in answer.attempts] == ["invalid", "ok"] and answer.rows == []
+    assert len(fake_llm.requests) == 2  # no third call: the rounds are used up
+
+
+def test_seeded_dialect_examples_show_until_a_verified_one_exists(chinook):
+    from chat.answering.context import build_context
+
+    document = chinook_document(chinook)
+    text = build_context(
+        "Invoices per month", document=document, profiles={}, dialect="sqlite"
+    ).text
+    assert "Examples of this dialect" in text and "strftime('%Y-%m'" in text
