@@ -137,7 +137,7 @@ def main() -> None:
     )
     print(
         f"prompt size: p50 {statistics.median(tokens):.0f}, max {max(tokens)} tokens "
-        f"(~chars/4); over budget: {over}"
+        f"(litellm's counter); over budget: {over}"
     )
     print(f"needed tables present: {answerable - len(missing)}/{answerable} answerable questions")
     for question, lacking in missing:
