@@ -10,6 +10,7 @@ from chat import conversation, sessions
 from chat.answering.labels import labels_for
 from chat.models import ChatMessage, ChatSession
 from connections import services as registry
+from datachat.textinput import refuse_control_characters
 
 from ..schemas import (
     INT32,
@@ -157,6 +158,10 @@ def _connections(user, ids) -> list:
     summary="Start a chat session",
 )
 def create_session(request, payload: SessionIn):
+    try:
+        refuse_control_characters("name", payload.name, multiline=False)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
     connections = None
     if payload.connection_ids is not None:
         connections = _connections(request.auth, payload.connection_ids)

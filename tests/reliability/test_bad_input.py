@@ -146,3 +146,23 @@ def test_a_malformed_database_url_is_a_422_in_the_api(admin_client, admin_user, 
         {"name": "broken", "connection_url": "postgresql://[::1"},
     )
     assert response.status_code == 200 and "malformed" in response.content.decode()
+
+
+def test_the_api_refuses_control_characters_naming_the_field(alice, world):
+    from django.test import Client
+
+    token = ApiToken.issue(alice, "tests")[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def post(url, body, method="post"):
+        return getattr(api, method)(url, body, content_type="application/json")
+
+    session = world["session_id"]
+    response = post("/api/v1/chat", {"message": "How many\x1b tracks?", "session_id": session})
+    assert response.status_code == 400 and response.json()["detail"].startswith("question:")
+    response = post("/api/v1/sessions", {"name": "a\x07b"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("name:")
+    response = post(f"/api/v1/sessions/{session}", {"name": "a\x1bb"}, method="patch")
+    assert response.status_code == 400 and response.json()["detail"].startswith("name:")
+    response = post("/api/v1/chat", {"message": "How many\x00 tracks?", "session_id": session})
+    assert response.status_code == 422  # NUL: refused by every API body
