@@ -178,6 +178,8 @@ PROFILE_TOP_VALUES = env.int("PROFILE_TOP_VALUES", default=50)
 PROFILE_LOW_CARDINALITY = env.int("PROFILE_LOW_CARDINALITY", default=50)
 CELERY_BEAT_SCHEDULE = {
     "refresh-due-schemas": {"task": "schemas_app.tasks.refresh_due_schemas", "schedule": 300.0},
+    # Answers whose runner died end within a minute even when nobody polls (chat/liveness.py).
+    "sweep-unfinished-answers": {"task": "chat.tasks.sweep_unfinished_answers", "schedule": 20.0},
 }
 
 # --- Question answering (chat.answering) -------------------------------------------------

@@ -28,3 +28,36 @@ def test_every_answer_logs_one_json_line(alice, make_connection, chinook_sqlite,
     assert record["timings_ms"]["total"] > 0 and record["timings_ms"]["queued"] >= 0
     assert "chinook" in record["timings_ms"]["databases"]
     assert record["runner"]
+
+
+def test_the_beat_sweep_ends_dead_runners_without_a_poll(alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.models import ChatMessage
+    from chat.tasks import sweep_unfinished_answers
+
+    settings.CHAT_HEARTBEAT_TIMEOUT_SECONDS = 30
+    session = sessions.create_session(alice, connections=[])
+    dead = ChatMessage.objects.create(
+        session=session,
+        role="assistant",
+        question="q",
+        status="running",
+        claimed_by="elsewhere:1",
+        heartbeat_at=timezone.now() - timedelta(seconds=31),
+    )
+    alive = ChatMessage.objects.create(
+        session=session,
+        role="assistant",
+        question="q",
+        status="running",
+        claimed_by="elsewhere:2",
+        heartbeat_at=timezone.now(),
+    )
+    assert sweep_unfinished_answers.delay().get() >= 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "failed" and "interrupted" in dead.text
+    assert alive.status == "running"
