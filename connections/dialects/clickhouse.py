@@ -37,8 +37,8 @@ TIMEOUT_EXCEEDED = {159, 209}  # server max_execution_time, driver socket timeou
 READONLY = 164
 
 READ_ONLY_PROFILE_NOTE = (
-    "user profile is read-only: per-query limits not applied; "
-    "server-side limits come from the profile"
+    "user profile is read-only: no per-query settings are sent; "
+    "time and row limits are enforced by DataChat itself"
 )
 
 

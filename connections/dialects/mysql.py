@@ -200,6 +200,7 @@ class MySQL(QueuePooledDialect):
         started = time.perf_counter()
         fairy = self._checkout()
         keep = True
+        cur = None
         try:
             conn = fairy.dbapi_connection
             self._set_limits(conn, timeout)
@@ -211,8 +212,6 @@ class MySQL(QueuePooledDialect):
             keep = not truncated
             columns = [d[0] for d in cur.description or ()]
             types = [_TYPE_NAMES.get(d[1], str(d[1])) for d in cur.description or ()]
-            if keep:
-                cur.close()
             return QueryResult(
                 columns, types, rows, truncated, (time.perf_counter() - started) * 1000
             )
@@ -220,8 +219,17 @@ class MySQL(QueuePooledDialect):
             keep = keep and exc.args and exc.args[0] not in LOST_CONNECTION
             raise self._error(exc, timeout) from None
         finally:
+            if keep and cur is not None:
+                # Closed here, on every path. Left to the garbage collector (an exception in
+                # a reference cycle holds it), its result was freed in the middle of a later
+                # fetch on the same connection, and mysqlclient's finalizer waited for the
+                # connection lock that very fetch held: the thread hung for good.
+                try:
+                    cur.close()
+                except MySQLdb.Error:
+                    keep = False
             if keep:
-                fairy.close()  # back to the pool, rolled back
+                fairy.close()  # back to the pool, reset (_reset_session)
             else:
                 fairy.invalidate()
 
@@ -257,7 +265,9 @@ class MySQL(QueuePooledDialect):
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
         text = self.scrub(str(exc.args[1] if len(exc.args) > 1 else exc))
         p = self.params
-        if code in ACCESS_DENIED:
+        # While a query runs (timeout given) the same codes mean a missing privilege (FILE,
+        # another database), not a failed login: the server's own words say which.
+        if code in ACCESS_DENIED and timeout is None:
             return ConnectorError(f"Authentication failed for user {p.username!r}.")
         if code == UNKNOWN_DATABASE:
             return ConnectorError(f"Unknown database {p.database!r} on {self._where}.")
