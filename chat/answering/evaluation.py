@@ -3,9 +3,14 @@
 Each question goes through answer_question, the product's own path (the built-in engine, or
 the LLM when LLM_MODEL is set; guard, schema check, execution with row cap), and the rows it
 returns are compared with the gold SQL's. A prediction counts as correct when it returns the
-same multiset of rows as the gold (in order only when the gold has ORDER BY). Values are
-normalised first, because engines disagree on types: Decimal/float/int compare after rounding
-to 2 places, dates as ISO text (a midnight datetime as its date), booleans as 0/1.
+same multiset of rows as the gold (in order only when the gold has ORDER BY) under some order
+of its columns, as Spider's official execution evaluation (test-suite-sql-eval) grades: "the
+name and age of ..." answered as (age, name) is the same answer, so the prediction's columns
+may be permuted, their number may not. The identity is tried first; then only orders that
+give each gold column a prediction column with the same multiset of values (cheap, and at most
+a few hundred). Values are normalised first, because engines disagree on types:
+Decimal/float/int compare after rounding to 2 places, dates as ISO text (a midnight datetime
+as its date), booleans as 0/1.
 
 A question set is a list of items, or a mapping {today: DATE, questions: [...]} when its gold
 SQL depends on the date relative dates count from ("last year"). Items: `question`, `sql`
@@ -86,10 +91,55 @@ def normalize(value):
     return value
 
 
+MAX_PERMUTATIONS = 200
+
+
 def same_rows(gold: list[tuple], predicted: list[tuple], ordered: bool) -> bool:
+    """Equal as multisets of rows (as lists when `ordered`), under some order of the
+    prediction's columns: "name and age" answered as (age, name) is the same answer."""
     g = [tuple(map(normalize, r)) for r in gold]
     p = [tuple(map(normalize, r)) for r in predicted]
+    if _equal(g, p, ordered):
+        return True
+    if not g or len(g) != len(p) or len(g[0]) != len(p[0]) or len(g[0]) < 2:
+        return False
+    return any(
+        _equal(g, [tuple(row[i] for i in order) for row in p], ordered)
+        for order in _column_orders(g, p)
+    )
+
+
+def _equal(g: list[tuple], p: list[tuple], ordered: bool) -> bool:
     return g == p if ordered else Counter(g) == Counter(p)
+
+
+def _column_orders(g: list[tuple], p: list[tuple]):
+    """Orders of the prediction's columns worth trying: each gold column takes a prediction
+    column holding the same multiset of values (so most candidates fail before any row is
+    compared), at most MAX_PERMUTATIONS of them, never the identity (already tried)."""
+    width = len(g[0])
+
+    def values(rows: list[tuple], i: int) -> Counter:
+        return Counter(row[i] for row in rows)
+
+    mine = [values(p, i) for i in range(width)]
+    choices = [[i for i in range(width) if mine[i] == values(g, j)] for j in range(width)]
+    tried = 0
+
+    def extend(order: tuple[int, ...]):
+        nonlocal tried
+        if tried >= MAX_PERMUTATIONS:
+            return
+        if len(order) == width:
+            tried += 1
+            if order != tuple(range(width)):
+                yield order
+            return
+        for i in choices[len(order)]:
+            if i not in order:
+                yield from extend((*order, i))
+
+    return extend(())
 
 
 def gold_for(item: dict, kind: str) -> str | None:

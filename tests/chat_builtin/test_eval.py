@@ -96,6 +96,21 @@ def test_rows_compare_as_multisets_after_normalising():
     assert normalize("2024-01-01 00:00:00") == "2024-01-01"
 
 
+def test_a_permutation_of_the_columns_is_the_same_answer():
+    # As Spider's execution evaluation grades: "name and age" answered as (age, name) counts.
+    gold = [("Ann", 31), ("Bob", 42)]
+    assert same_rows(gold, [(31, "Ann"), (42, "Bob")], ordered=False)
+    assert same_rows(gold, [(31, "Ann"), (42, "Bob")], ordered=True)
+    assert same_rows([("x", 1, 2.5)], [(2.5, "x", 1)], ordered=True)
+    # ...but the rows must still pair the same values: a wrong result stays wrong.
+    assert not same_rows(gold, [(42, "Ann"), (31, "Bob")], ordered=False)
+    assert not same_rows(gold, [(42, "Bob"), (31, "Ann")], ordered=True)  # order kept
+    assert not same_rows([(1, 1), (2, 2)], [(1, 2), (2, 1)], ordered=False)
+    # and the number of columns may not differ.
+    assert not same_rows(gold, [("Ann",), ("Bob",)], ordered=False)
+    assert not same_rows([("Ann",), ("Bob",)], gold, ordered=False)
+
+
 @pytest.mark.django_db
 def test_command_prints_a_table_and_json(tmp_path, chinook_sqlite, make_connection):
     make_connection(chinook_sqlite.params, name="chinook-cmd")
