@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=2000)
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=11, help="of the generated look-alikes")
+    parser.add_argument("--unkeyed", action="store_true", help="look-alikes without FKs to Chinook")
     parser.add_argument("--chinook-only", action="store_true")
     parser.add_argument("--no-e2e", action="store_true")
     parser.add_argument("--show-prompt", default="")
@@ -221,7 +222,9 @@ def main() -> None:
         item["gold"] = gold(item["sql"], base)
     schemas = [("Chinook alone", base, base_profiles)]
     if not args.chinook_only:
-        big, big_profiles = adversarial(base, base_profiles, args.tables, seed=args.seed)
+        big, big_profiles = adversarial(
+            base, base_profiles, args.tables, seed=args.seed, keyed=not args.unkeyed
+        )
         schemas.append((f"adversarial {len(big.tables)} tables", big, big_profiles))
     print(f"{len(items)} questions with gold tables and columns; budget {args.budget} tokens")
     for label, document, profiles in schemas:

@@ -204,8 +204,12 @@ EXTRA_QUESTIONS: list[dict] = [
 ]
 
 
-def adversarial(document: SchemaDocument, profiles: dict, total: int, seed: int = 11):
-    """Chinook's tables plus look-alikes up to `total` tables, and their profiles."""
+def adversarial(
+    document: SchemaDocument, profiles: dict, total: int, seed: int = 11, keyed: bool = True
+):
+    """Chinook's tables plus look-alikes up to `total` tables, and their profiles.
+    `keyed=False`: no look-alike declares a foreign key to a real table (many schemas declare
+    none), so the real tables are not the most referred to."""
     rng = random.Random(seed)
     real = {t.name: t for t in document.tables}
     column_profiles: dict[str, dict] = {}
@@ -276,7 +280,7 @@ def adversarial(document: SchemaDocument, profiles: dict, total: int, seed: int 
                     name=f"{table.name}{suffix}",
                     columns=columns,
                     primary_key=[columns[0].name],
-                    foreign_keys=[ForeignKey([key], "main", table.name, [key])],
+                    foreign_keys=[ForeignKey([key], "main", table.name, [key])] if keyed else [],
                 ),
                 profile,
             )
@@ -296,7 +300,7 @@ def adversarial(document: SchemaDocument, profiles: dict, total: int, seed: int 
         fks = [
             ForeignKey([c], "main", c[:-2], [c])
             for c in shared
-            if c.endswith("Id") and c[:-2] in real and rng.random() < 0.5
+            if keyed and c.endswith("Id") and c[:-2] in real and rng.random() < 0.5
         ]
         profile = {c.name: column_profiles[c.name] for c in columns if c.name in column_profiles}
         add(

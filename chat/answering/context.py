@@ -37,6 +37,7 @@ from connections.dialects.schema import SchemaDocument, Table
 from .types import Turn
 
 MAX_CORE_TABLES = 6
+READINGS_PER_CONCEPT = 3  # best tables of a word's readings ("revenue": invoice, order, total)
 MAX_SHOWN_COLUMNS = 40
 KNOWN_VALUES = 5  # values shown for a categorical column
 EXAMPLE_VALUES = 2  # examples shown for a column of mostly distinct values
@@ -187,15 +188,17 @@ STOP_WORDS = frozenset(
 # Words people use for measures that schemas rarely spell out. Kept small and generic: each
 # expansion only adds terms, so a schema that does have a "revenue" column still ranks first.
 QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "revenue": ("total", "amount", "price", "sale"),
-    "sale": ("order", "total", "amount"),
-    "income": ("total", "amount"),
-    "spent": ("total", "amount", "order"),
-    "spend": ("total", "amount", "order"),
-    "earn": ("total", "amount"),
+    "revenue": ("total", "amount", "price", "sale", "invoice", "payment", "order"),
+    "sale": ("order", "total", "amount", "invoice"),
+    "income": ("total", "amount", "invoice", "payment"),
+    "spent": ("total", "amount", "order", "invoice", "payment"),
+    "spend": ("total", "amount", "order", "invoice", "payment"),
+    "earn": ("total", "amount", "invoice", "payment"),
     "money": ("amount", "total", "price"),
-    "bought": ("order", "purchase"),
-    "purchase": ("order",),
+    "bought": ("order", "purchase", "invoice", "quantity"),
+    "sold": ("sale", "order", "invoice", "quantity"),
+    "sell": ("sale", "order", "invoice", "quantity"),
+    "purchase": ("order", "invoice"),
     "cost": ("price", "amount"),
     "expensive": ("price",),
     "cheap": ("price",),
@@ -632,9 +635,9 @@ def render_points(points: Sequence, budget_tokens: int) -> str:
 
 def _score(
     index: _Index, question: str, earlier: list[str]
-) -> tuple[dict[int, float], dict[int, list[tuple[str, str]]], list[dict[int, float]]]:
+) -> tuple[dict[int, float], dict[int, list[tuple[str, str]]], list[list[int]]]:
     """Linking score per table with any evidence, the question's values found per table, and
-    per concept of the question the tables that match it (with their gain)."""
+    per concept of the question the best table of each of its readings, best first."""
     own = words(question)
     concepts: list[tuple[dict[str, float], float]] = []
     for word in dict.fromkeys(own):
@@ -648,15 +651,15 @@ def _score(
     present = set(own) | {s for w in own for s in QUERY_SYNONYMS.get(w, ())}
 
     scores: dict[int, float] = defaultdict(float)
-    per_concept: list[dict[int, float]] = []
+    per_concept: list[list[int]] = []
     for forms, weight in concepts:
         best: dict[int, float] = {}
-        if weight == 1.0:
-            per_concept.append(best)
+        readings: list[tuple[float, int]] = []  # per form of the concept: its best table
         for form, factor in forms.items():
             rarity = index.rarity.get(form)
             if rarity is None:
                 continue
+            reading = (0.0, -1)
             for i, j in index.postings.get(form, ()):
                 if j < 0:
                     gain = NAME_WORD * rarity / max(1, len(index.entries[i].name_words)) ** 0.5
@@ -668,8 +671,18 @@ def _score(
                 gain *= factor * weight
                 if gain > best.get(i, 0.0):
                     best[i] = gain
+                ranked = gain + index.centrality[i]
+                if ranked > reading[0] or (ranked == reading[0] and i < reading[1]):
+                    reading = (ranked, i)
+            if reading[1] >= 0:
+                readings.append(reading)
         for i, gain in best.items():
             scores[i] += gain
+        if weight == 1.0 and readings:
+            # Each reading of the word ("revenue": invoices, orders, payments, a total) keeps
+            # its best table as a candidate for the core, strongest readings first.
+            readings.sort(key=lambda r: (-r[0], r[1]))
+            per_concept.append(list(dict.fromkeys(i for _, i in readings)))
 
     for key in _question_keys(own):
         for i in index.name_keys.get(key, ()):
@@ -756,7 +769,7 @@ def _join_path(
 
 
 def _order(
-    index: _Index, scores: dict[int, float], per_concept: list[dict[int, float]]
+    index: _Index, scores: dict[int, float], per_concept: list[list[int]]
 ) -> tuple[list[int], int]:
     """Tables in the order they earn their place, and how many of them are the chosen ones
     (core, join paths, the tables those refer to) that are shown whole first."""
@@ -768,12 +781,10 @@ def _order(
     core = [i for i in ranked[:MAX_CORE_TABLES] if scores[i] >= 0.25 * best]
     # Each concept of the question gets its best table, even when another concept's exact
     # table name outscores everything ("revenue" -> the Total of Invoice beside Artist).
-    for matches in per_concept:
-        if not matches:
-            continue
-        top = max(matches, key=lambda i: (matches[i] + index.centrality[i], scores[i], -i))
-        if top not in core and len(core) < 2 * MAX_CORE_TABLES:
-            core.append(top)
+    for readings in per_concept:
+        for i in readings[:READINGS_PER_CONCEPT]:
+            if i not in core and len(core) < 2 * MAX_CORE_TABLES:
+                core.append(i)
     chosen = [core[0]]
     for i in core[1:]:
         if i in chosen:
