@@ -256,6 +256,31 @@ def test_schema_questions_answer_from_the_document(demo):
     assert ask("how many orders are there?") is None  # a question about the data
     described = ask("describe the orders table")
     assert described.sql is None and "order_date (DATE)" in described.explanation
+    for question in (
+        "What is the structure of the orders table?",
+        "Show me the columns of the customers table",
+        "What fields does the products table have?",
+    ):
+        described = ask(question)
+        assert described is not None and described.sql is None, question
+        assert described.explanation.startswith("Table "), question
+    assert "order_items" in ask("Which tables are there in the database?").explanation
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a column word ("structure", "field", "positions") in a question about the data
+        "What is the structure of the order with the largest total?",
+        "What is the status field of the most recent order?",
+        "Which columns of orders have the highest total?",
+        "Describe the orders placed in 2024",
+        "Which tables have more than 3 orders?",
+    ],
+)
+def test_data_questions_with_schema_words_are_not_schema_answers(demo, question):
+    document, profiles = demo
+    assert document_answer(question, document=document, profiles=profiles, dialect="sqlite") is None
 
 
 @pytest.mark.parametrize(

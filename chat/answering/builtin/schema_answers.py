@@ -1,5 +1,10 @@
 """Questions about the schema itself ("which tables exist?", "describe the orders table"),
-answered from the snapshot's document without any SQL."""
+answered from the snapshot's document without any SQL.
+
+Only questions that are about the schema and nothing else: once the tables named and the words
+that talk about tables and columns are set aside, nothing may be left. "What is the structure
+of the document with the least number of accesses?" asks for data (a column holding a
+structure) and goes to the reading pipeline."""
 
 from __future__ import annotations
 
@@ -13,6 +18,17 @@ from .tokens import tokenize
 LISTING = {"what", "which", "list", "show"}
 WHOLE = {"exist", "exists", "there", "database", "schema"}
 DESCRIBE = {"describe", "column", "columns", "structure", "field", "fields"}
+# Words a question about the schema may hold besides the names of tables.
+SCHEMA_TALK = (
+    LISTING
+    | WHOLE
+    | DESCRIBE
+    | set(
+        """table tables the a an of in this that these those are is do does we i you it its
+        have has all every each me please give tell about available can see there 's name names
+        type types data key keys how many number schema definition layout""".split()
+    )
+)
 
 
 def tables_answer(document: SchemaDocument) -> Generated:
@@ -70,7 +86,11 @@ def document_answer(
         return None
     lows = {t.low for t in tokens}
     mentions = find_mentions(tokens, lexicon_for(document, profiles))
-    tables = [m.tables[0] for m in mentions if m.kind == "table" and len(m.tables) == 1]
+    named = [m for m in mentions if m.kind == "table" and len(m.tables) == 1]
+    tables = [m.tables[0] for m in named]
+    covered = {i for m in named for i in range(m.start, m.end)}
+    if any(t.low not in SCHEMA_TALK for i, t in enumerate(tokens) if i not in covered):
+        return None  # something besides the schema is asked: the data
     asks_tables = bool(lows & {"table", "tables"} and lows & LISTING)
     if asks_tables and not lows & {"column", "columns"} and (not tables or lows & WHOLE):
         return tables_answer(document)
