@@ -166,3 +166,13 @@ def test_seeded_dialect_examples_show_until_a_verified_one_exists(chinook):
         "Invoices per month", document=document, profiles={}, dialect="sqlite"
     ).text
     assert "Examples of this dialect" in text and "strftime('%Y-%m'" in text
+
+
+def test_mysql_double_quotes_are_strings_without_ansi_quotes():
+    document = SchemaDocument(
+        dialect="mysql",
+        tables=[Table(schema="shop", name="customer", columns=[Column("state", "varchar(2)")])],
+    )
+    sql = 'SELECT COUNT(*) FROM customer WHERE state = "NY" OR state LIKE "%Y"'
+    assert schema_problem(sql, document=document, kind="mysql") == ""
+    assert "nme" in schema_problem("SELECT nme FROM customer", document=document, kind="mysql")
