@@ -452,6 +452,7 @@ def render_table(
     *,
     compact: bool = False,
     highlight: dict[str, list[str]] | None = None,
+    promote: frozenset[str] | set[str] = frozenset(),
 ) -> str:
     """Compact DDL: `CREATE TABLE name ( -- N rows`, a line per column with its type, keys and
     what its values look like; `compact=True` gives names and keys on one line."""
@@ -465,7 +466,7 @@ def render_table(
     primary = set(table.primary_key) | {c.name for c in table.columns if c.primary_key}
     single_key = len(primary) == 1
     kind = "VIEW" if table.kind != "table" else "TABLE"
-    shown = table.columns[:MAX_SHOWN_COLUMNS]
+    shown = shown_columns(table, promote)
     if compact:
         cols = ", ".join(
             c.name
@@ -520,6 +521,18 @@ def render_table(
         lines.append(f"  -- ... {len(table.columns) - len(shown)} more columns")
     lines.append(");")
     return "\n".join(lines)
+
+
+def shown_columns(table: Table, promote: frozenset[str] | set[str] = frozenset()) -> list:
+    """The columns a rendering lists, in table order: the first MAX_SHOWN_COLUMNS, with the
+    `promote`d ones (matching the question) taking the places of the last others."""
+    if len(table.columns) <= MAX_SHOWN_COLUMNS:
+        return list(table.columns)
+    wanted = [c for c in table.columns if c.name in promote][:MAX_SHOWN_COLUMNS]
+    room = MAX_SHOWN_COLUMNS - len(wanted)
+    others = [c for c in table.columns if c.name not in promote][:room]
+    keep = {id(c) for c in wanted + others}
+    return [c for c in table.columns if id(c) in keep]
 
 
 def _row_count(table: Table, profile: dict) -> int | None:
@@ -635,9 +648,12 @@ def render_points(points: Sequence, budget_tokens: int) -> str:
 
 def _score(
     index: _Index, question: str, earlier: list[str]
-) -> tuple[dict[int, float], dict[int, list[tuple[str, str]]], list[list[int]]]:
-    """Linking score per table with any evidence, the question's values found per table, and
-    per concept of the question the best table of each of its readings, best first."""
+) -> tuple[
+    dict[int, float], dict[int, list[tuple[str, str]]], list[list[int]], dict[int, set[int]]
+]:
+    """Linking score per table with any evidence, the question's values found per table, per
+    concept of the question the best table of each of its readings (best first), and per
+    table the positions of matching columns too far down its list to be shown by default."""
     own = words(question)
     concepts: list[tuple[dict[str, float], float]] = []
     for word in dict.fromkeys(own):
@@ -652,6 +668,7 @@ def _score(
 
     scores: dict[int, float] = defaultdict(float)
     per_concept: list[list[int]] = []
+    hidden: dict[int, set[int]] = defaultdict(set)
     for forms, weight in concepts:
         best: dict[int, float] = {}
         readings: list[tuple[float, int]] = []  # per form of the concept: its best table
@@ -661,6 +678,8 @@ def _score(
                 continue
             reading = (0.0, -1)
             for i, j in index.postings.get(form, ()):
+                if j >= MAX_SHOWN_COLUMNS:
+                    hidden[i].add(j)  # past what a table shows: brought forward if chosen
                 if j < 0:
                     gain = NAME_WORD * rarity / max(1, len(index.entries[i].name_words)) ** 0.5
                 else:
@@ -706,7 +725,7 @@ def _score(
         if index.entries[i].lookalike:
             scores[i] *= LOOKALIKE
         scores[i] += index.centrality[i]
-    return scores, found, per_concept
+    return scores, found, per_concept, hidden
 
 
 def _question_keys(own: list[str]) -> set[str]:
@@ -882,7 +901,7 @@ def build_context(
     remaining = budget_tokens - estimate_tokens(f"{header}\nSchema:\n\n{footer}") - 4
 
     earlier = [turn.question for turn in list(history)[-HISTORY_TURNS:]]
-    scores, found, per_concept = _score(index, question, earlier)
+    scores, found, per_concept, hidden = _score(index, question, earlier)
     if index.all_tokens <= remaining:
         # Small schemas fit whole: the model sees everything, most relevant tables first.
         ranked = sorted(scores, key=lambda i: (-scores[i], i))
@@ -894,30 +913,44 @@ def build_context(
     chosen, pieces, used = [], [], 0
     values: list[tuple[str, str, str]] = []
     best = max(scores.values(), default=0.0)
+    shown: dict[int, list[str]] = {}
     for rank, i in enumerate(order):
         entry = index.entries[i]
+        full, full_cost = entry.full, entry.full_cost
+        compact, compact_cost = entry.compact, entry.compact_cost
+        table = document.tables[i]
+        # Column-level retrieval: a wide table's matching columns past the first
+        # MAX_SHOWN_COLUMNS are shown all the same, in both renderings.
+        promote = {table.columns[j].name for j in hidden.get(i, ())}
+        if len(table.columns) > MAX_SHOWN_COLUMNS:
+            promote |= {column for column, _ in found.get(i, ())}
+        if promote:
+            compact = render_table(table, _profile(profiles, table), compact=True, promote=promote)
+            compact_cost = estimate_tokens(compact) + 1
         # The chosen tables and strong matches whole; the long tail by name and columns only.
         whole_wanted = rank < whole or scores.get(i, 0) >= 0.5 * best
-        if whole_wanted and used + entry.full_cost <= remaining:
-            text, cost = entry.full, entry.full_cost
-            if found.get(i):
+        if whole_wanted and used + full_cost <= remaining:
+            if found.get(i) or promote:
                 # The question's values on their columns: rendered again for this question.
-                table = document.tables[i]
                 highlight: dict[str, list[str]] = {}
-                for column, value in found[i]:
+                for column, value in found.get(i, ()):
                     highlight.setdefault(column, []).append(value)
-                text = render_table(table, _profile(profiles, table), highlight=highlight)
-                cost = estimate_tokens(text) + 1
-            if used + cost <= remaining:
+                full = render_table(
+                    table, _profile(profiles, table), highlight=highlight, promote=promote
+                )
+                full_cost = estimate_tokens(full) + 1
+            if used + full_cost <= remaining:
                 chosen.append(i)
-                pieces.append(text)
-                used += cost
+                pieces.append(full)
+                used += full_cost
                 values += [(entry.name, c, v) for c, v in found.get(i, ())]
+                shown[i] = [c.name for c in shown_columns(table, promote)]
                 continue
-        if used + entry.compact_cost <= remaining:
+        if used + compact_cost <= remaining:
             chosen.append(i)
-            pieces.append(entry.compact)
-            used += entry.compact_cost
+            pieces.append(compact)
+            used += compact_cost
+            shown[i] = [c.name for c in shown_columns(table, promote)]
         if remaining - used < 12:
             break
 
@@ -937,7 +970,7 @@ def build_context(
         history_text=history_text,
         scores={index.entries[i].name: round(float(scores.get(i, 0.0)), 3) for i in chosen},
         points_text=points_text,
-        columns={index.entries[i].name: index.entries[i].columns for i in chosen},
+        columns={index.entries[i].name: shown[i] for i in chosen},
         values=[v for v in values if v[0] in {index.entries[i].name for i in chosen}],
     )
 

@@ -134,3 +134,23 @@ def test_tokens_are_counted_by_litellms_counter(settings):
     # No tokenizer is ever downloaded, whatever the model.
     assert gateway.litellm().disable_hf_tokenizer_download is True
     assert gateway.count_tokens("hello world", model="ollama/llama-3-8b") > 0
+
+
+def test_a_wide_tables_matching_column_is_shown_past_the_first_forty():
+    from connections.dialects.schema import Column, SchemaDocument, Table
+
+    columns = [Column("id", "INTEGER", primary_key=True)]
+    columns += [Column(f"metric_{n}", "REAL") for n in range(80)]
+    columns.append(Column("churn_reason", "TEXT"))
+    wide = Table(schema="", name="accounts", columns=columns, primary_key=["id"])
+    filler = [
+        Table(schema="", name=f"t{n}", columns=[Column("id", "INTEGER"), Column(f"c{n}", "TEXT")])
+        for n in range(30)
+    ]
+    document = SchemaDocument(dialect="postgresql", tables=[wide, *filler])
+    context = build_context(
+        "accounts by churn reason", document=document, profiles={}, dialect="postgresql"
+    )
+    assert "churn_reason" in context.columns["accounts"]
+    assert len(context.columns["accounts"]) == 40
+    assert "churn_reason TEXT" in context.text and "more columns" in context.text
