@@ -121,11 +121,74 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     return _rewrite(question, previous)
 
 
+_PROBES = (Turn("how many orders are there"), Turn("total revenue by year"))
+_PREPOSITION = re.compile(r"(?:in|for|from|during|with|since|before|after)$", re.IGNORECASE)
+# A filter's words after its preposition: "for Germany", "in the United States", "in 2024".
+_SHORT_FILTER = re.compile(
+    r"(?:in|for|from|during|with|since|before|after)\s+(?:the\s+)?\S+(?:\s+\S+)?$", re.IGNORECASE
+)
+
+
 def is_followup(question: str) -> bool:
     """True for a fragment that only makes sense after an earlier question ("and by
-    country?", "only the top 3"): it is one that resolve_followup would rewrite."""
-    probe = Turn("how many orders are there")
-    return _rewrite(question, probe) != question
+    country?", "only the top 3", "what about 2023?"), asked with no conversation before it.
+
+    Narrower than "resolve_followup would rewrite it": with no earlier question to lean on,
+    only what cannot be read alone counts, i.e. a fragment made solely of a grouping, a top or
+    bottom N, a time or comparison filter, a short named-value filter ("for Germany"), a
+    capitalised name after an opener ("and France?") or another aggregate ("and the
+    average?"). A whole question that opens with "And"/"Also"/"Only" ("Only customers with
+    more than 2 orders", "And the names of all students?") is read on its own."""
+    if all(_rewrite(question, probe) == question for probe in _PROBES):
+        return False
+    text, opened = _peel(_strip_end(question))
+    if not text or "," in text:  # "For each country, the revenue": a clause of its own
+        return False
+    words = text.lower().split()
+    if opened and words[0] == "the":
+        words = words[1:]
+    if opened and 1 <= len(words) <= 4 and words[0] in _AGGREGATES:
+        return True  # "and the average?", "and the average price?"
+    phrases = [p for p in _SPLIT.split(text) if p.lower() not in _FILLER]
+    merged: list[str] = []
+    for phrase in phrases:  # "for" + "each country", "with" + "more than 2 orders"
+        if merged and (_PREPOSITION.fullmatch(merged[-1]) or merged[-1].lower() == "for"):
+            merged[-1] = f"{merged[-1]} {phrase}"
+        else:
+            merged.append(phrase)
+    return bool(merged) and all(_is_modifier(p, opened and len(merged) == 1) for p in merged)
+
+
+def _is_modifier(phrase: str, alone: bool) -> bool:
+    """One phrase that only modifies an earlier question: a grouping, a limit, a time or a
+    comparison, a short named-value filter; alone after an opener, a capitalised name."""
+    low = phrase.lower()
+    if len(low.split()) > 4:
+        return False
+    if _LIMIT.fullmatch(low) or low in _ADVERB_GROUPS:
+        return True
+    if re.match(r"(?:by|per|each|for\s+each)\s+\S", low):
+        return True
+    if _YEAR.fullmatch(phrase) or _RELATIVE_YEAR.fullmatch(phrase):
+        return True
+    if re.fullmatch(_COMPARATOR + r"\s+\d+(?:\.\d+)?", low):
+        return True
+    if _SHORT_FILTER.fullmatch(phrase):
+        return True
+    # "and France?", "what about Germany?": a name, not a subject ("only paid orders").
+    return alone and phrase[:1].isupper() and len(low.split()) <= 3
+
+
+def _peel(text: str) -> tuple[str, bool]:
+    """The fragment without the openers and closers that say "this leans on what came
+    before" ("and now only the top 3" -> "top 3"), and whether there was an opener."""
+    opened = False
+    while True:
+        match = _OPENER.match(text)
+        if not match or not match.group(0):
+            break
+        text, opened = text[match.end() :].strip(), True
+    return _CLOSER.sub("", text).strip(" ,"), opened
 
 
 def _rewrite(question: str, previous: Turn) -> str:
@@ -135,13 +198,7 @@ def _rewrite(question: str, previous: Turn) -> str:
         return question
 
     # Peel off the openers that say "this leans on what came before".
-    opened = False
-    while True:
-        match = _OPENER.match(text)
-        if not match or not match.group(0):
-            break
-        text, opened = text[match.end() :].strip(), True
-    text = _CLOSER.sub("", text).strip(" ,")
+    text, opened = _peel(text)
     if not text or len(text.split()) > 8:  # nothing left, or a sentence of its own
         return question
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chat.answering.evaluation import same_rows
-from chat.answering.followup import resolve_followup
+from chat.answering.followup import is_followup, resolve_followup
 from chat.answering.pipeline import answer_question
 from chat.answering.types import Answer, Turn
 from connections.dialects import ConnectionParams
@@ -106,6 +106,53 @@ def test_earlier_follow_ups_are_resolved_first():
 )
 def test_new_questions_are_left_alone(question):
     assert resolve_followup(question, [Turn("Total revenue by year")]) == question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and by country?",
+        "only the top 3",
+        "what about 2023?",
+        "and for Germany?",
+        "in 2024?",
+        "by country",
+        "now per month",
+        "and the average?",
+        "and the average price?",
+        "what about France?",
+        "and over 500?",
+        "only the ones over 500",
+        "for the United States too",
+    ],
+)
+def test_fragments_read_as_follow_ups(question):
+    assert is_followup(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # whole questions that open with a connective or hold "only"
+        "And what is the average age of students?",
+        "Also list the names of customers",
+        "And the names of all students?",
+        "And customers in Germany with more than 3 orders",
+        "Only customers with more than 2 orders",
+        "Only students older than 20",
+        "only paid orders",
+        "Students whose age is only 20",
+        "Only show customers in Germany",
+        # a leading group or filter with the rest of the question after it
+        "For each country, the revenue",
+        "For each department, the number of employees",
+        "In which year were most orders placed?",
+        "Top 5 products by revenue",
+        "Customers in Germany",
+    ],
+)
+def test_whole_questions_are_not_follow_ups(question):
+    assert not is_followup(question)
 
 
 def test_without_history_nothing_changes():
@@ -243,3 +290,12 @@ CHINOOK_CONVERSATIONS = [
 @pytest.mark.parametrize(("conversation", "full"), CHINOOK_CONVERSATIONS)
 def test_chinook_follow_ups_answer_like_the_full_question(chinook, conversation, full):
     assert_same_rows(converse(chinook, conversation), answer_question(chinook, full))
+
+
+@pytest.mark.django_db
+def test_a_whole_question_after_and_is_answered_alone(shop):
+    # No conversation: "And" opens a whole question, read as if it were not there.
+    plain = answer_question(shop, "How many products are there?")
+    opened = answer_question(shop, "And how many products are there?")
+    assert not opened.refused and opened.sql == plain.sql
+    assert answer_question(shop, "and by country?").refused  # a fragment still is not

@@ -126,6 +126,13 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     from .head import _read_head
     from .subject import _subject_at, _subject_from_columns
 
+    if (
+        len(ms) > 1
+        and ms[0].is_role("and", "but")
+        and ms[0].text in ("and", "but")
+        and not ms[1].is_role("by", "group", "and", "or", "but")
+    ):
+        ms = ms[1:]  # "And what is ...?": a whole question after the connective
     moved = _group_last(ms)
     r = Reading(moved, lex, today=today)
     r.group_first = moved is not ms  # "For each type, the average tonnage": type first
@@ -133,7 +140,12 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     r.which = bool(ms) and ms[0].text in ("which", "who")
     if ms and ms[0].text in ("where", "when"):
         raise Refusal(f"I could not tell which column answers '{ms[0].text}'; name it.")
-    if ms and ms[0].is_role("and", "by", "group", "or", "but"):
+    if ms and ms[0].is_role("by", "group"):  # "For each X ..." that _group_last could not move
+        raise Refusal(
+            f"I could not tell what '{ms[0].text}' at the start groups by; please name the group "
+            "at the end, as in 'the average price for each category'."
+        )
+    if ms and ms[0].is_role("and", "or", "but"):
         raise Refusal("This reads like a follow-up to an earlier question; please ask it in full.")
     if ms and ms[0].is_role("order") and ms[0].text in ("sort", "order", "rank", "sorted"):
         r.take(0)
