@@ -19,7 +19,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -591,17 +591,34 @@ def embedding_model() -> str:
     return getattr(settings, "EMBEDDING_MODEL", "") or ""
 
 
-def embed_texts(texts: Sequence[str]) -> list[list[float]]:
-    """Vectors for texts through the one LLM gateway (chat.answering.gateway: EMBEDDING_MODEL,
-    EMBEDDING_API_BASE or LLM_API_BASE, LLM_API_KEY)."""
-    # Imported here: the gateway is the project's single litellm setup, shared with SQL
-    # generation; it depends on settings only, never on chat's models or services.
-    from chat.answering import gateway
+# DataPoints are embedded, and ranked for a question, by chat.answering (its one LLM gateway
+# and its one retrieval module), installed here by the chat app when Django starts: arrows
+# point chat -> schemas_app, so this app never imports chat.
+_embed: Callable[[Sequence[str]], list[list[float]]] | None = None
+_rank: Callable[..., list] | None = None
 
+
+def install(*, embed: Callable | None = None, rank: Callable | None = None) -> None:
+    """Set the functions that embed texts and rank points (chat.apps.ChatConfig.ready)."""
+    global _embed, _rank
+    if embed is not None:
+        _embed = embed
+    if rank is not None:
+        _rank = rank
+
+
+def embed_texts(texts: Sequence[str]) -> list[list[float]]:
+    """Vectors for texts through the installed gateway (EMBEDDING_MODEL, EMBEDDING_API_BASE or
+    LLM_API_BASE, LLM_API_KEY)."""
+    if _embed is None:
+        raise EmbeddingError("No embedding gateway is installed (the chat app is not loaded).")
     try:
-        return gateway.embed(texts)
-    except gateway.GatewayError as error:
-        raise EmbeddingError(error.user_message) from error
+        return _embed(texts)
+    except Exception as error:  # the gateway's error carries a message fit to show
+        message = (
+            getattr(error, "user_message", "") or f"Embeddings failed ({type(error).__name__})."
+        )
+        raise EmbeddingError(message) from error
 
 
 def _get(item: Any, name: str) -> Any:
@@ -689,9 +706,8 @@ def load_candidates(connection: Connection | None) -> tuple[PointCandidate, ...]
 def retrieve(
     question: str, candidates: Sequence[PointCandidate], *, k: int = 8
 ) -> list[PointCandidate]:
-    """The k points most relevant to the question: chat.answering.retrieval.retrieve_points,
-    where answering ranks them (BM25, blended with embeddings if set); kept under this name
-    for existing callers."""
-    from chat.answering.retrieval import retrieve_points
-
-    return retrieve_points(question, candidates, k=k)
+    """The k points most relevant to the question, ranked by the installed retrieval
+    (chat.answering.retrieval.retrieve_points: BM25, blended with embeddings if set)."""
+    if _rank is None:
+        raise DataPointError("No retrieval is installed (the chat app is not loaded).")
+    return _rank(question, candidates, k=k)
