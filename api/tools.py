@@ -185,7 +185,7 @@ def profile_column(connection: Connection, args: ColumnArgs) -> dict:
     single = dataclasses.replace(table, columns=[column])
     try:
         profiles = profile_table(
-            connection.engine(), single, connection.kind, timeout=settings.QUERY_TIMEOUT_SECONDS
+            connection.engine(), single, timeout=settings.QUERY_TIMEOUT_SECONDS
         )
     except ConnectorError as exc:
         raise ToolError(f"The database returned an error: {exc.user_message}") from None

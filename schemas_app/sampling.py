@@ -8,33 +8,16 @@ guard (the `sample_rows` API tool sends the same query through the guard anyway)
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import sqlglot.expressions as exp
 
 from connections.dialects import SQLGLOT_DIALECTS, ConnectorError, Dialect
+from connections.dialects.profiling import json_safe
 from connections.dialects.schema import SchemaDocument, Table
 
-MAX_TEXT = 120
-
-
-def json_safe(value):
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, bytes | bytearray | memoryview):
-        return None  # binary values are omitted
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    text = str(value) if not isinstance(value, str) else value
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+__all__ = ["json_safe", "sample_query", "sample_tables"]
 
 
 def sample_query(table: Table, kind: str, rows: int) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator, Mapping
 from importlib import import_module
+from typing import Any
 
 from .base import (
     ConnectionParams,
@@ -31,7 +33,11 @@ __all__ = [
     "PrivilegedAccountError",
     "QueryResult",
     "TestResult",
+    "DEFAULT_PORTS",
+    "SQLGLOT_DIALECTS",
+    "default_port",
     "dialect_class",
+    "sqlglot_dialect",
     "engine_for_params",
     "close_all_engines",
     "is_secret_option",
@@ -44,20 +50,6 @@ DIALECTS: dict[str, str] = {
     "sqlite": "connections.dialects.sqlite.SQLite",
 }
 
-DEFAULT_PORTS: dict[str, int | None] = {
-    "postgresql": 5432,
-    "mysql": 3306,
-    "clickhouse": 9000,
-    "sqlite": None,
-}
-
-SQLGLOT_DIALECTS: dict[str, str] = {
-    "postgresql": "postgres",
-    "mysql": "mysql",
-    "clickhouse": "clickhouse",
-    "sqlite": "sqlite",
-}
-
 
 def dialect_class(kind: str) -> type[Dialect]:
     try:
@@ -66,6 +58,41 @@ def dialect_class(kind: str) -> type[Dialect]:
         raise ConnectorError(f"Unknown database kind {kind!r}.") from None
     module_name, class_name = dotted.rsplit(".", 1)
     return getattr(import_module(module_name), class_name)
+
+
+def default_port(kind: str) -> int | None:
+    return dialect_class(kind).default_port
+
+
+def sqlglot_dialect(kind: str) -> str:
+    return dialect_class(kind).sqlglot_dialect
+
+
+class _DeclaredBy(Mapping[str, Any]):
+    """{kind: an attribute each dialect class declares}, read from the class when asked, so the
+    class stays the one place that says it (and only the asked engine's module is imported)."""
+
+    def __init__(self, attribute: str):
+        self._attribute = attribute
+
+    def __getitem__(self, kind: str) -> Any:
+        if kind not in DIALECTS:
+            raise KeyError(kind)
+        return getattr(dialect_class(kind), self._attribute)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in DIALECTS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(DIALECTS)
+
+    def __len__(self) -> int:
+        return len(DIALECTS)
+
+
+# Kept for callers that look these up by kind; the values come from the dialect classes.
+DEFAULT_PORTS: Mapping[str, int | None] = _DeclaredBy("default_port")
+SQLGLOT_DIALECTS: Mapping[str, str] = _DeclaredBy("sqlglot_dialect")
 
 
 _engines: dict[str, tuple[str, Dialect]] = {}  # owner key -> (credential key, engine)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlglot.expressions as exp
 
 if TYPE_CHECKING:
+    from .profiling import ProfileLimits
     from .schema import SchemaDocument, Table
 
 
@@ -164,13 +165,17 @@ class Dialect(ABC):
     def introspect(self) -> SchemaDocument:
         """Tables, columns, keys and indexes in a fixed number of catalog queries."""
 
-    def profile(self, table: Table, *, timeout: float) -> dict:
+    def profile(self, table: Table, *, timeout: float, limits: ProfileLimits) -> dict:
         """{column: null fraction, distinct count, min/max, top values} of one table, read
         from `profile_source`. The aggregate queries are the same for every engine, so they
-        are built in one place (schemas_app.profiling); engines differ in how they sample."""
-        from schemas_app.profiling import profile_table
+        are built in one place (.profiling); engines differ in how they sample and count."""
+        from .profiling import profile_table
 
-        return profile_table(self, table, self.name, timeout=timeout)
+        return profile_table(self, table, timeout=timeout, limits=limits)
+
+    def distinct_count(self, column: exp.Expression) -> exp.Expression:
+        """How profiling counts a column's distinct values."""
+        return exp.Count(this=exp.Distinct(expressions=[column]))
 
     def profile_source(self, table: Table, limit: int) -> exp.Expression:
         """What profile() reads: the table itself when it has at most `limit` rows, else its

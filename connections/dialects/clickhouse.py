@@ -284,6 +284,9 @@ class ClickHouse(QueuePooledDialect):
         finally:
             fairy.close()
 
+    def distinct_count(self, column):
+        return exp.Anonymous(this="uniq", expressions=[column])  # approximate, cheap
+
     def profile_source(self, table, limit: int):
         """A big table with a sampling key (SAMPLE BY) is read with SAMPLE: a fraction of
         the rows chosen by the key, without scanning the rest."""

@@ -10,7 +10,7 @@ from connections.dialects.postgresql import PostgreSQL
 from connections.dialects.schema import Column
 from schemas_app import services
 from schemas_app.models import SchemaSnapshot
-from schemas_app.profiling import profilable, profile_document, type_words
+from schemas_app.profiling import profilable, profile_document, profile_table, type_words
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_types_are_matched_word_by_word(type_name, can_profile, has_range):
 
 def test_a_geometric_column_no_longer_loses_the_table(pg_engine):
     _, engine = pg_engine
-    profiles = engine.profile(cases_table(engine, "mixed"), timeout=10)
+    profiles = profile_table(engine, cases_table(engine, "mixed"), timeout=10)
     assert "_error" not in profiles
     assert "loc" not in profiles  # point: skipped by type
     assert profiles["status"]["top_values"] == [["refunded", 20], ["paid", 10]]
@@ -89,7 +89,7 @@ def test_an_unknown_failing_type_fails_only_its_column(pg_engine):
     """`spot` is a domain over point: not on any list, so it is tried and the engine refuses
     to count its distinct values; the table's other columns keep their profiles."""
     _, engine = pg_engine
-    profiles = engine.profile(cases_table(engine, "mixed"), timeout=10)
+    profiles = profile_table(engine, cases_table(engine, "mixed"), timeout=10)
     assert "equality operator" in profiles["place"]["error"]
     assert profiles["status"]["distinct"] == 2
     assert profiles["n"]["null_fraction"] == 0.0
@@ -119,7 +119,7 @@ def test_a_big_postgresql_table_is_read_through_tablesample(pg_engine, settings,
     big = cases_table(engine, "big")
     assert big.row_count == BIG_ROWS
 
-    profiles = engine.profile(big, timeout=10)
+    profiles = profile_table(engine, big, timeout=10)
 
     assert f'"{SCHEMA}"."big" TABLESAMPLE SYSTEM (10.0)' in sent[0], sent[0]
     rows = profiles["id"]["rows_profiled"]
@@ -127,7 +127,7 @@ def test_a_big_postgresql_table_is_read_through_tablesample(pg_engine, settings,
     assert {value for value, _ in profiles["kind"]["top_values"]} == {"buy", "view", "click"}
 
     settings.PROFILE_SAMPLE_ROWS = BIG_ROWS  # not bigger than the limit: read whole
-    assert engine.profile(big, timeout=10)["id"]["rows_profiled"] == BIG_ROWS
+    assert profile_table(engine, big, timeout=10)["id"]["rows_profiled"] == BIG_ROWS
     assert "TABLESAMPLE" not in sent[-2]
 
 
