@@ -329,3 +329,13 @@ def test_a_plural_head_noun_is_not_a_lookup_value(school):
     # grade 'A' aside, "the enrolments with ..." must not become a filter on a stored value
     it = ask(school, "What are the titles of the courses with credits above 3?")
     assert it.sql and "WHERE" in it.sql and "credits" in it.sql.lower()
+
+
+def test_a_common_noun_before_with_is_not_a_stored_value(school):
+    # "the art with ..." names the thing asked about, not the stored 'Art' to filter on
+    assert ask(school, "What is the budget of the art with the largest budget?").refused
+    # before a table's name, or written as a name, the same word is the value
+    check(school, "What is the budget of the physics department?",
+          "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip
+    check(school, "What is the budget of Physics?",
+          "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip

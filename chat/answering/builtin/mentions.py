@@ -88,7 +88,28 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
                                tables=last.tables)  # fmt: skip
         out.append(best)
         i = best.end
-    return _distribute(_counted_columns(tuple(out), tokens, lex), lex)
+    return _distribute(_counted_columns(_loose_values(tuple(out), tokens), tokens, lex), lex)
+
+
+HEAD_AFTER = {"with", "whose", "that", "who", "which", "where", "having"}
+
+
+def _loose_values(ms: tuple[Mention, ...], tokens) -> tuple[Mention, ...]:
+    """ "the car with id 1", "the product with the highest height": a common noun written in
+    lower case after "the"/"a" and before "with"/"whose"/"that"... is the noun the question is
+    about, not a stored value ('Car', 'Product') to filter on. Left unknown: the reader
+    refuses rather than add a filter nobody asked for. Names (capitalised), quoted text,
+    numbers and codes still link."""
+    out = list(ms)
+    for k, m in enumerate(out):
+        if m.kind != "value" or m.end - m.start != 1 or not 0 < m.start < len(tokens) - 1:
+            continue
+        t = tokens[m.start]
+        if t.kind != "word" or t.text != t.text.lower() or t.norm != t.low:
+            continue  # a name, or a plural ("all the instructors" picks the rank's rows)
+        if tokens[m.start - 1].low in ("the", "a", "an") and tokens[m.start + 1].low in HEAD_AFTER:
+            out[k] = Mention("unknown", m.start, m.end, m.text)
+    return tuple(out)
 
 
 def _counted_columns(ms: tuple[Mention, ...], tokens, lex: Lexicon) -> tuple[Mention, ...]:
