@@ -122,9 +122,8 @@ def _catalog(kind: str, db: str, name: str) -> bool | str:
     if kind == "clickhouse" and db == "system":
         if name in CLICKHOUSE_SYSTEM:
             return True
-        return (
-            f"{SYSTEM_CATALOG} (of system only {', '.join(sorted(CLICKHOUSE_SYSTEM))} may be read)"
-        )
+        readable = ", ".join(f"system.{table}" for table in sorted(CLICKHOUSE_SYSTEM))
+        return f"{SYSTEM_CATALOG} (only {readable} may be read)"
     if kind == "sqlite" and name.startswith("sqlite_"):
         return name in SQLITE_SCHEMA_TABLES or "it is an internal SQLite table"
     if kind == "sqlite" and (name.startswith("pragma_") or name in SQLITE_VIRTUAL_TABLES):
