@@ -30,10 +30,10 @@ django.setup()
 import sqlglot  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
+import demo as demo_data  # noqa: E402
 from chat.answering import builtin  # noqa: E402
 from chat.answering import context as ctx  # noqa: E402
 from chat.answering.evaluation import load_question_set  # noqa: E402
-from connections import demo_data  # noqa: E402
 from connections.dialects import ConnectionParams, dialect_class  # noqa: E402
 from connections.dialects.schema import Column, ForeignKey, SchemaDocument, Table  # noqa: E402
 from schemas_app.profiling import profile_document  # noqa: E402

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "chat",
     "ninja",  # serves the docs page's Swagger UI from its own static files (no CDN)
     "api",
+    "demo",  # no models: `manage.py seed_demo`
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""The demo shop (connections.demo_data) written into real engines, once per test session.
+"""The demo shop (the demo package) written into real engines, once per test session.
 
 A pytest plugin (tests/conftest.py): `seeded` gives {kind: params} for the default-scale shop in
 SQLite, PostgreSQL, MariaDB and ClickHouse (unique database names, dropped at the end);
@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from connections.connection_url import parse_connection_url
-from connections.demo_data import seed, sqlite_target
+from demo import seed, sqlite_target
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_ADMIN_URL = os.environ.get("TEST_MYSQL_ADMIN_URL", "mysql://root@127.0.0.1:3306/")

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "connections": {"schemas_app", "chat", "api"},
+    "connections": {"schemas_app", "chat", "api", "demo"},
     "schemas_app": {"chat", "api"},
 }
 DRIVERS = {"psycopg", "psycopg2", "psycopg_pool", "MySQLdb", "clickhouse_driver", "sqlite3"}
@@ -27,10 +27,6 @@ KNOWN = {
     ("chat/answering/spider/load.py", "sqlite3"),
     ("chat/answering/spider/load.py", "MySQLdb"),
     ("chat/answering/spider/load.py", "psycopg"),
-    ("connections/demo_data.py", "sqlite3"),  # moving to the demo package
-    ("connections/demo_data.py", "psycopg"),
-    ("connections/demo_data.py", "MySQLdb"),
-    ("connections/demo_data.py", "clickhouse_driver"),
 }
 
 

@@ -3,10 +3,10 @@
 import random
 import time
 
+import demo as demo_data
 from chat.answering import context as ctx
 from chat.answering.context import build_context, singular, words
 from chat.answering.types import Turn
-from connections import demo_data
 from connections.dialects.schema import Column, ForeignKey, SchemaDocument, Table
 
 PROFILES = {

@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from connections.demo_data import TABLE_ORDER, generate, seed, sqlite_target, table_counts
 from connections.models import Connection
+from demo import TABLE_ORDER, generate, seed, sqlite_target, table_counts
 from tests.demo_shop import DB_NAME, normalize, reader
 
 SAME_ANSWER_QUERIES = [

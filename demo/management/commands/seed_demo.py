@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.connection_url import ConnectionURLError, parse_connection_url
-from connections.demo_data import DEFAULT_DATABASE, seed, sqlite_target
 from connections.models import Connection
 from connections.services import set_default_connection
+from demo import DEFAULT_DATABASE, seed, sqlite_target
 
 
 class Command(BaseCommand):
