@@ -339,3 +339,18 @@ def test_a_common_noun_before_with_is_not_a_stored_value(school):
           "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip
     check(school, "What is the budget of Physics?",
           "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip
+
+
+def test_a_column_with_several_values_per_group_is_refused(school):
+    # a column of the counted rows beside their count has many values per group
+    it = ask(school, "What are the name, grade and number of enrolments of each student?")
+    assert it.refused and "grouped" in it.reason
+    it = ask(school, "What are the name, course id and number of enrolments for each student?")
+    assert it.refused and "grouped" in it.reason
+    # grouped by the key of the rows counted, every count would be 1
+    it = ask(school, "What is the department name and course id with the most courses?")
+    assert it.refused and "each count is 1" in it.reason
+    # a column of the group's own row is fine
+    check(school, "What is the name and the number of enrolments of each student?",
+          "SELECT s.name, COUNT(*) FROM Student s JOIN enrolment e ON e.stu_id = s.stu_id "
+          "GROUP BY s.stu_id")  # fmt: skip

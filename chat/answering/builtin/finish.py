@@ -58,6 +58,33 @@ def _one_key_each(r: Reading, outputs: list[Measure]) -> None:
             raise Refusal(f"{r.subject.name} refers to {name} in {len(keys)} ways; say which.")
 
 
+def _one_value_per_group(r: Reading, plain: list[Measure], outputs: list[Measure]) -> None:
+    """Per group, a plain column must have one value: it is a grouping column, or a column of
+    a table grouped by its key. And no group may be a single counted row: grouping by the key
+    of the rows counted makes every count 1 ("the name, id and number of visits" with the id
+    read as the visit's). Either way the reading is not what was asked: refuse."""
+    keys = {
+        (c.table, k) for c in r.group_by for k in r.lex.table(c.table).primary_key if not c.period
+    }
+    grouped = set(r.group_by)
+    if not r.group_rows:
+        for o in plain:
+            table = r.lex.table(o.column.table)
+            pk = set(table.primary_key)
+            if o.column in grouped or (pk and all((o.column.table, k) in keys for k in pk)):
+                continue
+            raise Refusal(f"I could not tell how {table.name}'s {o.column.column} is grouped.")
+    counted = {
+        m.table
+        for m in [*outputs, *(o.measure for o in r.order), *(h.measure for h in r.having)]
+        if m.agg == "count" and m.column is None and m.table
+    }
+    groups = list(r.group_by) + ([o.column for o in plain] if r.group_rows else [])
+    for c in groups:
+        if c.table in counted and [c.column] == list(r.lex.table(c.table).primary_key):
+            raise Refusal(f"'{c.column}' is the key of the rows counted: each count is 1.")
+
+
 def _verbs_by(r: Reading) -> None:
     """ "products produced by Sony", "papers published by the institution 'X'": a verb and
     "by" before a value or table already read say only how the two are linked, when they
@@ -204,6 +231,8 @@ def _finish(r: Reading) -> Interpretation:
     plain = [o for o in outputs if not o.agg]
     if aggregated and plain and not r.group_by and not r.group_rows:
         raise Refusal("I can show a column beside an aggregate only per group; say 'for each'.")
+    if aggregated or r.having or any(o.measure.agg for o in r.order):
+        _one_value_per_group(r, plain, outputs)
     split = _contradiction(r)
     if split is not None and not any(o.agg for o in outputs) and not r.group_by:
         # "industries shared by companies in USA and companies in China": rows of each
