@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from schemas_app.management.commands.datapoints import add_sync_arguments, run_sync
+    from schemas_app.datapoint_sync import add_sync_arguments, run_sync
 
     add_sync_arguments(sync, dir_flags=("--datapoints-dir", "--dir"))
     args = parser.parse_args(argv)

@@ -2,45 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schemas_app import datapoints
-
-
-def add_sync_arguments(parser, *, dir_flags=("--dir",)) -> None:
-    parser.add_argument(*dir_flags, dest="directory", required=True, help="Directory of files.")
-    scope = parser.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--connection-id", help="Id or name of the database the points belong to.")
-    scope.add_argument(
-        "--global-scope", action="store_true", help="Points shared by every database."
-    )
-    parser.add_argument("--dry-run", action="store_true", help="Report changes, write nothing.")
-
-
-def run_sync(options, write, write_error) -> int:
-    """Shared by this command and the `datachat` console script; returns the exit status."""
-    try:
-        connection = (
-            datapoints.resolve_connection(options["connection_id"])
-            if options.get("connection_id")
-            else None
-        )
-        report = datapoints.sync_directory(
-            options["directory"],
-            connection=connection,
-            global_scope=bool(options.get("global_scope")),
-            dry_run=bool(options.get("dry_run")),
-        )
-    except datapoints.DataPointError as error:
-        write_error(str(error))
-        return 2
-    for error in report.errors:
-        write_error(f"error: {error}")
-    for label, keys in (("added", report.added), ("updated", report.updated)):
-        for key in keys:
-            write(f"{label}: {key}")
-    for key in report.removed:
-        write(f"removed: {key}")
-    write(report.summary())
-    return 1 if report.errors else 0
+from schemas_app.datapoint_sync import add_sync_arguments, run_sync
 
 
 class Command(BaseCommand):
