@@ -47,7 +47,7 @@ services:
 	scripts/ensure-test-services.sh
 
 test: install services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(VPY) -m pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VPY) -m pytest --durations=20
 	$(VENV)/bin/ruff check .
 
 lint: install
