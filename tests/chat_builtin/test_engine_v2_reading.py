@@ -354,3 +354,31 @@ def test_a_column_with_several_values_per_group_is_refused(school):
     check(school, "What is the name and the number of enrolments of each student?",
           "SELECT s.name, COUNT(*) FROM Student s JOIN enrolment e ON e.stu_id = s.stu_id "
           "GROUP BY s.stu_id")  # fmt: skip
+
+
+BANKS = """
+CREATE TABLE bank (branch_id INTEGER PRIMARY KEY, city TEXT, no_of_customers INTEGER);
+CREATE TABLE customer (cust_id INTEGER PRIMARY KEY, name TEXT, no_of_loans INTEGER,
+    branch_id INTEGER REFERENCES bank(branch_id));
+CREATE TABLE loan (loan_id INTEGER PRIMARY KEY, cust_id INTEGER REFERENCES customer(cust_id));
+INSERT INTO bank VALUES (1, 'Oslo', 200), (2, 'Rome', 50);
+INSERT INTO customer VALUES (1, 'Ann', 2, 1), (2, 'Bob', 0, 2);
+INSERT INTO loan VALUES (1, 1), (2, 1);
+"""
+
+
+def test_a_count_a_column_holds_is_not_guessed(tmp_path, django_db_blocker):
+    path = str(tmp_path / "banks.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(BANKS)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        banks = (*_extract(path), path)
+    # customer rows, or the sum of bank.no_of_customers: not said
+    it = ask(banks, "How many customers are there?")
+    assert it.refused and "no_of_customers" in it.reason
+    # a count of related rows per subject row is read as asked
+    check(banks, "What are the names of customers with more than one loan?",
+          "SELECT name FROM customer WHERE cust_id IN "
+          "(SELECT cust_id FROM loan GROUP BY cust_id HAVING COUNT(*) > 1)")  # fmt: skip

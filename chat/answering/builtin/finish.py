@@ -85,6 +85,28 @@ def _one_value_per_group(r: Reading, plain: list[Measure], outputs: list[Measure
             raise Refusal(f"'{c.column}' is the key of the rows counted: each count is 1.")
 
 
+def _count_held_in_a_column(r: Reading, outputs: list[Measure]) -> None:
+    """ "How many customers are there?" where bank.no_of_customers holds a number of
+    customers: counting the customer rows and adding up that column are both readings, and
+    they differ. Refuse rather than pick one. Only for counts of the subject's own rows:
+    "customers with more than one loan" beside customer.no_of_loans counts the loans."""
+    measures = [*outputs, *(o.measure for o in r.order), *(h.measure for h in r.having)]
+    subject = r.subject.qualified_name
+    if any(m.agg == "count" and m.column is None and m.table == subject for m in measures):
+        table = r.subject
+        words = name_words(table.name)
+        for other in r.lex.document.tables:
+            for column in other.columns:
+                said = name_words(column.name)  # number_of_X, no_of_X, num_X, X_count
+                if (
+                    said[:1] == ("number",) and said[1:] == words or said == (*words, "count")
+                ) and r.lex.is_numeric(column):
+                    raise Refusal(
+                        f"I could not tell whether to count {table.name} rows or add up "
+                        f"{other.name}.{column.name}; please say which."
+                    )
+
+
 def _verbs_by(r: Reading) -> None:
     """ "products produced by Sony", "papers published by the institution 'X'": a verb and
     "by" before a value or table already read say only how the two are linked, when they
@@ -233,6 +255,7 @@ def _finish(r: Reading) -> Interpretation:
         raise Refusal("I can show a column beside an aggregate only per group; say 'for each'.")
     if aggregated or r.having or any(o.measure.agg for o in r.order):
         _one_value_per_group(r, plain, outputs)
+        _count_held_in_a_column(r, outputs)
     split = _contradiction(r)
     if split is not None and not any(o.agg for o in outputs) and not r.group_by:
         # "industries shared by companies in USA and companies in China": rows of each
