@@ -163,12 +163,29 @@ def _cache_key(
 ) -> str:
     # A follow-up ("and by country?") means something else after each earlier question: the
     # generator says how it reads the history (the question, the turns, the engine).
+    profiled = _profile_versions([s.snapshot_id for _, s in schemas])
     parts = {
         **generator.cache_identity(question, history),
-        # A new snapshot or a changed DataPoint (sync, saved example) gives a new key.
-        "dbs": [(str(c.pk), s.snapshot_id, _points_digest(s.points)) for c, s in schemas],
+        # A new snapshot or a changed DataPoint (sync, saved example) gives a new key; so do
+        # new profiles of the same snapshot ("Profile columns"): a refusal cached before the
+        # values were known is not served once they are.
+        "dbs": [
+            (str(c.pk), s.snapshot_id, profiled.get(s.snapshot_id), _points_digest(s.points))
+            for c, s in schemas
+        ],
     }
     return "chat-answer:" + hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _profile_versions(snapshot_ids: list) -> dict:
+    """{snapshot id: when its profiles were stored (ISO), or None}: one small query."""
+    from schemas_app.models import SchemaSnapshot
+
+    ids = [pk for pk in snapshot_ids if pk is not None]
+    if not ids:
+        return {}
+    rows = SchemaSnapshot.objects.filter(pk__in=ids).values_list("pk", "profiled_at")
+    return {pk: at.isoformat() if at else None for pk, at in rows}
 
 
 def _points_digest(points) -> str:
