@@ -162,7 +162,7 @@ class DefaultIn(In):
 
 
 class ExtractIn(In):
-    with_profile: bool = False
+    with_profile: bool = True  # value questions need the profiles; false skips them
 
 
 class TaskRef(Schema):

@@ -153,12 +153,24 @@ def display_rows(columns: list[str], rows: list[list]) -> list[list]:
     return shown
 
 
+def numeric_columns(rows: list[list]) -> set[int]:
+    """The indexes of the columns holding only numbers (and NULLs, at least one number):
+    the page aligns them right."""
+    seen: dict[int, bool] = {}
+    for row in rows or []:
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            seen[index] = seen.get(index, True) and _is_number(value)
+    return {index for index, numeric in seen.items() if numeric}
+
+
 def _with_decimals(value) -> str:
     if isinstance(value, int):
         return f"{value:,}.00"  # exact, however large
     if not math.isfinite(value) or abs(value) >= 1e16:
         return f"{value:,}"  # 1e+300, inf: no expansion into hundreds of digits
-    exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+    exponent = decimal.Decimal(str(value)).as_tuple().exponent  # a float or a Decimal
     return f"{value:,.{max(2, -exponent)}f}"
 
 
@@ -174,3 +186,48 @@ def csv_value(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
+
+
+def single_value(
+    columns: list[str], rows: list[list], column_labels: list[str] | None = None
+) -> dict | None:
+    """{"label", "value"} when the result is one value (one column, one row), formatted as the
+    table shows it; None otherwise. The page shows it large above the table."""
+    if len(columns or []) != 1 or len(rows or []) != 1 or len(rows[0]) != 1:
+        return None
+    value = display_rows(columns, rows)[0][0]
+    return {
+        "label": labels_for(columns, column_labels)[0],
+        "value": "NULL" if value is None else str(value),
+    }
+
+
+def lead_sentence(
+    columns: list[str], rows: list[list], column_labels: list[str] | None = None
+) -> str:
+    """The result in words for a clearly ranked group+measure shape: two columns, a text
+    label then a number, at least two rows ordered from the largest number down, the top two
+    distinct: "Country USA leads with 523.06 in total sales, ahead of Canada (303.96)."
+    "" for every other shape (the sentence would guess)."""
+    if len(columns or []) != 2 or len(rows or []) < 2:
+        return ""
+    if any(len(row) != 2 for row in rows):
+        return ""
+    names = [row[0] for row in rows]
+    measures = [row[1] for row in rows]
+    if any(not isinstance(name, str) or not name.strip() for name in names):
+        return ""
+    if any(not _is_number(value) for value in measures):
+        return ""
+    if any(a < b for a, b in zip(measures, measures[1:], strict=False)):
+        return ""  # not ranked: "leads" would be a guess
+    if measures[0] == measures[1]:
+        return ""  # a tie at the top
+    shown = display_rows(columns, rows)  # the column decides the format, as in the table
+    group_label, measure_label = labels_for(columns, column_labels)
+    group = group_label if group_label.lower() not in names[0].lower() else ""
+    top = f"{group} {names[0]}".strip()
+    return (
+        f"{top} leads with {shown[0][1]} in {measure_label[:1].lower()}{measure_label[1:]}, "
+        f"ahead of {names[1]} ({shown[1][1]})."
+    )

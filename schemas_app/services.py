@@ -224,7 +224,7 @@ def _queue_failed(snapshot_id: int) -> None:
 
 
 def request_extraction(
-    connection: Connection, *, with_profile: bool = False
+    connection: Connection, *, with_profile: bool = True
 ) -> tuple[SchemaSnapshot, bool]:
     """Queue an extraction unless one is already pending/running; returns (snapshot, created).
     A broker that is down fails the new snapshot at once ("the task queue is unavailable")."""

@@ -61,7 +61,10 @@ def extract(request, connection_id):
         services.check_extraction_cooldown(connection)
     except services.CoolingDown as error:
         return _cooling_down(request, connection, error)
-    services.request_extraction(connection, with_profile=request.POST.get("profile") == "1")
+    # Profiles by default (value questions need them): only profile=0 skips them. The schema
+    # page's checkbox sends a hidden 0 before its 1; the database page's button sends nothing.
+    with_profile = request.POST.getlist("profile", ["1"])[-1] != "0"
+    services.request_extraction(connection, with_profile=with_profile)
     if request.htmx:
         return _status_response(request, connection)
     return redirect("schema_page", connection_id=connection.pk)

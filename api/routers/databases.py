@@ -277,7 +277,7 @@ def extract_schema(request, connection_id: UUID, payload: ExtractIn | None = Non
         schemas.check_extraction_cooldown(connection)
     except schemas.CoolingDown as error:
         raise HttpError(429, error.user_message) from None
-    with_profile = bool(payload and payload.with_profile)
+    with_profile = payload.with_profile if payload else True  # profiles unless told not to
     snapshot, created = schemas.request_extraction(connection, with_profile=with_profile)
     snapshot.refresh_from_db(fields=["status"])
     return Status(

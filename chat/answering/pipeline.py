@@ -121,7 +121,7 @@ def answer_question(
     if schema.document is None:
         message = (
             f"{connection.name} has no schema yet: extract the schema first "
-            f"(manage.py extract_schema {connection.name})."
+            "(Extract schema on the database page; staff can start it)."
         )
         return run.finish(Answer(question, message, None, error=message))
     kind = connection.kind

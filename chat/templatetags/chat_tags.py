@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 from django import template
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from chat.answering.labels import labels_for
-from chat.presentation import display_rows
+from chat.presentation import display_rows, lead_sentence, numeric_columns, single_value
 
 register = template.Library()
 
@@ -40,6 +41,48 @@ def grouped(number) -> str:
 
 
 NULL_CELL = '<td><span class="muted">NULL</span></td>'
+NULL_NUMBER_CELL = '<td class="num"><span class="muted">NULL</span></td>'
+
+
+@register.filter
+def chart_label(spec) -> str:
+    """What a chart shows, in words, for its canvas's aria-label."""
+    if not spec:
+        return ""
+    kind = "Line chart" if spec.get("type") == "line" else "Bar chart"
+    series = ", ".join(d.get("label") or "" for d in spec.get("datasets") or []) or "values"
+    by = spec.get("x_title") or "category"
+    points = len(spec.get("labels") or [])
+    return f"{kind} of {series} by {by}, {points} point{'' if points == 1 else 's'}"
+
+
+def _point(dataset: dict, index: int) -> str:
+    data = dataset.get("data") or []
+    value = data[index] if index < len(data) else None
+    return "" if value is None else f"{value:,}"
+
+
+@register.filter
+def chart_table(spec) -> str:
+    """The chart's data as a table for screen readers (shown to them only)."""
+    if not spec:
+        return ""
+    datasets = spec.get("datasets") or []
+    head = f'<th scope="col">{conditional_escape(spec.get("x_title") or "")}</th>' + "".join(
+        f'<th scope="col" class="num">{conditional_escape(d.get("label") or "")}</th>'
+        for d in datasets
+    )
+    body = "".join(
+        f'<tr><th scope="row">{conditional_escape(label)}</th>'
+        + "".join(f'<td class="num">{conditional_escape(_point(d, i))}</td>' for d in datasets)
+        + "</tr>"
+        for i, label in enumerate(spec.get("labels") or [])
+    )
+    caption = conditional_escape(chart_label(spec))
+    return mark_safe(
+        f'<table class="visually-hidden"><caption>{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 @register.filter
@@ -48,12 +91,19 @@ def table_rows(rows, columns) -> str:
     (chat.presentation.display_rows), every value escaped. Built here
     rather than with template loops: a 100-message chat holds thousands of cells, and the
     template engine spent most of the page's time on them."""
+    numeric = numeric_columns(rows)
     return mark_safe(
         "".join(
             "<tr>"
             + "".join(
-                NULL_CELL if value is None else f"<td>{conditional_escape(value)}</td>"
-                for value in row
+                (NULL_NUMBER_CELL if index in numeric else NULL_CELL)
+                if value is None
+                else (
+                    f'<td class="num">{conditional_escape(value)}</td>'
+                    if index in numeric
+                    else f"<td>{conditional_escape(value)}</td>"
+                )
+                for index, value in enumerate(row)
             )
             + "</tr>"
             for row in display_rows(columns, rows)
@@ -62,13 +112,18 @@ def table_rows(rows, columns) -> str:
 
 
 @register.simple_tag
-def header_cells(columns, labels=None) -> str:
+def header_cells(columns, labels=None, rows=None) -> str:
     """The <th> cells of a result table: each column's human label, with its name in the
-    SQL as a tooltip where the two differ (older answers have no labels: from the names)."""
+    SQL as a tooltip where the two differ (older answers have no labels: from the names).
+    Given the rows, headers of number columns align right as their cells do."""
+    numeric = numeric_columns(rows or [])
     cells = []
-    for name, label in zip(columns or [], labels_for(columns or [], labels), strict=True):
+    for index, (name, label) in enumerate(
+        zip(columns or [], labels_for(columns or [], labels), strict=True)
+    ):
         title = "" if label == name else f' title="{conditional_escape(name)}"'
-        cells.append(f'<th scope="col"{title}>{conditional_escape(label)}</th>')
+        align = ' class="num"' if index in numeric else ""
+        cells.append(f'<th scope="col"{align}{title}>{conditional_escape(label)}</th>')
     return mark_safe("".join(cells))
 
 
@@ -78,3 +133,29 @@ def shared_interpretation(databases) -> str:
     shown once above a comparison table."""
     readings = {d.get("interpretation") or "" for d in databases or [] if d.get("columns")}
     return readings.pop() if len(readings) == 1 else ""
+
+
+GENERIC_TEXT = re.compile(r"^Found [\d,]+ rows?\.$")
+
+
+@register.simple_tag
+def answer_words(message) -> dict:
+    """What the answer says first: {"text", "lead", "big"}. For one database's result, a
+    single value is shown large ("big") and a ranked group+measure result gets a sentence
+    ("lead") that replaces the generic "Found 5 rows." (other texts stay, the lead follows)."""
+    text = message.text or ""
+    result = getattr(message, "result", None) or {}
+    databases = result.get("databases") or []
+    words = {"text": text, "lead": "", "big": None}
+    if len(databases) != 1 or databases[0].get("error") or not databases[0].get("columns"):
+        return words
+    d = databases[0]
+    columns, rows, labels = d.get("columns"), d.get("rows") or [], d.get("column_labels")
+    if d.get("row_count", len(rows)) == len(rows):
+        words["big"] = single_value(columns, rows, labels)
+    lead = lead_sentence(columns, rows, labels)
+    if lead:
+        if GENERIC_TEXT.match(text.strip()):
+            words["text"] = ""
+        words["lead"] = lead
+    return words

@@ -59,17 +59,54 @@
     });
   });
 
-  // "123 / 4,000" under the question box; the server refuses longer questions anyway.
+  // "123 / 4,000" under the question box. The box has no maxlength (it cut a long paste without
+  // a word): over the limit the counter says so and the question is held back until shortened;
+  // the server refuses longer questions anyway.
+  function questionLimit(box) {
+    return parseInt(box.getAttribute("data-maxlength"), 10) || 0;
+  }
+  function isTooLong(box) {
+    var limit = questionLimit(box);
+    return !!limit && box.value.length > limit;
+  }
   function updateCounter(box) {
     var counter = document.getElementById(box.getAttribute("data-counter"));
-    var limit = parseInt(box.getAttribute("maxlength"), 10);
+    var limit = questionLimit(box);
     if (!counter || !limit) return;
     var limitText = limit.toLocaleString("en");
-    counter.textContent = box.value.length
-      ? box.value.length.toLocaleString("en") + " / " + limitText + " characters"
-      : "at most " + limitText + " characters";
-    counter.classList.toggle("error", box.value.length >= limit);
+    var length = box.value.length;
+    var tooLong = length > limit;
+    if (tooLong) {
+      counter.textContent = "Too long: " + length.toLocaleString("en") + " characters, at most " +
+        limitText + ". Shorten the question by " + (length - limit).toLocaleString("en") +
+        " character" + (length - limit === 1 ? "" : "s") + " to send it.";
+    } else {
+      counter.textContent = length
+        ? length.toLocaleString("en") + " / " + limitText + " characters"
+        : "at most " + limitText + " characters";
+    }
+    counter.classList.toggle("error", tooLong);
+    counter.classList.toggle("muted", !tooLong);
+    box.setAttribute("aria-invalid", tooLong ? "true" : "false");
   }
+  // Enter sends, Shift+Enter makes a new line (not while an input method composes a word).
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("textarea[data-counter]")) return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    if (box.form && box.value.trim()) box.form.requestSubmit();
+  });
+  // A question over the limit is not sent (HTMX and the plain form post both start here).
+  document.addEventListener("submit", function (event) {
+    var box = event.target.querySelector && event.target.querySelector("textarea[data-counter]");
+    if (box && isTooLong(box)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      updateCounter(box);
+      box.focus();
+    }
+  }, true);
   document.addEventListener("input", function (event) {
     var box = event.target;
     if (box.matches && box.matches("textarea[data-counter]")) updateCounter(box);

@@ -7,6 +7,7 @@ import pytest
 
 from connections.dialects import ConnectionParams
 from connections.models import Connection, DatabaseSelection
+from schemas_app.models import SchemaSnapshot
 
 from .conftest import assert_error
 
@@ -217,6 +218,16 @@ def test_extract_schema_task_and_schema_with_diff(admin_api, alice_api, chinook,
     assert "diff" not in body or body["diff"] is None
     diffed = alice_api.get(f"/databases/{chinook.pk}/schema", params={"diff": "true"}).json()
     assert diffed["diff"]["tables_added"] == [] and diffed["diff"]["tables_removed"] == []
+
+
+def test_extract_schema_profiles_unless_told_not_to(admin_api, chinook, settings):
+    # One extraction path (issue 14): profiles by default, as the pages and the command do.
+    settings.SCHEMA_REQUEST_COOLDOWN_SECONDS = 0
+    for body, profiled in ((None, True), ({}, True), ({"with_profile": False}, False)):
+        kwargs = {} if body is None else {"json": body}
+        task = admin_api.post(f"/databases/{chinook.pk}/extract-schema", **kwargs).json()
+        snapshot = SchemaSnapshot.objects.get(pk=task["snapshot_id"])
+        assert snapshot.with_profile is profiled, body
 
 
 def test_schema_before_any_extraction_is_404(admin_api, make_connection, chinook_sqlite):

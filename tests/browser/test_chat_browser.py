@@ -118,7 +118,7 @@ def test_sign_in_select_ask_and_read_the_answer(page, screenshot, alice, chinook
     table = answer.locator("table.data").first
     expect(table.locator("tbody tr")).to_have_count(10)
     # Groups come unordered (no order was asked); the CSV below checks Rock's count.
-    expect(answer.locator("tbody")).to_contain_text("Alternative")
+    expect(answer.locator("table.data tbody")).to_contain_text("Alternative")
     canvas = answer.locator("canvas.chart").first
     expect(canvas).to_be_visible()
     expect(canvas).to_have_attribute("data-drawn", "1")
@@ -191,7 +191,7 @@ def test_two_database_session_compares_customers(page, screenshot, alice, chinoo
     comparison = answer.locator("details.result-block", has_text="Comparison across databases")
     expect(comparison).to_be_visible()
     expect(comparison.locator("thead th").first).to_have_text("Database")
-    rows = comparison.locator("tbody tr")
+    rows = comparison.locator("table.data tbody tr")
     expect(rows).to_have_count(2)
     texts = [rows.nth(i).inner_text().split("\t") for i in range(2)]
     assert [t[0].strip() for t in texts] == ["chinook", "chinook-backup"], texts

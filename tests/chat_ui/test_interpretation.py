@@ -58,7 +58,7 @@ def test_the_page_shows_what_was_understood_and_labelled_headers(
     assert page.index(READ_AS) < page.index('<table class="data">')
     cells = header(page)
     assert '<th scope="col" title="BillingCountry">Country</th>' in cells
-    assert '<th scope="col" title="n">Number of invoices</th>' in cells
+    assert '<th scope="col" class="num" title="n">Number of invoices</th>' in cells
     # The chart names its series and axes with the same labels.
     chart = json.loads(page.split('data-chart="')[1].split('"></canvas>')[0].replace("&quot;", '"'))
     assert chart["datasets"][0]["label"] == "Number of invoices"
@@ -122,7 +122,7 @@ def test_without_an_interpretation_there_is_no_read_as_and_labels_come_from_the_
     assert database["column_labels"] == ["Billing country", "Total"]
     page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
     assert "Read as:" not in page
-    assert '<th scope="col" title="sum_value">Total</th>' in header(page)
+    assert '<th scope="col" class="num" title="sum_value">Total</th>' in header(page)
 
 
 def test_an_answer_stored_before_labels_existed_still_shows(alice, alice_client, session):

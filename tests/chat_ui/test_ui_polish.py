@@ -101,7 +101,7 @@ def test_a_sum_of_many_floats_on_sqlite_shows_without_noise(
     assert database["rows"] == [[expected]], database
 
     page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
-    assert f"<td>{expected:,.2f}</td>" in page and f"{raw:.15g}" not in page
+    assert f'<td class="num">{expected:,.2f}</td>' in page and f"{raw:.15g}" not in page
     csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[database["run_id"]])))
     assert csv.splitlines()[1] == f"{expected}", csv
 
@@ -118,7 +118,7 @@ def test_summed_money_shows_without_noise_in_table_pages_and_csv(
     assert ["Argentina", 37.62] in database["rows"]  # SQLite's SUM says 37.620000000000005
 
     page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
-    assert "<td>37.62</td>" in page and "<td>303.96</td>" in page
+    assert '<td class="num">37.62</td>' in page and '<td class="num">303.96</td>' in page
     assert "37.620000000000005" not in page and "303.9599" not in page
 
     for fresh in (False, True):  # rows from the cache, then run again after the TTL
@@ -126,7 +126,9 @@ def test_summed_money_shows_without_noise_in_table_pages_and_csv(
             cache.clear()
         rows_url = reverse("chat_run_rows", args=[database["run_id"]])
         later = alice_client.get(rows_url + "?page=3").content.decode()
-        assert "<td>USA</td><td>523.06</td>" in later and "523.060000" not in later, later
+        assert '<td>USA</td><td class="num">523.06</td>' in later and "523.060000" not in later, (
+            later
+        )
         csv = csv_text(alice_client.get(reverse("chat_run_csv", args=[database["run_id"]])))
         assert "USA,523.06\r\n" in csv and "Argentina,37.62\r\n" in csv, csv
         assert "0000000" not in csv and "9999999" not in csv
@@ -198,5 +200,6 @@ def test_table_rows_escape_values_and_mark_nulls():
 
     html = table_rows([["<script>alert(1)</script>", None, 15370]], ["name", "city", "total"])
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert '<td><span class="muted">NULL</span></td>' in html and "<td>15,370</td>" in html
+    assert '<td><span class="muted">NULL</span></td>' in html
+    assert '<td class="num">15,370</td>' in html  # numbers align right
     assert html.startswith("<tr>") and html.endswith("</tr>")

@@ -43,3 +43,12 @@ def test_unknown_name(capsys):
 def test_nothing_named():
     with pytest.raises(CommandError, match="at least one"):
         call_command("extract_schema")
+
+
+def test_profiles_by_default_and_no_profile_skips(make_connection, chinook_sqlite, capsys):
+    connection = make_connection(chinook_sqlite.params, name="chinook")
+    call_command("extract_schema", "chinook")
+    assert services.latest_snapshot(connection).with_profile
+    assert services.snapshot_profiles(services.latest_snapshot(connection).pk)
+    call_command("extract_schema", "chinook", "--no-profile")
+    assert not services.latest_snapshot(connection).with_profile

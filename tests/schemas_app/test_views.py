@@ -234,3 +234,28 @@ def test_search_says_when_it_shows_only_part_of_the_hits(alice_client, extracted
     assert body.count("<li>") == 5
     everything = alice_client.get(url("schema_search", extracted, "?q=billingcountry"))
     assert "Showing the first" not in everything.content.decode()
+
+
+def test_the_database_page_button_extracts_with_profiles(
+    admin_client, chinook, django_capture_on_commit_callbacks
+):
+    # One extraction path: the database page's button (it sends no profile field) profiles
+    # too, as the schema page, the admin, the API and the command do.
+    detail = admin_client.get(reverse("database_detail", args=[chinook.pk])).content.decode()
+    assert url("schema_extract", chinook) in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url("schema_extract", chinook))
+    snapshot = services.latest_snapshot(chinook)
+    assert snapshot.with_profile and snapshot.profile_status == "done"
+    assert services.snapshot_profiles(snapshot.pk)["main.Genre"]["Name"]["distinct"] == 25
+
+
+def test_the_schema_page_can_skip_profiles(
+    admin_client, chinook, django_capture_on_commit_callbacks
+):
+    page = admin_client.get(url("schema_page", chinook)).content.decode()
+    assert '<input type="hidden" name="profile" value="0">' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url("schema_extract", chinook), {"profile": "0"})  # box unticked
+    snapshot = services.latest_snapshot(chinook)
+    assert snapshot.status == "succeeded" and not snapshot.with_profile

