@@ -382,3 +382,8 @@ def test_a_count_a_column_holds_is_not_guessed(tmp_path, django_db_blocker):
     check(banks, "What are the names of customers with more than one loan?",
           "SELECT name FROM customer WHERE cust_id IN "
           "(SELECT cust_id FROM loan GROUP BY cust_id HAVING COUNT(*) > 1)")  # fmt: skip
+
+
+def test_a_quoted_value_loses_the_sentences_full_stop(school):
+    check(school, 'What is the budget of the department named "Physics."?',
+          "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip

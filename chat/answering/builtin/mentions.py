@@ -198,9 +198,15 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
     text = " ".join(t.low for t in run)
     first = run[0]
     if n == 1 and first.kind == "quoted":
-        values = lex.find_values(tuple(first.norm.split())) if first.norm else []
-        exact = tuple(v for v in values if str(v.value).lower() == first.low) or tuple(values)
-        return Mention("literal", at, end, first.text, values=exact)
+        text, low = first.text, first.low
+        values = lex.find_values(tuple(low.split())) if low else []
+        bare, bare_low = text.rstrip(".,;:!?"), low.rstrip(".,;:!?")
+        if not values and bare != text and bare:  # "Graphics." quoted with the sentence's stop
+            values = lex.find_values(tuple(bare_low.split()))
+            if any(str(v.value).lower() == bare_low for v in values):
+                text, low = bare, bare_low
+        exact = tuple(v for v in values if str(v.value).lower() == low) or tuple(values)
+        return Mention("literal", at, end, text, values=exact)
     if n == 1 and first.kind == "number":
         return Mention("number", at, end, first.text, number=first.number)
     lows = tuple(t.low for t in run)
