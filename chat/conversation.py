@@ -29,7 +29,7 @@ from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 from datachat.textinput import refuse_control_characters
 
 from . import liveness, sessions
-from .answering import pipeline
+from .answering import gateway, pipeline
 from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
 from .answering.labels import labels_for
 from .answering.types import Answer, Generated, Turn
@@ -321,21 +321,26 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
     _finish(message, payload, cached=False)
 
 
-def _answer_one(connection, question, history, schema, generated, generator) -> Answer:
+def _answer_one(
+    connection, question, history, schema, generated, generator, deadline=None
+) -> Answer:
     try:
-        return pipeline.answer_question(
-            connection,
-            question,
-            history=history,
-            schema=schema,
-            generated=generated,
-            generator=generator,
-            # A query must not outlive the answer that waits for it: the server stops it
-            # when this database's chat deadline passes, and its connection is freed.
-            query_timeout=min(
-                settings.QUERY_TIMEOUT_SECONDS, settings.CHAT_DATABASE_TIMEOUT_SECONDS
-            ),
-        )
+        # Model calls in this worker get at most the time left before the chat deadline, and
+        # none (no further correction round) starts after it: the thread ends soon after.
+        with gateway.deadline(deadline):
+            return pipeline.answer_question(
+                connection,
+                question,
+                history=history,
+                schema=schema,
+                generated=generated,
+                generator=generator,
+                # A query must not outlive the answer that waits for it: the server stops it
+                # when this database's chat deadline passes, and its connection is freed.
+                query_timeout=min(
+                    settings.QUERY_TIMEOUT_SECONDS, settings.CHAT_DATABASE_TIMEOUT_SECONDS
+                ),
+            )
     finally:
         # Should anything in the pipeline touch the system database, the connection this
         # thread opened must not outlive the thread.
@@ -367,6 +372,7 @@ def _run_on_databases(
                     schema,
                     generated.get(connection.name),
                     generator,
+                    deadline,
                 ),
             )
             for connection, schema in schemas

@@ -9,22 +9,66 @@ user's wait, and every provider failure turned into one exception with a message
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
 
 class GatewayError(Exception):
-    """The model server is down, timed out, or failed (HTTP 5xx, auth, rate limit)."""
+    """The model server is down, timed out, or failed (HTTP 5xx, auth, rate limit); `kind`
+    names the case (connection, dns, timeout, auth, rate_limit, server, http, not_json,
+    content_filter, deadline, ...), `user_message` is fit to show."""
 
-    def __init__(self, user_message: str):
+    def __init__(self, user_message: str, *, kind: str = "error", status: int | None = None):
         super().__init__(user_message)
         self.user_message = user_message
+        self.kind = kind
+        self.status = status
+
+
+# The answer's deadline (time.monotonic()) for model calls made in this thread: a call gets
+# no more than the time left, and none starts once it has passed (see `deadline`).
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Model calls in this thread (and this block) end by `at` (a time.monotonic() value):
+    each gets `timeout=` at most the time left, and past it none starts (GatewayError)."""
+    before = getattr(_deadline, "at", None)
+    _deadline.at = at
+    try:
+        yield
+    finally:
+        _deadline.at = before
+
+
+def time_left() -> float | None:
+    """Seconds left before this thread's deadline, or None without one."""
+    at = getattr(_deadline, "at", None)
+    return None if at is None else at - time.monotonic()
+
+
+OUT_OF_TIME = "The answer ran out of time before the language model could be asked again."
+
+
+def _call_timeout() -> float:
+    """LLM_TIMEOUT, shortened to the time left before the deadline; GatewayError past it."""
+    left = time_left()
+    if left is None:
+        return float(settings.LLM_TIMEOUT)
+    if left <= 0.05:
+        raise GatewayError(OUT_OF_TIME, kind="deadline")
+    return min(float(settings.LLM_TIMEOUT), left)
 
 
 _lock = threading.Lock()
@@ -68,12 +112,19 @@ def complete(
     messages: list[dict[str, str]], *, json_mode: bool = True, temperature: float = 0.0
 ) -> tuple[str, dict]:
     """(reply text, {latency_ms, prompt_tokens, completion_tokens}) from LLM_MODEL."""
+    timeout = _call_timeout()
+    if time_left() is not None and timeout < float(settings.LLM_TIMEOUT):
+        logger.info(
+            "LLM call for model %s limited to %.1f s by the answer's deadline",
+            settings.LLM_MODEL,
+            timeout,
+        )
     module = litellm()
     kwargs: dict[str, Any] = {
         "model": settings.LLM_MODEL,
         "messages": messages,
         "temperature": temperature,
-        "timeout": settings.LLM_TIMEOUT,
+        "timeout": timeout,
         # Retries would multiply the user's wait on a dead server; the pipeline reports it.
         "num_retries": 0,
         "max_retries": 0,
@@ -88,17 +139,27 @@ def complete(
     try:
         response = module.completion(**kwargs)
     except Exception as error:  # litellm maps every provider failure to its own classes
-        raise GatewayError(describe(error)) from error
+        failure = classify(error, timeout=timeout)
+        _log_failure(failure, error, started, timeout)
+        raise failure from error
+    latency_ms = round((time.monotonic() - started) * 1000, 1)
     counted = getattr(response, "usage", None)
     usage = {
-        "latency_ms": round((time.monotonic() - started) * 1000, 1),
+        "latency_ms": latency_ms,
         "prompt_tokens": getattr(counted, "prompt_tokens", 0) or 0,
         "completion_tokens": getattr(counted, "completion_tokens", 0) or 0,
     }
     try:
-        content = response.choices[0].message.content or ""
-    except (AttributeError, IndexError):
-        content = ""
+        choice = response.choices[0]
+        content = choice.message.content or ""
+        refusal = getattr(choice.message, "refusal", None)
+        finish_reason = getattr(choice, "finish_reason", None)
+    except (AttributeError, IndexError, TypeError):
+        content, refusal, finish_reason = "", None, None
+    if finish_reason == "content_filter" or (refusal and not content.strip()):
+        failure = GatewayError(REFUSED, kind="content_filter")
+        _log_failure(failure, None, started, timeout, detail=f"finish_reason={finish_reason}")
+        raise failure
     return content, usage
 
 
@@ -134,18 +195,158 @@ def _supports_json_mode(module, model: str) -> bool:
         return False
 
 
+REFUSED = (
+    "The language model refused to answer this question (its content filter or its own "
+    "rules); try asking it differently."
+)
+
+
 def describe(error: Exception) -> str:
-    name = type(error).__name__
-    if "Timeout" in name:
-        return (
-            f"The language model did not answer within {settings.LLM_TIMEOUT:g} s; try again later."
+    """The user message for a litellm exception."""
+    return classify(error).user_message
+
+
+def classify(error: Exception, *, timeout: float | None = None) -> GatewayError:
+    """A litellm exception as GatewayError: its own plain message per case, no secrets, no
+    URLs, no parser internals."""
+    from litellm import exceptions as e  # litellm() above has already set it up
+
+    seconds = timeout if timeout is not None else float(settings.LLM_TIMEOUT)
+    status = _status(error)
+    chain = _chain(error)
+    text = " ".join(str(x) for x in chain).lower()
+    if isinstance(error, e.Timeout) or any(isinstance(x, TimeoutError) for x in chain):
+        return GatewayError(
+            f"The language model did not answer within {seconds:g} s; try again later.",
+            kind="timeout",
         )
-    if "Authentication" in name or "PermissionDenied" in name:
-        return "The language model refused our credentials; check LLM_API_KEY."
-    if "RateLimit" in name:
-        return "The language model is rate-limiting us; try again in a minute."
-    if "Connection" in name:
-        return "The language model server cannot be reached; check LLM_API_BASE or try again later."
-    status = getattr(error, "status_code", None)
-    detail = f" (HTTP {status})" if status else ""
-    return f"The language model failed{detail}; try again later."
+    # Connection failures first: litellm reports some of them as InternalServerError (500).
+    names = {type(x).__name__ for x in chain}
+    if any(isinstance(x, socket.gaierror) for x in chain) or any(
+        marker in text
+        for marker in (
+            "name or service not known",
+            "nodename nor servname",
+            "temporary failure in name resolution",
+            "getaddrinfo failed",
+            "no address associated",
+        )
+    ):
+        return GatewayError(
+            "The language model server's name could not be resolved (DNS); check LLM_API_BASE.",
+            kind="dns",
+        )
+    if any(isinstance(x, ConnectionRefusedError) for x in chain) or "connection refused" in text:
+        return GatewayError(
+            "The language model server refused the connection (nothing answers at that "
+            "address); check LLM_API_BASE or try again later.",
+            kind="connection",
+        )
+    if names & {"ConnectError", "ConnectionError", "RemoteProtocolError"} or isinstance(
+        error, e.APIConnectionError
+    ):
+        if "invalid response" not in text:
+            return GatewayError(
+                "The language model server cannot be reached; check LLM_API_BASE or try "
+                "again later.",
+                kind="connection",
+            )
+    if "invalid response" in text or (
+        "HTTPStatusError" not in names and any(isinstance(x, ValueError) for x in chain)
+    ):
+        return GatewayError(
+            "The language model server sent a reply that could not be read (not the JSON of "
+            "an OpenAI-compatible API); check LLM_API_BASE.",
+            kind="not_json",
+        )
+    if isinstance(error, e.ContentPolicyViolationError) or "content_filter" in text:
+        return GatewayError(REFUSED, kind="content_filter", status=status)
+    if isinstance(error, e.AuthenticationError | e.PermissionDeniedError) or status in (401, 403):
+        return GatewayError(
+            f"The language model refused our credentials (HTTP {status or 401}); "
+            "check LLM_API_KEY.",
+            kind="auth",
+            status=status,
+        )
+    if isinstance(error, e.RateLimitError) or status == 429:
+        return GatewayError(
+            "The language model is rate-limiting us (HTTP 429); try again in a minute.",
+            kind="rate_limit",
+            status=status,
+        )
+    if isinstance(error, e.ContextWindowExceededError):
+        return GatewayError(
+            "The question with its schema is too long for the language model; ask about fewer "
+            "tables or databases.",
+            kind="too_long",
+            status=status,
+        )
+    if isinstance(error, e.NotFoundError) or status == 404:
+        return GatewayError(
+            "The language model server does not know this model or address (HTTP 404); "
+            "check LLM_MODEL and LLM_API_BASE.",
+            kind="not_found",
+            status=status,
+        )
+    if status and status >= 500:
+        return GatewayError(
+            f"The language model failed (HTTP {status}, a server error); try again later.",
+            kind="server",
+            status=status,
+        )
+    if status and 400 <= status < 500:
+        return GatewayError(
+            f"The language model rejected our request (HTTP {status}); check LLM_MODEL and "
+            "the server's logs.",
+            kind="http",
+            status=status,
+        )
+    return GatewayError(
+        f"The language model failed ({type(error).__name__}); try again later.", kind="error"
+    )
+
+
+def _status(error: BaseException) -> int | None:
+    for item in _chain(error):
+        for name in ("status_code", "status"):
+            value = getattr(item, name, None)
+            if isinstance(value, int) and 100 <= value < 600:
+                return value
+        response = getattr(item, "response", None)
+        value = getattr(response, "status_code", None)
+        if isinstance(value, int) and 100 <= value < 600:
+            return value
+    return None
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    item: BaseException | None = error
+    while item is not None and item not in seen and len(seen) < 10:
+        seen.append(item)
+        item = item.__cause__ or item.__context__
+    return seen
+
+
+def _log_failure(
+    failure: GatewayError,
+    error: BaseException | None,
+    started: float,
+    timeout: float,
+    *,
+    detail: str = "",
+) -> None:
+    """One line per failed model call with what an operator needs (never the key)."""
+    causes = [type(x).__name__ for x in _chain(error)] if error is not None else []
+    logger.warning(
+        "LLM call failed: kind=%s exception=%s status=%s model=%s latency_ms=%.0f "
+        "timeout_s=%g causes=%s%s",
+        failure.kind,
+        type(error).__name__ if error is not None else "-",
+        failure.status if failure.status is not None else "-",
+        settings.LLM_MODEL,
+        (time.monotonic() - started) * 1000,
+        timeout,
+        ",".join(causes[1:]) or "-",
+        f" {detail}" if detail else "",
+    )

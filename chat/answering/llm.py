@@ -13,6 +13,8 @@ gateway (chat.answering.gateway).
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +23,8 @@ from django.conf import settings
 from . import gateway
 from .context import SchemaContext, render_history
 from .types import Generated, Turn
+
+logger = logging.getLogger(__name__)
 
 DIALECT_NAMES = {
     "postgresql": "PostgreSQL",
@@ -176,14 +180,45 @@ def _ask_parsed(
                 ),
             },
         ]
+    first = content
     content = _complete(messages, usage, f"{purpose}-repair", temperature)
     try:
         return parse(content), _totals(usage)
     except ValueError as again:
-        raise MalformedReply(
-            f"The language model did not answer in the expected JSON form ({again}).",
-            usage=_totals(usage),
-        ) from None
+        # The parser's words (positions, "Expecting value") go to the log, not to the user.
+        said_no = _says_it_cannot(first) and _says_it_cannot(content)
+        logger.warning(
+            "LLM reply unusable twice: kind=%s model=%s purpose=%s problem=%s chars=%d",
+            "refused_text" if said_no else "malformed",
+            settings.LLM_MODEL,
+            purpose,
+            again,
+            len(content or ""),
+        )
+        # Our own checks ('"sql" must be a non-empty string') read plainly; a JSON decoder's
+        # ("Expecting value at position 0") does not.
+        plain = "" if str(again).startswith("it is not JSON") else f" ({again})"
+        message = (
+            gateway.REFUSED
+            if said_no
+            else f"The language model did not answer in the expected JSON form{plain}; try "
+            "again, or ask the question differently."
+        )
+        raise MalformedReply(message, usage=_totals(usage)) from None
+
+
+_CANNOT = re.compile(
+    r"\b(i\s*(?:can(?:'|no)?t|cannot|am unable|'m unable|won't|will not)|i'?m sorry|"
+    r"as an ai)\b",
+    re.IGNORECASE,
+)
+
+
+def _says_it_cannot(content: str) -> bool:
+    """Free text (no JSON object at all) in which the model declines; only used to word the
+    error, never to read an answer."""
+    text = (content or "").strip()
+    return bool(text) and "{" not in text and bool(_CANNOT.search(text[:500]))
 
 
 def _complete(

@@ -6,6 +6,8 @@ A test queues replies and then reads back the requests litellm sent:
     fake_llm.reply("not json")                                    # raw content
     fake_llm.fail(500)                                            # an HTTP error
     fake_llm.reply({...}, delay=2.0)                              # a slow answer
+    fake_llm.garbage(b"<html>oops</html>")                        # a body that is not JSON
+    fake_llm.refuse()                                             # a content-filter stop
     fake_llm.respond = lambda request: {...}                      # a scripted model: called
                                                                   # when the queue is empty
     ...
@@ -31,6 +33,8 @@ class Scripted:
     content: str = ""
     status: int = 200
     delay: float = 0.0
+    raw: bytes | None = None  # sent as is (HTTP 200, text/html): not JSON
+    finish_reason: str = "stop"
 
 
 class FakeLLM:
@@ -64,13 +68,26 @@ class FakeLLM:
                 scripted = scripted or Scripted(status=599)
                 if scripted.delay:
                     time.sleep(scripted.delay)
+                if scripted.raw is not None:
+                    self._send_raw(scripted.raw)
+                    return
                 if scripted.status != 200:
                     payload = {"error": {"message": "scripted failure", "type": "server_error"}}
                     if scripted.status == 599:
                         payload["error"]["message"] = "no scripted reply left"
                     self._send(500 if scripted.status == 599 else scripted.status, payload)
                     return
-                self._send(200, completion(scripted.content))
+                self._send(200, completion(scripted.content, scripted.finish_reason))
+
+            def _send_raw(self, data: bytes) -> None:
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _send(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()
@@ -108,6 +125,13 @@ class FakeLLM:
     def fail(self, status: int = 500) -> None:
         self.queue.append(Scripted(status=status))
 
+    def garbage(self, data: bytes = b"<html><body>Bad gateway</body></html>") -> None:
+        self.queue.append(Scripted(raw=data))
+
+    def refuse(self) -> None:
+        """An empty reply stopped by the provider's content filter."""
+        self.queue.append(Scripted(content="", finish_reason="content_filter"))
+
     def prompt(self, index: int = 0) -> str:
         """All message texts of one request, joined, for assertions on what the model saw."""
         return "\n".join(m.get("content") or "" for m in self.requests[index]["messages"])
@@ -141,7 +165,20 @@ def embeddings(inputs) -> dict:
     }
 
 
-def completion(content: str) -> dict:
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# A host name that cannot resolve (RFC 6761 reserves .invalid): DNS fails locally, fast.
+UNRESOLVABLE_API_BASE = "http://llm.datachat.invalid/v1"
+
+
+def completion(content: str, finish_reason: str = "stop") -> dict:
     prompt_tokens, completion_tokens = 100, max(1, len(content) // 4)
     return {
         "id": "chatcmpl-fake",
@@ -152,7 +189,7 @@ def completion(content: str) -> dict:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {

@@ -84,7 +84,7 @@ def test_server_down_is_a_clear_error(fake_llm, settings):
     fake_llm.stop()
     with pytest.raises(llm.LLMUnavailable) as caught:
         llm.generate("one?", context=CONTEXT, dialect="sqlite")
-    assert "cannot be reached" in caught.value.user_message or "failed" in caught.value.user_message
+    assert "refused the connection" in caught.value.user_message
 
 
 @pytest.mark.parametrize(
