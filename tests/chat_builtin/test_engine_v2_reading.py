@@ -387,3 +387,8 @@ def test_a_count_a_column_holds_is_not_guessed(tmp_path, django_db_blocker):
 def test_a_quoted_value_loses_the_sentences_full_stop(school):
     check(school, 'What is the budget of the department named "Physics."?',
           "SELECT Budget FROM Department WHERE DName = 'Physics'")  # fmt: skip
+
+
+def test_among_and_in_our_record_add_nothing(school):
+    check(school, "What is the maximum age among all students?", "SELECT MAX(age) FROM Student")
+    check(school, "How many students are there in our record?", "SELECT COUNT(*) FROM Student")

@@ -14,10 +14,11 @@ from .lexicon import FUNCTION, PHRASES
 
 # Words that add nothing to what is asked ("the average count across all documents").
 FILLER_WORDS = {"across", "about", "correspond", "corresponds", "overall", "they", "them",
-                "he", "she", "him", "her", "his", "our", "select", "where"}  # fmt: skip
+                "he", "she", "him", "her", "his", "our", "select", "where", "among"}  # fmt: skip
 FILLER_PHRASES = ("in total", "in all", "altogether", "on record", "in the database", "took place",
                   "take place", "takes place", "taken out", "took out",
-                  "in the data", "of all time", "do we have", "are there")  # fmt: skip
+                  "in the data", "of all time", "do we have", "are there", "in our record",
+                  "in our records", "in the records", "in the record", "on file")  # fmt: skip
 
 MODE = {
     "desc": ("most common", "most popular", "most frequent", "most frequently",
