@@ -7,6 +7,7 @@ Database servers and sample datasets come from tests/servers.py (plugin below).
 """
 
 import pytest
+from django.test import Client
 
 # A fixed test key: the Celery worker that one test starts must decrypt what tests encrypt.
 TEST_CREDENTIALS_KEY = "yQ1n3k9o0Qd6b7QX2o8mJ1vYfYH6bN0w4bq5m3kqfXg="
@@ -31,14 +32,18 @@ def bob(django_user_model):
     return django_user_model.objects.create_user("bob", "bob@example.com", "bob-pass-123")
 
 
+# Each person has a client of their own: a test that asks for two people runs as both, and the
+# anonymous `client` stays signed out.
 @pytest.fixture
-def admin_client(client, admin_user):
+def admin_client(admin_user):
+    client = Client()
     client.force_login(admin_user)
     return client
 
 
 @pytest.fixture
-def alice_client(client, alice):
+def alice_client(alice):
+    client = Client()
     client.force_login(alice)
     return client
 

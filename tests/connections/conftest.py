@@ -6,5 +6,5 @@ from django.test import Client
 
 @pytest.fixture
 def visitor():
-    """Anonymous, and separate from `client`, which alice_client/admin_client sign in."""
+    """Anonymous (the same as `client`: every person has a client of their own)."""
     return Client()

@@ -1,6 +1,7 @@
 """The DataPoints page (admin, user, anonymous) and "Save as example" from chat feedback."""
 
 import pytest
+from django.test import Client
 
 from chat.models import ChatMessage, ChatSession, QueryRun
 from schemas_app import datapoints
@@ -109,14 +110,15 @@ def test_save_as_example_after_correct_feedback(alice_client, answered, shop):
     assert DataPoint.objects.filter(kind="example").count() == 1
 
 
-def test_wrong_answers_offer_no_save_and_others_cannot_save(client, bob, answered):
-    client.force_login(bob)
+def test_wrong_answers_offer_no_save_and_others_cannot_save(bob, answered):
+    bob_client, owner_client = Client(), Client()
+    bob_client.force_login(bob)
+    owner_client.force_login(answered.session.owner)
     url = f"/messages/{answered.pk}/feedback/"
-    assert client.post(url, {"value": "save_example"}).status_code == 404
+    assert bob_client.post(url, {"value": "save_example"}).status_code == 404
     ChatMessage.objects.filter(pk=answered.pk).update(feedback="wrong")
-    client.force_login(answered.session.owner)
-    assert "Save as example" not in client.post(url, {"value": "wrong"}).content.decode()
-    assert client.post(url, {"value": "save_example"}).status_code == 400
+    assert "Save as example" not in owner_client.post(url, {"value": "wrong"}).content.decode()
+    assert owner_client.post(url, {"value": "save_example"}).status_code == 400
     assert not DataPoint.objects.exists()
 
 
