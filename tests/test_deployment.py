@@ -88,6 +88,25 @@ def test_compose_runs_production_settings():
         assert target in result.stdout
 
 
+def test_compose_web_healthcheck_probes_healthz():
+    """The web service is healthy when /healthz answers 200; the probe is Python's urllib,
+    which the image has (curl is not installed in deploy/Dockerfile)."""
+    import yaml
+
+    result = compose("config")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    check = services["web"]["healthcheck"]
+    test = check["test"]
+    assert test[0] == "CMD" and test[1:3] == ["python", "-c"]
+    assert "urllib.request" in test[3] and "http://127.0.0.1:8000/healthz" in test[3]
+    compile(test[3], "healthcheck", "exec")  # valid Python
+    assert check["timeout"] and check["interval"] and check["retries"]
+    assert "curl" not in (ROOT / "deploy" / "Dockerfile").read_text()
+    # Only the web process serves HTTP: the worker and beat get no such probe.
+    assert "healthcheck" not in services["worker"] and "healthcheck" not in services["beat"]
+
+
 def test_dockerfile_serves_gunicorn():
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11", dockerfile, re.M)

@@ -24,6 +24,23 @@ def test_healthz_without_a_broker_is_ok_and_needs_no_sign_in(client, settings):
     assert not body["checks"]["workers"]["required"]
 
 
+def test_healthz_answers_plain_http_when_https_is_enforced(client, settings):
+    """A load balancer probes over plain HTTP: /healthz is exempt from SECURE_SSL_REDIRECT,
+    every other page still redirects to HTTPS."""
+    import re
+
+    from django.conf import settings as live
+
+    assert any(re.match(pattern, "healthz") for pattern in live.SECURE_REDIRECT_EXEMPT)
+    settings.REDIS_URL = ""
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    login = client.get("/login/")
+    assert login.status_code == 301 and login["Location"].startswith("https://")
+    assert client.get("/healthzz").status_code == 301  # the exemption is that path only
+
+
 def test_healthz_names_a_dead_broker_and_says_503(client, settings):
     settings.REDIS_URL = DEAD_REDIS
     response = client.get("/healthz")
