@@ -392,3 +392,12 @@ def test_a_quoted_value_loses_the_sentences_full_stop(school):
 def test_among_and_in_our_record_add_nothing(school):
     check(school, "What is the maximum age among all students?", "SELECT MAX(age) FROM Student")
     check(school, "How many students are there in our record?", "SELECT COUNT(*) FROM Student")
+
+
+def test_a_lower_case_value_of_another_table_before_a_table_is_refused(school):
+    # "north students": 'North' is a building of departments, not said of students
+    assert ask(school, "How many north students are there?").refused
+    # written as a name it links (through the join), as does a value of the table itself
+    check(school, "How many Art courses are there?",
+          "SELECT COUNT(*) FROM courses c JOIN Department d ON d.DNO = c.DNO "
+          "WHERE d.DName = 'Art'")  # fmt: skip

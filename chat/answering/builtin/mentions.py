@@ -109,6 +109,12 @@ def _loose_values(ms: tuple[Mention, ...], tokens) -> tuple[Mention, ...]:
             continue  # a name, or a plural ("all the instructors" picks the rank's rows)
         if tokens[m.start - 1].low in ("the", "a", "an") and tokens[m.start + 1].low in HEAD_AFTER:
             out[k] = Mention("unknown", m.start, m.end, m.text)
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        if nxt is not None and nxt.kind == "table" and nxt.start == m.end:
+            # "parking taxes": a value of another table before a table's name is a word of a
+            # compound noun, not a filter ("red grapes" is grapes' own colour)
+            if not {id(v.table) for v in m.values} & {id(t) for t in nxt.tables}:
+                out[k] = Mention("unknown", m.start, m.end, m.text)
     return tuple(out)
 
 
