@@ -52,6 +52,11 @@ def deadline(at: float | None) -> Iterator[None]:
         _deadline.at = before
 
 
+def current_deadline() -> float | None:
+    """This thread's deadline, to hand on to threads it starts (`with deadline(...)`)."""
+    return getattr(_deadline, "at", None)
+
+
 def time_left() -> float | None:
     """Seconds left before this thread's deadline, or None without one."""
     at = getattr(_deadline, "at", None)

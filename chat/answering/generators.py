@@ -174,16 +174,19 @@ class LlmGenerator(SqlGenerator):
         """`count` further candidates, sampled in parallel; failed calls are left out."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from . import llm
+        from . import gateway, llm
+
+        at = gateway.current_deadline()  # the answer's deadline holds in these threads too
 
         def one(_):
             try:
-                return llm.generate(
-                    request.question,
-                    context=request.context,
-                    dialect=request.dialect,
-                    temperature=CANDIDATE_TEMPERATURE,
-                )
+                with gateway.deadline(at):
+                    return llm.generate(
+                        request.question,
+                        context=request.context,
+                        dialect=request.dialect,
+                        temperature=CANDIDATE_TEMPERATURE,
+                    )
             except llm.LLMError:
                 return None
 

@@ -140,6 +140,20 @@ def test_no_call_starts_after_the_deadline(fake_llm):
     assert gateway.complete([{"role": "user", "content": "one?"}])[0]
 
 
+def test_candidates_keep_the_deadline_in_their_threads(fake_llm, settings):
+    from chat.answering.context import SchemaContext
+    from chat.answering.generators import LlmGenerator, Request
+
+    context = SchemaContext(text="Schema:\nTABLE t\n  id INTEGER\n", tables=["t"], token_estimate=9)
+    request = Request("how many?", "sqlite", None, {}, context=context)
+    generator = LlmGenerator(
+        settings.LLM_MODEL, max_corrections=2, budget_tokens=4000, candidates=3
+    )
+    with gateway.deadline(time.monotonic() - 1):
+        assert generator.more(request, 2) == []
+    assert fake_llm.requests == []
+
+
 def test_no_correction_round_starts_after_the_deadline(chinook, fake_llm):
     from chat.answering.types import Generated
 
