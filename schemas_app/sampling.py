@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import sqlglot.expressions as exp
 
 from connections.dialects import SQLGLOT_DIALECTS, ConnectorError, Dialect
-from connections.dialects.profiling import json_safe
+from connections.dialects.profiling import MAX_TEXT, json_safe
 from connections.dialects.schema import SchemaDocument, Table
 
-__all__ = ["json_safe", "sample_query", "sample_tables"]
+__all__ = ["MAX_TEXT", "json_safe", "sample_query", "sample_tables"]
 
 
 def sample_query(table: Table, kind: str, rows: int) -> str:
