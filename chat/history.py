@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 
 from django.core.paginator import Paginator
-from django.db.models import F, Max, Window
+from django.db.models import F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
 from .models import QueryRun
@@ -27,6 +27,16 @@ def history_context(user, params) -> dict:
         runs = runs.none() if "\x00" in database else runs.filter(connection_name=database)
     if status in QueryRun.Status.values:
         runs = runs.filter(status=status)
+    query = params.get("q", "").strip()[:200]
+    if query:
+        # Text search over what a reader remembers: the question, the SQL, the error.
+        runs = (
+            runs.none()
+            if "\x00" in query
+            else runs.filter(
+                Q(question__icontains=query) | Q(sql__icontains=query) | Q(error__icontains=query)
+            )
+        )
     page = Paginator(runs.select_related("owner").defer("preview", "columns"), 50).get_page(
         params.get("page")
     )
@@ -36,6 +46,7 @@ def history_context(user, params) -> dict:
         "statuses": QueryRun.Status.choices,
         "database": database,
         "status": status,
+        "q": query,
     }
 
 
@@ -59,7 +70,8 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def figures_by_database(user, connections) -> dict:
-    """{connection id: {runs, error_rate, median_ms, p95_ms}} over the user's visible runs,
+    """{connection id: {runs, error_rate, median_ms, p95_ms, questions, failed, refused,
+    refused_rate}} over the user's visible runs,
     each database over its own last FIGURES_WINDOW questions (so a busy database does not
     push a quiet one out of the figures).
 
@@ -67,12 +79,14 @@ def figures_by_database(user, connections) -> dict:
     each, not every correction round, and not refusals (a question about another database
     of the session), nor answers served from the cache. The error rate is the share whose
     final attempt failed; median and p95 are of the successful final queries' durations
-    (answers read from the schema ran none).
+    (answers read from the schema ran none). Refusals are counted apart: `questions` is every
+    final question including them, `failed` and `refused` count each kind, `refused_rate` is
+    the refused share of `questions` (a database that refuses half its questions does not
+    show as a 0% error rate and nothing else).
     """
     final = (
         runs_for(user)
         .filter(final=True, cached=False, connection__in=connections)
-        .exclude(status=QueryRun.Status.REFUSED)
         .annotate(
             recency=Window(
                 RowNumber(), partition_by=F("connection_id"), order_by=F("created_at").desc()
@@ -86,16 +100,23 @@ def figures_by_database(user, connections) -> dict:
         grouped.setdefault(connection_id, []).append((status, duration, bool(sql)))
     figures = {}
     for connection in connections:
-        runs = grouped.get(connection.pk, [])
-        if not runs:
+        questions = grouped.get(connection.pk, [])
+        if not questions:
             continue
+        runs = [r for r in questions if r[0] != QueryRun.Status.REFUSED]
+        refused = len(questions) - len(runs)
+        failed = sum(s != QueryRun.Status.OK for s, _, _ in runs)
         # An answer read from the schema ran no query: it counts as answered, not as a time.
         durations = [d for s, d, ran in runs if s == QueryRun.Status.OK and ran]
         figures[connection.pk] = {
             "runs": len(runs),
-            "error_rate": sum(s != QueryRun.Status.OK for s, _, _ in runs) / len(runs),
+            "error_rate": failed / len(runs) if runs else None,
             "median_ms": statistics.median(durations) if durations else None,
             "p95_ms": _percentile(durations, 0.95) if durations else None,
+            "questions": len(questions),
+            "failed": failed,
+            "refused": refused,
+            "refused_rate": refused / len(questions),
         }
         connection.query_figures = figures[connection.pk]
     return figures

@@ -13,7 +13,7 @@ from connections.services import get_visible_connection, visible_connections
 from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
 
-from . import conversation, history, results, sessions
+from . import conversation, examples, history, results, sessions
 from . import feedback as answer_feedback
 from .answering.labels import labels_for
 from .models import ChatMessage
@@ -54,6 +54,7 @@ def _session_page_context(request, session):
     entries = list(session.databases.select_related("connection"))
     usable = [e for e in entries if e.connection is not None and e.connection.is_active]
     in_session = {e.connection_id for e in entries}
+    messages_list = _with_example_state(list(session.messages.all()))
     return {
         "session": session,
         "sessions": request.user.chat_sessions.all()[:50],
@@ -64,7 +65,13 @@ def _session_page_context(request, session):
             for c in visible_connections(request.user).filter(is_active=True)
             if c.pk not in in_session
         ],
-        "messages_list": _with_example_state(list(session.messages.all())),
+        "messages_list": messages_list,
+        # An empty chat offers a few questions its database answers (chat.examples).
+        "examples": (
+            examples.for_connections([e.connection for e in usable])
+            if usable and not messages_list
+            else []
+        ),
         "run_in_request": _run_in_request(),
         "max_question_chars": conversation.MAX_QUESTION_CHARS,
     }

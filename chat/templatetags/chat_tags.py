@@ -80,8 +80,8 @@ def chart_table(spec) -> str:
     )
     caption = conditional_escape(chart_label(spec))
     return mark_safe(
-        f'<table class="visually-hidden"><caption>{caption}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f'<div class="visually-hidden"><table class="chart-data"><caption>{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 

@@ -97,6 +97,19 @@
     event.preventDefault();
     if (box.form && box.value.trim()) box.form.requestSubmit();
   });
+  // An example question on an empty chat: one click fills the box and sends it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-example]");
+    if (!button) return;
+    var form = document.getElementById("ask-form");
+    var box = form && form.querySelector("textarea[data-counter]");
+    if (!box || box.disabled) return;
+    box.value = button.getAttribute("data-example");
+    updateCounter(box);
+    var examples = document.getElementById("examples");
+    if (examples) examples.remove();
+    form.requestSubmit();
+  });
   // A question over the limit is not sent (HTMX and the plain form post both start here).
   document.addEventListener("submit", function (event) {
     var box = event.target.querySelector && event.target.querySelector("textarea[data-counter]");
@@ -143,6 +156,9 @@
   });
   document.body.addEventListener("htmx:afterSettle", function (event) {
     drawCharts(event.target);
+    // The first question asked: the example questions have done their job.
+    var examples = document.getElementById("examples");
+    if (examples && document.querySelector("#messages .msg")) examples.remove();
     if (followLatest) {
       followLatest = false;
       scrollToLatest();

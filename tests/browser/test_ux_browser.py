@@ -73,7 +73,66 @@ def test_skip_link_and_labelled_chart(page, alice, chinook):
     expect(canvas).to_have_attribute(
         "aria-label", re.compile(r"^Bar chart of .+ by .+, 24 points$")
     )
-    expect(answer.locator("table.visually-hidden caption")).to_have_count(1)
+    expect(answer.locator(".visually-hidden table.chart-data caption")).to_have_count(1)
     # Numbers align right in the visible table.
     cell = answer.locator("table.data tbody tr").first.locator("td").last
     assert cell.evaluate("c => getComputedStyle(c).textAlign") == "right"
+
+
+def test_an_example_question_asks_in_one_click(page, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    example = page.locator("#examples button[data-example]").first
+    expect(example).to_be_visible()
+    question = example.get_attribute("data-example")
+    example.click()
+    expect(page.locator("#messages .msg.user").last).to_have_text(question)
+    answer = page.locator("#messages .msg.assistant").last
+    wait_answered(answer)
+    expect(answer.locator(".bubble.failed")).to_have_count(0)
+    expect(page.locator("#examples")).to_have_count(0)
+
+
+MAIN_PAGES = ["chat", "databases", "database", "schema", "history", "dashboard", "datapoints"]
+
+
+def test_layout_and_screenshots_at_1400_and_390(page, screenshot, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.goto(f"/chat/{session.pk}/")
+    box = page.locator("#ask-form textarea[name=question]")
+    box.fill("Total revenue per country")
+    box.press("Enter")
+    wait_answered(page.locator("#messages .msg.assistant").last)
+    urls = {
+        "chat": f"/chat/{session.pk}/",
+        "databases": "/databases/",
+        "database": f"/databases/{chinook.pk}/",
+        "schema": f"/databases/{chinook.pk}/schema/",
+        "history": "/history/",
+        "dashboard": "/dashboard/",
+        "datapoints": "/datapoints/",
+    }
+    for width, height in ((1400, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for name in MAIN_PAGES:
+            page.goto(urls[name])
+            expect(page.locator("h1")).to_have_count(1)
+            # Nothing wider than the window: a phone scrolls down, never sideways.
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+            )
+            assert overflow <= 1, (name, width, overflow, wide)
+            screenshot(page, f"{name}-{width}")
+        if width == 1400:
+            page.goto(urls["chat"])
+            answer_width = page.locator(".chat-main").evaluate(
+                "m => m.getBoundingClientRect().width"
+            )
+            assert answer_width > 1000, answer_width  # was ~640 px at 1400

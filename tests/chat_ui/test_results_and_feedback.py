@@ -184,6 +184,11 @@ def test_dashboard_figures_count_questions_per_database(
         "error_rate": 4 / 24,
         "median_ms": 10.5,
         "p95_ms": 19.0,
+        # Refusals are counted apart, not hidden (issue 14: "0% errors" while half refused).
+        "questions": 25,
+        "failed": 4,
+        "refused": 1,
+        "refused_rate": 1 / 25,
     }
     assert backup.pk not in figures
 
@@ -199,10 +204,14 @@ def test_dashboard_figures_count_questions_per_database(
         "error_rate": 0.0,
         "median_ms": 100.0,
         "p95_ms": 100.0,
+        "questions": 5,
+        "failed": 0,
+        "refused": 0,
+        "refused_rate": 0.0,
     }
 
     page = alice_client.get(reverse("dashboard")).content.decode()
-    assert ">Questions</th>" in page and "Error rate" in page
+    assert ">Questions</th>" in page and ">Failed</th>" in page and ">Refused</th>" in page
 
 
 def test_another_users_runs_are_not_theirs_to_read(alice, bob, chinook):

@@ -125,7 +125,9 @@ def test_charts_are_labelled_with_their_data_as_a_table():
     }
     assert chart_label(spec) == "Bar chart of Number of tracks by Genre, 2 points"
     table = chart_table(spec)
-    assert table.startswith('<table class="visually-hidden"><caption>Bar chart')
+    assert table.startswith(
+        '<div class="visually-hidden"><table class="chart-data"><caption>Bar chart'
+    )
     assert '<th scope="row">Rock</th><td class="num">1,297</td>' in table
     assert '<th scope="row">Latin</th><td class="num"></td>' in table
 
@@ -166,3 +168,61 @@ def test_a_database_without_a_schema_says_what_to_do_in_a_users_words(
     html = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
     assert "extract the schema first" in html and "database page" in html
     assert "manage.py" not in html
+
+
+def test_the_dashboard_counts_refused_and_failed_apart(alice, alice_client, chinook):
+    from chat import history
+    from chat.models import QueryRun
+
+    def run(status):
+        QueryRun.objects.create(
+            owner=alice,
+            connection=chinook,
+            connection_name=chinook.name,
+            question="q",
+            sql="SELECT 1",
+            status=status,
+            duration_ms=1.0,
+        )
+
+    for status in ["ok", "ok", "error", "refused", "refused", "refused", "refused"]:
+        run(status)
+    figures = history.figures_by_database(alice, [chinook])[chinook.pk]
+    assert (figures["questions"], figures["failed"], figures["refused"]) == (7, 1, 4)
+    page = alice_client.get(reverse("dashboard")).content.decode()
+    table = page.split("<h2>Databases</h2>")[1]
+    row = table.split(f">{chinook.name}</a>")[1].split("</tr>")[0]
+    assert '<td class="num">7</td>' in row
+    assert '1 <span class="muted">(33%)</span>' in row  # 1 of the 3 tried
+    assert '4 <span class="muted">(57%)</span>' in row  # 4 of 7 refused
+
+
+def test_history_searches_text_and_filters_refused(alice, alice_client, chinook):
+    from chat.models import QueryRun
+
+    for question, status, error in [
+        ("How many tracks per genre?", "ok", ""),
+        ("colour of the wind", "refused", "I could not place: colour, wind"),
+        ("total revenue", "error", "no such column: revenue"),
+    ]:
+        QueryRun.objects.create(
+            owner=alice,
+            connection=chinook,
+            connection_name=chinook.name,
+            question=question,
+            sql="SELECT 1" if status != "refused" else "",
+            status=status,
+            error=error,
+        )
+    url = reverse("history")
+    found = alice_client.get(url, {"q": "GENRE"}).content.decode()
+    assert "How many tracks per genre?" in found and "colour of the wind" not in found
+    by_error = alice_client.get(url, {"q": "no such column"}).content.decode()
+    assert "total revenue" in by_error and "tracks per genre" not in by_error
+    refused = alice_client.get(url, {"status": "refused"}).content.decode()
+    assert "colour of the wind" in refused and "total revenue" not in refused
+    assert '<option value="refused" selected>Refused</option>' in refused
+    assert alice_client.get(url, {"q": "a\x00b"}).status_code == 200
+    # One compact line per run, details on expand; the search box keeps what was typed.
+    assert found.count('<details class="run') == 1
+    assert 'name="q" value="GENRE"' in found

@@ -1,0 +1,112 @@
+"""Example questions for an empty chat: written from the chat's schemas (and DataPoints),
+each kept only when the built-in engine answers it (not refused), so one click gives an answer.
+
+Cached per process by what they depend on (the snapshot, its profiles' version, the points).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from .answering import pipeline
+
+logger = logging.getLogger(__name__)
+
+MAX_EXAMPLES = 4
+MAX_CANDIDATES = 14
+_cache: dict[tuple, list[str]] = {}
+_NUMERIC = re.compile(r"int|numeric|decimal|real|double|float|money|number", re.IGNORECASE)
+_MEASURE = re.compile(r"total|amount|price|revenue|sales|cost|quantity|salary", re.IGNORECASE)
+_NAME = re.compile(r"(^|_)(name|title)$|^(country|city|genre|category|status)$", re.IGNORECASE)
+
+
+def words(name: str) -> str:
+    """InvoiceLine, invoice_line -> "invoice line"."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    return " ".join(spaced.lower().split())
+
+
+def plural(phrase: str) -> str:
+    if phrase.endswith(("s", "x", "ch", "sh")):
+        return phrase + ("" if phrase.endswith("s") else "es")
+    if phrase.endswith("y") and phrase[-2:-1] not in "aeiou":
+        return phrase[:-1] + "ies"
+    return phrase + "s"
+
+
+def candidates(document, points=()) -> list[str]:
+    """Questions worth trying, most useful first: verified examples and metrics from the
+    DataPoints, then counts, groups over a foreign key, and totals by a named category."""
+    found: list[str] = []
+    for point in points:
+        if point.kind == "example" and point.get("question"):
+            found.append(str(point.get("question")))
+        elif point.kind == "metric" and point.get("name"):
+            found.append(f"What is the {words(str(point.get('name')))}?")
+    tables = [t for t in document.tables if t.kind == "table" and t.columns]
+    tables.sort(key=lambda t: -(t.row_count or 0))
+    by_name = {t.name: t for t in tables}
+    for table in tables[:3]:
+        found.append(f"How many {plural(words(table.name))} are there?")
+    for table in tables:
+        for fk in table.foreign_keys:
+            referred = by_name.get(fk.referred_table)
+            if referred and any(_NAME.search(c.name) for c in referred.columns):
+                found.append(f"How many {plural(words(table.name))} per {words(referred.name)}?")
+                break
+    for table in tables:
+        measure = next(
+            (c for c in table.columns if _MEASURE.search(c.name) and _NUMERIC.search(c.type)),
+            None,
+        )
+        label = next((c for c in table.columns if _NAME.search(c.name) and not c.primary_key), None)
+        if measure and label:
+            found.append(f"Total {words(measure.name)} per {words(label.name)}")
+    unique: list[str] = []
+    for question in found:
+        if question.lower() not in {q.lower() for q in unique}:
+            unique.append(question)
+    return unique[:MAX_CANDIDATES]
+
+
+def answerable(question: str, schema, dialect: str) -> bool:
+    from .answering import builtin  # the engine checks: an LLM deployment loads it only here
+
+    try:
+        generated = builtin.generate(
+            question,
+            document=schema.document,
+            profiles=schema.profiles,
+            dialect=dialect,
+            points=schema.points,
+            today=date.today(),
+        )
+    except Exception:  # an example must never break the page
+        logger.warning("example check failed on %r", question, exc_info=True)
+        return False
+    return not generated.refused and bool(generated.sql or generated.rows)
+
+
+def for_connections(connections) -> list[str]:
+    """Up to MAX_EXAMPLES questions the built-in engine answers on the first usable database."""
+    for connection in connections:
+        schema = pipeline.load_schema(connection)
+        if schema.document is None:
+            continue
+        key = (
+            str(connection.pk),
+            schema.snapshot_id,
+            len(schema.profiles or {}),
+            tuple(sorted(p.id for p in schema.points)),
+        )
+        if key not in _cache:
+            _cache[key] = [
+                q
+                for q in candidates(schema.document, schema.points)
+                if answerable(q, schema, connection.kind)
+            ][:MAX_EXAMPLES]
+        if _cache[key]:
+            return _cache[key]
+    return []

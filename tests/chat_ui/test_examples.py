@@ -1,0 +1,39 @@
+"""Example questions on an empty chat (issue 14): written from the schema and DataPoints,
+each answered by the built-in engine, one click to ask (the browser test clicks one)."""
+
+import pytest
+from django.urls import reverse
+
+from chat import conversation, examples, sessions
+from chat.answering import pipeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_examples_come_from_the_schema_and_the_engine_answers_each(alice, chinook):
+    questions = examples.for_connections([chinook])
+    assert 2 <= len(questions) <= examples.MAX_EXAMPLES, questions
+    schema = pipeline.load_schema(chinook)
+    for question in questions:
+        assert examples.answerable(question, schema, chinook.kind), question
+    # A refused candidate is never offered.
+    assert not examples.answerable("What is the colour of the wind?", schema, chinook.kind)
+
+
+def test_words_and_plurals():
+    assert examples.words("InvoiceLine") == "invoice line"
+    assert examples.words("film_category") == "film category"
+    assert examples.plural("category") == "categories"
+    assert examples.plural("address") == "address"  # already ends in s: left alone
+    assert examples.plural("track") == "tracks" and examples.plural("box") == "boxes"
+
+
+def test_the_empty_chat_offers_them_and_a_chat_with_questions_does_not(
+    alice, alice_client, chinook
+):
+    session = sessions.create_session(alice, connections=[chinook])
+    url = reverse("chat_session", args=[session.pk])
+    html = alice_client.get(url).content.decode()
+    assert 'id="examples"' in html and html.count("data-example=") >= 2
+    conversation.ask(alice, session, "How many customers are there?")
+    assert 'id="examples"' not in alice_client.get(url).content.decode()
