@@ -181,12 +181,18 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
         kwargs["api_base"] = api_base
     if settings.LLM_API_KEY:
         kwargs["api_key"] = settings.LLM_API_KEY
+    timeout = _call_timeout()
+    started = time.monotonic()
     try:
-        response = litellm().embedding(timeout=settings.LLM_TIMEOUT, **kwargs)
+        response = litellm().embedding(timeout=timeout, **kwargs)
         data = sorted(response.data, key=lambda d: _get(d, "index"))
         return [[float(x) for x in _get(d, "embedding")] for d in data]
     except Exception as error:  # litellm maps provider failures to its own classes
-        raise GatewayError(f"Embeddings failed ({type(error).__name__}).") from error
+        failure = classify(error, timeout=timeout)
+        _log_failure(failure, error, started, timeout, detail=f"embedding={kwargs['model']}")
+        raise GatewayError(
+            f"Embeddings failed: {failure.user_message}", kind=failure.kind, status=failure.status
+        ) from error
 
 
 def _get(item: Any, name: str) -> Any:

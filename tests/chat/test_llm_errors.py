@@ -188,3 +188,15 @@ def test_a_slow_model_past_the_chat_deadline_is_cut_short(
     assert "kind=timeout" in line
     assert float(line.split("timeout_s=")[1].split()[0]) <= 1.0
     assert len(fake_llm.requests) == 1  # and no correction round followed
+
+
+def test_embedding_failures_are_said_plainly_too(fake_llm, settings, caplog):
+    settings.EMBEDDING_MODEL = "openai/fake-embedding"
+    settings.EMBEDDING_API_BASE = f"http://127.0.0.1:{closed_port()}/v1"
+    with pytest.raises(gateway.GatewayError) as caught:
+        gateway.embed(["customers"])
+    assert caught.value.user_message.startswith("Embeddings failed: ")
+    assert "refused the connection" in caught.value.user_message
+    assert_plain(caught.value.user_message)
+    (line,) = failure_lines(caplog)
+    assert "kind=connection" in line and "embedding=openai/fake-embedding" in line
