@@ -200,3 +200,16 @@ def test_embedding_failures_are_said_plainly_too(fake_llm, settings, caplog):
     assert_plain(caught.value.user_message)
     (line,) = failure_lines(caplog)
     assert "kind=connection" in line and "embedding=openai/fake-embedding" in line
+
+
+def test_the_chat_shows_the_message(alice, chinook, fake_llm, caplog):
+    fake_llm.fail(429)
+    session = sessions.create_session(alice, connections=[chinook])
+    reply = conversation.ask(alice, session, QUESTION)
+    assert reply.status == ChatMessage.Status.FAILED
+    assert "rate-limiting us (HTTP 429); try again in a minute" in reply.text
+    (database,) = reply.result["databases"]
+    assert "rate-limiting us" in database["error"]
+    assert_plain(reply.text, fake_llm)
+    (line,) = failure_lines(caplog)
+    assert "exception=RateLimitError" in line and "status=429" in line
