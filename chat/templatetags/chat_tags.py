@@ -159,3 +159,16 @@ def answer_words(message) -> dict:
             words["text"] = ""
         words["lead"] = lead
     return words
+
+
+@register.filter
+def next_step(database) -> str:
+    """What would let this database answer: "extract" (no schema yet), "profile" (the engine
+    needs the column profiles to match a value), else "". The page offers it as a button."""
+    error = (database or {}).get("error") or ""
+    text = (database or {}).get("text") or ""
+    if "no schema yet" in error:
+        return "extract"
+    if "column profiles have not been collected" in text + error:
+        return "profile"
+    return ""

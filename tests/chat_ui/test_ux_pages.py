@@ -226,3 +226,28 @@ def test_history_searches_text_and_filters_refused(alice, alice_client, chinook)
     # One compact line per run, details on expand; the search box keeps what was typed.
     assert found.count('<details class="run') == 1
     assert 'name="q" value="GENRE"' in found
+
+
+def test_a_missing_schema_offers_the_next_step(
+    alice, alice_client, admin_user, client, make_connection, chinook_sqlite
+):
+    from chat import conversation
+
+    fresh = make_connection(chinook_sqlite.params, name="fresh")
+    for user, browser in ((alice, alice_client), (admin_user, client)):
+        browser.force_login(user)
+        session = sessions.create_session(user, connections=[fresh])
+        conversation.ask(user, session, "How many customers are there?")
+        html = browser.get(reverse("chat_session", args=[session.pk])).content.decode()
+        assert f'href="{reverse("schema_page", args=[fresh.pk])}">Open the schema of fresh' in html
+        button = f'action="{reverse("schema_extract", args=[fresh.pk])}"'
+        assert (button in html) is user.is_staff, user
+
+
+def test_next_step_reads_the_refusal():
+    from chat.templatetags.chat_tags import next_step
+
+    assert next_step({"error": "fresh has no schema yet: extract the schema first"}) == "extract"
+    refusal = "I could not place 'Germany'; column profiles have not been collected for this"
+    assert next_step({"text": refusal, "error": ""}) == "profile"
+    assert next_step({"text": "Found 2 rows.", "error": None}) == ""
