@@ -207,7 +207,7 @@ def lead_sentence(
 ) -> str:
     """The result in words for a clearly ranked group+measure shape: two columns, a text
     label then a number, at least two rows ordered from the largest number down, the top two
-    distinct: "Country USA leads with 523.06 in total sales, ahead of Canada (303.96)."
+    distinct: "USA leads with 523.06 in total sales, ahead of Canada (303.96)."
     "" for every other shape (the sentence would guess)."""
     if len(columns or []) != 2 or len(rows or []) < 2:
         return ""
@@ -224,10 +224,9 @@ def lead_sentence(
     if measures[0] == measures[1]:
         return ""  # a tie at the top
     shown = display_rows(columns, rows)  # the column decides the format, as in the table
-    group_label, measure_label = labels_for(columns, column_labels)
-    group = group_label if group_label.lower() not in names[0].lower() else ""
-    top = f"{group} {names[0]}".strip()
+    measure_label = labels_for(columns, column_labels)[1]
+    # The group's own label stays out: "Name Rock leads" reads worse than "Rock leads".
     return (
-        f"{top} leads with {shown[0][1]} in {measure_label[:1].lower()}{measure_label[1:]}, "
+        f"{names[0]} leads with {shown[0][1]} in {measure_label[:1].lower()}{measure_label[1:]}, "
         f"ahead of {names[1]} ({shown[1][1]})."
     )

@@ -83,7 +83,7 @@ def test_a_single_value_is_shown_large():
 def test_a_ranked_group_and_measure_result_reads_as_a_sentence():
     rows = [["USA", Decimal("523.06")], ["Canada", Decimal("303.96")], ["France", 195.1]]
     assert lead_sentence(["BillingCountry", "revenue"], rows, ["Country", "Revenue"]) == (
-        "Country USA leads with 523.06 in revenue, ahead of Canada (303.96)."
+        "USA leads with 523.06 in revenue, ahead of Canada (303.96)."
     )
     # Not ranked, a tie at the top, two measures, numbers as labels: no sentence.
     assert lead_sentence(["c", "n"], [["a", 1], ["b", 2]]) == ""
@@ -106,9 +106,7 @@ def test_the_sentence_replaces_only_the_generic_text():
     }
     generic = answer_words(SimpleNamespace(text="Found 2 rows.", result=result))
     assert generic["text"] == "" and generic["big"] is None
-    assert generic["lead"] == (
-        "Genre Rock leads with 1,297 in number of tracks, ahead of Latin (579)."
-    )
+    assert generic["lead"] == ("Rock leads with 1,297 in number of tracks, ahead of Latin (579).")
     own = answer_words(SimpleNamespace(text="Rock has the most tracks.", result=result))
     assert own["text"] == "Rock has the most tracks." and own["lead"]
     two = answer_words(SimpleNamespace(text="t", result={"databases": result["databases"] * 2}))
@@ -251,3 +249,14 @@ def test_next_step_reads_the_refusal():
     refusal = "I could not place 'Germany'; column profiles have not been collected for this"
     assert next_step({"text": refusal, "error": ""}) == "profile"
     assert next_step({"text": "Found 2 rows.", "error": None}) == ""
+
+
+def test_a_ranked_answer_from_the_engine_reads_as_a_sentence(alice, alice_client, chinook):
+    from chat import conversation
+
+    session = sessions.create_session(alice, connections=[chinook])
+    conversation.ask(alice, session, "Top 3 genres by number of tracks")
+    html = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    lead = re.search(r'<p class="answer-text answer-lead">([^<]*)</p>', html)
+    assert lead, html[html.find('class="msg assistant"') :][:2000]
+    assert lead.group(1) == "Rock leads with 1,297 in number of tracks, ahead of Latin (579)."
