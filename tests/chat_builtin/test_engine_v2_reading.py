@@ -401,3 +401,13 @@ def test_a_lower_case_value_of_another_table_before_a_table_is_refused(school):
     check(school, "How many Art courses are there?",
           "SELECT COUNT(*) FROM courses c JOIN Department d ON d.DNO = c.DNO "
           "WHERE d.DName = 'Art'")  # fmt: skip
+
+
+def test_two_conditions_joined_by_or(school):
+    check(school, "How many students are from Paris or older than 30?",
+          "SELECT COUNT(*) FROM Student WHERE city = 'Paris' OR age > 30")  # fmt: skip
+    check(school, "What are the names of students older than 30 or whose city is Oslo?",
+          "SELECT name FROM Student WHERE age > 30 OR city = 'Oslo'")  # fmt: skip
+    # with a third condition, which two the "or" joins is not said: refused
+    it = ask(school, "What are the names of students from Paris older than 19 or from Oslo?")
+    assert it.refused

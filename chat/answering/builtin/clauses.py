@@ -7,7 +7,7 @@ ends in a refusal naming it (reader._finish).
 
 from __future__ import annotations
 
-from .interpretation import Col, Measure
+from .interpretation import Col, Filter, Measure
 from .mentions import Mention
 from .reader import Reading, Refusal
 
@@ -58,19 +58,47 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _and_column,
     )
     n = len(r.ms) if stop is None else stop
+    either = None  # "whose genre is modern or language is English": (the "or", filters so far)
     while i < n:
         m = r.ms[i]
         if m.kind == "function" or m.is_role("and"):
             r.take(i)
             i += 1
             continue
+        if m.is_role("or") and m.text == "or" and r.filters and i not in r.used:
+            either = (i, len(r.filters))
+            i += 1
+            continue
         for rule in rules:
             end = rule(r, i)
             if end is not None:
                 i = end
+                if either is not None:  # the first condition read after the "or"
+                    _either(r, *either)
+                    either = None
                 break
         else:
             i += 1  # left unused: refused at the end, naming it
+    if any(f.op == "or" for f in r.filters) and len(r.filters) > 1:
+        # "in East Julianaside, Texas or in Gleasonmouth, Arizona": which conditions the "or"
+        # joins is not said by the words alone
+        raise Refusal("I could not tell which conditions 'or' joins; ask for each separately.")
+
+
+def _either(r: Reading, at: int, before: int) -> None:
+    """Two conditions joined by "or" ("from Hartford or younger than 40"): one condition that
+    either meets, when they are the only two, one on each side of the "or"; otherwise the
+    "or" stays unread and the question is refused."""
+    if before != 1 or len(r.filters) != before + 1:
+        return
+    first, second = r.filters[before - 1], r.filters[before]
+    if first.op == "or" or second.op == "or":
+        return
+    said = r.at(r.next(at + 1))
+    if said is not None and said.kind in ("value", "literal") and first.column != second.column:
+        return  # "in Germany or enterprise": a bare value of another column, not a condition
+    r.filters[before - 1 :] = [Filter(first.column, "or", (first, second))]
+    r.take(at)
 
 
 # -- small readers ---------------------------------------------------------------------------

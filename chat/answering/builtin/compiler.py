@@ -158,6 +158,8 @@ def _literal(value) -> exp.Expression:
 
 
 def _condition(f: Filter, lex: Lexicon, kind: str) -> exp.Expression:
+    if f.op == "or":  # either of two conditions
+        return exp.paren(exp.or_(*[_condition(v, lex, kind) for v in f.values]))
     target = ref(f.column, lex)
     column = lex.table(f.column.table).column(f.column.column)
     values = [_subquery(v, lex, kind) if isinstance(v, Subquery) else _literal(v) for v in f.values]

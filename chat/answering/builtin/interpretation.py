@@ -104,6 +104,7 @@ class Interpretation:
             if m.table:
                 found.add(m.table)
         found |= {f.column.table for f in self.filters}
+        found |= {v.column.table for f in self.filters if f.op == "or" for v in f.values}
         found |= {t for f in self.filters if f.op == "sql" for t in f.values[1:]}
         found |= {c.table for c in self.group_by}
         return found

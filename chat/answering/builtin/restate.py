@@ -68,6 +68,8 @@ class _NoLex:
 
 
 def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
+    if f.op == "or":
+        return "either " + " or ".join(_filter_words(v, it, lex) for v in f.values)
     what = column_words(f.column, it, lex)
     if f.op == "between":
         return f"{what} between {f.values[0]} and {f.values[1]}"
