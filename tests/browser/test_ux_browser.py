@@ -79,12 +79,13 @@ def test_skip_link_and_labelled_chart(page, alice, chinook):
     assert cell.evaluate("c => getComputedStyle(c).textAlign") == "right"
 
 
-def test_an_example_question_asks_in_one_click(page, alice, chinook):
+def test_an_example_question_asks_in_one_click(page, screenshot, alice, chinook):
     session = sessions.create_session(alice, connections=[chinook])
     sign_in(page)
     page.goto(f"/chat/{session.pk}/")
     example = page.locator("#examples button[data-example]").first
     expect(example).to_be_visible()
+    screenshot(page, "chat-empty-examples")
     question = example.get_attribute("data-example")
     example.click()
     expect(page.locator("#messages .msg.user").last).to_have_text(question)
