@@ -19,9 +19,6 @@ DRIVER_HOME = ROOT / "connections" / "dialects"
 OURS = ("api", "chat", "connections", "datachat", "demo", "schemas_app", "scripts")
 # Known, tracked exceptions (issue 15); this list only shrinks. (file, imported top-level name)
 KNOWN = {
-    # DataPoint embeddings and ranking call chat.answering; being replaced by functions the
-    # chat app installs at start-up. Drop this line when that lands.
-    ("schemas_app/datapoints.py", "chat"),
     # The Spider benchmark loader writes its databases through the drivers, like the demo
     # writers should: it belongs beside them.
     ("chat/answering/spider/load.py", "sqlite3"),
