@@ -19,6 +19,8 @@ MAX_CANDIDATES = 14
 _cache: dict[tuple, list[str]] = {}
 _NUMERIC = re.compile(r"int|numeric|decimal|real|double|float|money|number", re.IGNORECASE)
 _MEASURE = re.compile(r"total|amount|price|revenue|sales|cost|quantity|salary", re.IGNORECASE)
+_CATEGORIES = ("country", "region", "state", "city", "category", "genre", "type", "status")
+_CATEGORY = re.compile(rf"({'|'.join(_CATEGORIES)})$")
 _NAME = re.compile(r"(^|_)(name|title)$|^(country|city|genre|category|status)$", re.IGNORECASE)
 
 
@@ -46,24 +48,45 @@ def candidates(document, points=()) -> list[str]:
         elif point.kind == "metric" and point.get("name"):
             found.append(f"What is the {words(str(point.get('name')))}?")
     tables = [t for t in document.tables if t.kind == "table" and t.columns]
-    tables.sort(key=lambda t: -(t.row_count or 0))
+    # Most referred-to tables first (customers, products: what a business asks about), then
+    # the biggest.
+    referred_count: dict[str, int] = {}
+    for table in tables:
+        for fk in table.foreign_keys:
+            if fk.referred_table != table.name:  # a manager column counts no business entity
+                referred_count[fk.referred_table] = referred_count.get(fk.referred_table, 0) + 1
+    tables.sort(key=lambda t: (-referred_count.get(t.name, 0), -(t.row_count or 0), t.name))
     by_name = {t.name: t for t in tables}
-    for table in tables[:3]:
-        found.append(f"How many {plural(words(table.name))} are there?")
+    counts = [f"How many {plural(words(t.name))} are there?" for t in tables[:3]]
+    groups = []
     for table in tables:
         for fk in table.foreign_keys:
             referred = by_name.get(fk.referred_table)
-            if referred and any(_NAME.search(c.name) for c in referred.columns):
-                found.append(f"How many {plural(words(table.name))} per {words(referred.name)}?")
+            if (
+                referred
+                and referred is not table
+                and any(_NAME.search(c.name) for c in referred.columns)
+            ):
+                groups.append(f"How many {plural(words(table.name))} per {words(referred.name)}?")
                 break
+    totals = []
     for table in tables:
         measure = next(
             (c for c in table.columns if _MEASURE.search(c.name) and _NUMERIC.search(c.type)),
             None,
         )
-        label = next((c for c in table.columns if _NAME.search(c.name) and not c.primary_key), None)
-        if measure and label:
-            found.append(f"Total {words(measure.name)} per {words(label.name)}")
+        labels = [c for c in table.columns if _CATEGORY.search(words(c.name))]
+        labels.sort(key=lambda c: _CATEGORIES.index(_CATEGORY.search(words(c.name)).group(1)))
+        if measure and labels:
+            amount, by = words(measure.name), words(labels[0].name).split()[-1]
+            if amount in ("total", "amount", "price"):  # money: what the engine calls revenue
+                totals.append(f"Total revenue per {by}")
+            totals.append(f"Total {amount} per {by}")
+    # Interleaved, so the few shown are of different kinds (a count, a breakdown, a total).
+    for index in range(max(len(counts), len(groups), len(totals))):
+        for kind in (counts, groups, totals):
+            if index < len(kind):
+                found.append(kind[index])
     unique: list[str] = []
     for question in found:
         if question.lower() not in {q.lower() for q in unique}:

@@ -37,3 +37,12 @@ def test_the_empty_chat_offers_them_and_a_chat_with_questions_does_not(
     assert 'id="examples"' in html and html.count("data-example=") >= 2
     conversation.ask(alice, session, "How many customers are there?")
     assert 'id="examples"' not in alice_client.get(url).content.decode()
+
+
+def test_examples_are_of_different_kinds_and_never_self_referencing(chinook):
+    document = pipeline.load_schema(chinook).document
+    candidates = examples.candidates(document)
+    assert "How many employees per employee?" not in candidates  # Employee.ReportsTo
+    shown = examples.for_connections([chinook])
+    assert any(q.startswith("How many") and " per " not in q for q in shown), shown
+    assert any(" per " in q for q in shown) and "Total revenue per country" in shown, shown
