@@ -11,7 +11,9 @@ scripts/ensure-test-services.sh provides:
 Scratch databases and Chinook copies are created once per test session under names that
 carry the process id, so parallel runs (xdist workers, two checkouts) never collide, and
 they are dropped at the end. Servers that are down fail the tests that need them loudly:
-a skipped engine would hide a broken product.
+a skipped engine would hide a broken product. Anything else a test needs from the machine (a
+tool, a script, a shared system database) goes through `missing()`: a skip on a developer's
+machine, a failure in CI (`CI=true`), where a skip would let a suite that did not run pass.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -84,6 +87,18 @@ class Server:
 class Dataset:
     name: str
     params: ConnectionParams
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing(reason: str) -> NoReturn:
+    """Something this test needs is missing from the machine (not a property of the thing under
+    test): skip locally, fail in CI."""
+    if in_ci():
+        pytest.fail(f"missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 # -- coordinates ---------------------------------------------------------------------------
@@ -402,9 +417,7 @@ def needs_shared_system_database() -> None:
     from django.db import connection as db
 
     if db.vendor != "postgresql":
-        pytest.skip(
-            "the worker process needs a shared system database (PostgreSQL, as make test uses)"
-        )
+        missing("the worker process needs a shared system database (PostgreSQL, as make test uses)")
 
 
 class CeleryWorker:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import missing
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 REQUIRED_SERVICES = {
@@ -33,7 +35,7 @@ REQUIRED_ENV = {"SECRET_KEY": "compose-check", "DATABASE_CREDENTIALS_KEY": "comp
 def compose(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     binary = shutil.which("docker-compose")
     if binary is None:
-        pytest.skip("docker-compose is not installed (Debian package docker-compose)")
+        missing("docker-compose is not installed (Debian package docker-compose)")
     run_env = {k: v for k, v in os.environ.items() if k not in REQUIRED_ENV}
     run_env.update(env if env is not None else REQUIRED_ENV)
     return subprocess.run(

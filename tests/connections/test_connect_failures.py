@@ -103,5 +103,7 @@ def test_ssl_required_by_client_but_not_offered(kind, options, params_for):
     engine = dialect_class(kind)(params_for[kind](options=options))
     result = engine.test_connection()
     if result.ok:
+        # A property of the server under test, not something missing from the machine: a skip,
+        # in CI too (tests/servers.missing() is for missing servers and tools).
         pytest.skip(f"this {kind} server offers SSL")
     assert "SSL" in result.message, result.message

@@ -9,7 +9,7 @@ import pytest
 
 from connections.dialects import ConnectorError
 from connections.dialects.postgresql import PostgreSQL
-from tests.servers import PG_PASSWORD_USER, assert_secret_absent
+from tests.servers import PG_PASSWORD_USER, assert_secret_absent, missing
 
 WRONG = "wrong-password-7f3a"
 
@@ -33,7 +33,7 @@ def test_wrong_password_names_user_not_password(pg_params):
     engine = PostgreSQL(pg_params(username=user, password=WRONG))
     result = engine.test_connection()
     if result.ok:
-        pytest.skip("pg_hba trusts loopback: run scripts/ensure-test-services.sh for password auth")
+        missing("pg_hba trusts loopback: run scripts/ensure-test-services.sh for password auth")
     assert "authentication failed" in result.message.lower() and user in result.message
     with pytest.raises(ConnectorError) as info:
         engine.execute("SELECT 1", max_rows=1, timeout=5)

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from schemas_app.models import DataPoint
+from tests.servers import missing as missing_on_machine
 
 from .conftest import DEMO_POINTS, REPO
 
@@ -75,7 +76,7 @@ def _script_env(tmp_path: Path) -> dict:
 )
 def test_datachat_dp_sync(command, tmp_path):
     if not Path(command[0]).exists():
-        pytest.skip("the datachat script is not installed (pip install -e .)")
+        missing_on_machine("the datachat script is not installed (pip install -e .)")
     env = _script_env(tmp_path)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0", "--skip-checks"],
