@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from connections.dialects.schema import Table
 
+from .each_count import each_and_count
 from .index import ColumnRef, Lexicon, name_words
 from .interpretation import Col, Filter, Having, Interpretation, Measure, Order, Related
 from .mentions import Mention
@@ -133,6 +134,7 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
         and not ms[1].is_role("by", "group", "and", "or", "but")
     ):
         ms = ms[1:]  # "And what is ...?": a whole question after the connective
+    ms = each_and_count(ms)  # "Show each X and the number of Y": "the number of Y for each X"
     moved = _group_last(ms)
     r = Reading(moved, lex, today=today)
     r.group_first = moved is not ms  # "For each type, the average tonnage": type first

@@ -1,0 +1,42 @@
+"""Engine v2: "Show each X and the number of Y" read as the number of Y for each X, checked on
+the rows it returns (the school database of test_engine_v2_reading)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_engine_v2_reading import ask, check, school  # noqa: F401
+
+CITY = "SELECT city, COUNT(*) FROM Student GROUP BY city"
+DEPT = (
+    "SELECT d.DName, COUNT(*) FROM Student s JOIN Department d ON s.DNO = d.DNO "
+    "GROUP BY d.DNO, d.DName"
+)
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("Show each city and the number of students there.", CITY),
+        ("Show each city and the number of students.", CITY),
+        ("Show each city and the number of students in that city.", CITY),
+        ("Show different cities of students and the number of students with each city.", CITY),
+        ("List the city of students and the number of students for each city.", CITY),
+        ("Show the names of departments and the number of students in each department.", DEPT),
+    ],
+)
+def test_each_group_and_the_number_of(school, question, gold):  # noqa: F811
+    check(school, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the counted rows do not carry the group: a join path nobody named
+        "Show each city and the number of courses.",
+        # something after the count that is not the group said again
+        "Show each city and the number of students older than 20 in Physics.",
+    ],
+)
+def test_each_group_and_the_number_of_left_alone(school, question):  # noqa: F811
+    assert ask(school, question).sql is None
