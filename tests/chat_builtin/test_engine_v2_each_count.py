@@ -23,6 +23,14 @@ DEPT = (
         ("Show different cities of students and the number of students with each city.", CITY),
         ("List the city of students and the number of students for each city.", CITY),
         ("Show the names of departments and the number of students in each department.", DEPT),
+        ("Give the name of each department and the number of students in each.", DEPT),
+        (
+            "Show the name of each department along with the corresponding number of students "
+            "from that department.",
+            DEPT,
+        ),
+        ("Show each city and the corresponding number of students in that city.", CITY),
+        ("Show different cities of students together with the number of students.", CITY),
     ],
 )
 def test_each_group_and_the_number_of(school, question, gold):  # noqa: F811

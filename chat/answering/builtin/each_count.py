@@ -18,6 +18,7 @@ LEADS = ("group", "distinct", "all")  # "each X", "different X", "all X"
 BACK = {"that", "this", "each", "every", "the", "its", "their"}
 AFTER = {"there", "in", "of", "with", "for", "by", "at", "from", "on", "within"}
 SAY_AGAIN = {"that", "this", "each", "every"}
+LEAD_IN = {"the", "also", "corresponding", "respective", "its", "their"}
 JOINERS = {"and", "with", "along with", "together with"}
 
 
@@ -39,12 +40,16 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
         return ms
     group, i = ms[i], i + 1
     of_table = None
-    if i + 1 < len(ms) and ms[i].is_fn("of") and ms[i + 1].kind == "table":
-        of_table, i = ms[i + 1], i + 2
+    if i + 1 < len(ms) and (ms[i].is_fn("of") or ms[i].text == "of each"):
+        j = i + 2 if ms[i + 1].is_role("group") else i + 1  # "the name of each county"
+        if j < len(ms) and ms[j].kind == "table":
+            of_table, i = ms[j], j + 1
+    if i < len(ms) and ms[i].text in ("along", "together"):
+        i += 1  # "along with", "together with"
     if i >= len(ms) or not (ms[i].is_role("and") or ms[i].text in JOINERS):
         return ms
     i += 1
-    while i < len(ms) and _fn(ms[i]) and ms[i].text in ("the", "also"):
+    while i < len(ms) and _fn(ms[i]) and ms[i].text in LEAD_IN:
         i += 1
     if i + 1 >= len(ms) or not ms[i].is_role("count") or ms[i].text.startswith("how"):
         return ms
