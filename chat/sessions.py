@@ -31,8 +31,7 @@ def create_session(
     if connections is None:
         selected = selected_connection(user)
         connections = [selected] if selected else []
-    for connection in connections:
-        add_database(session, connection)
+    set_session_databases(session, connections)
     return session
 
 
@@ -61,6 +60,18 @@ def add_database(session: ChatSession, connection: Connection) -> SessionDatabas
         connection_name=connection.name,
         position=0 if last is None else last + 1,
     )
+
+
+@transaction.atomic
+def set_session_databases(session: ChatSession, connections: list[Connection]) -> None:
+    """Make `connections` the session's databases, in that order (repeats dropped): the others
+    go, those it already had keep their entry, new ones are added."""
+    wanted = list(dict.fromkeys(connections))
+    session.databases.exclude(connection__in=wanted).delete()
+    for position, connection in enumerate(wanted):
+        entry = add_database(session, connection)
+        if entry.position != position:
+            SessionDatabase.objects.filter(pk=entry.pk).update(position=position)
 
 
 def add_database_by_id(user, session: ChatSession, connection_id) -> SessionDatabase:

@@ -120,15 +120,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        form.stamp_override(request.user)
-        make_default = form.cleaned_data.get("make_default")
-        if not make_default:
-            obj.is_default = False
-        super().save_model(request, obj, form, change)
-        if make_default:
-            services.set_default_connection(obj)
+        services.save_connection(form, request.user)  # `obj` is form.instance
 
     def response_add(self, request, obj, post_url_continue=None):
         # A new database is useless until its schema is known: land on its page, which

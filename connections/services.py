@@ -56,6 +56,30 @@ def set_default_connection(connection: Connection) -> None:
     connection.is_default = True
 
 
+@transaction.atomic
+def save_connection(form, user) -> Connection:
+    """Save a valid ConnectionAdminForm (the admin's and the API's way in): its clean() has
+    already tested the connection unless told not to. Records who added the connection and
+    who allowed a privileged account, moves the default here when asked (never trips the
+    one-default constraint), and on an edit retires the pooled engine so the next query uses
+    the new settings."""
+    adding = form.instance._state.adding
+    connection = form.save(commit=False)
+    if adding:
+        connection.created_by = user
+    form.stamp_override(user)
+    make_default = bool(form.cleaned_data.get("make_default"))
+    if not make_default:
+        connection.is_default = False
+    connection.save()
+    form.save_m2m()
+    if make_default:
+        set_default_connection(connection)
+    if not adding:
+        retire_engine(str(connection.id))
+    return connection
+
+
 def test_connection(connection: Connection, *, record: bool = True) -> TestResult:
     """Try the connection for real; remember the outcome on the row when `record`."""
     if connection.credentials_unreadable:

@@ -195,11 +195,7 @@ def update_session(request, payload: SessionUpdate, session_id: int = SessionId)
                 raise HttpError(400, str(exc)) from None
         if payload.connection_ids is not None:
             wanted = _connections(request.auth, payload.connection_ids)
-            session.databases.exclude(connection__in=wanted).delete()
-            for connection in wanted:
-                sessions.add_database(session, connection)
-            for position, connection in enumerate(wanted):
-                session.databases.filter(connection=connection).update(position=position)
+            sessions.set_session_databases(session, wanted)
     return session_out(session)
 
 

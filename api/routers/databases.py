@@ -156,18 +156,7 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
             )
             messages += [label + str(error) for error in errors]
         raise HttpError(400, " ".join(messages) or "Invalid database settings.")
-    connection = form.save(commit=False)
-    if instance is None:
-        connection.created_by = request.auth
-    form.stamp_override(request.auth)
-    if not make_default:
-        connection.is_default = False
-    connection.save()
-    if make_default:
-        registry.set_default_connection(connection)
-    if instance is not None:
-        retire_engine(str(connection.id))  # the next query uses the new settings
-    return connection
+    return registry.save_connection(form, request.auth)
 
 
 @router.get("", response=responses({200: list[DatabaseOut]}), summary="List databases")
