@@ -31,6 +31,12 @@ DEPT = (
         ),
         ("Show each city and the corresponding number of students in that city.", CITY),
         ("Show different cities of students together with the number of students.", CITY),
+        ("Show different cities together with the number of students they have.", CITY),
+        (
+            "Show each city and the number of students in that city sorted by the number of "
+            "students in descending order.",
+            CITY + " ORDER BY COUNT(*) DESC",
+        ),
     ],
 )
 def test_each_group_and_the_number_of(school, question, gold):  # noqa: F811

@@ -17,6 +17,7 @@ OPENERS = {"show", "list", "what", "give", "return", "find", "display", "get"}
 LEADS = ("group", "distinct", "all")  # "each X", "different X", "all X"
 BACK = {"that", "this", "each", "every", "the", "its", "their"}
 AFTER = {"there", "in", "of", "with", "for", "by", "at", "from", "on", "within"}
+OWN = {"they", "have", "has", "it", "them"}  # "the number of Y they have"
 SAY_AGAIN = {"that", "this", "each", "every"}
 LEAD_IN = {"the", "also", "corresponding", "respective", "its", "their"}
 JOINERS = {"and", "with", "along with", "together with"}
@@ -69,9 +70,13 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
         return ms  # the count would run over a join path nobody named
     marker = None
     again = False
+    order: tuple[Mention, ...] = ()
     while i < len(ms):
         m = ms[i]
-        if _fn(m) and (m.text in AFTER or m.text in BACK):
+        if m.is_role("order", "dir"):  # "..., sorted by the number of Y": read as it stands
+            order = ms[i:] if not _fn(ms[i - 1]) else ms[i - 1 :]
+            break
+        if _fn(m) and (m.text in AFTER or m.text in BACK or m.text in OWN):
             i += 1
         elif m.is_role("group") and marker is None:
             marker, i = m, i + 1
@@ -82,7 +87,7 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
     if marker is None:
         marker = Mention(kind="role", start=count.start, end=count.start, text="for each")
         marker = replace(marker, role="group")
-    return (ms[0], count, counted, marker, group)
+    return (ms[0], count, counted, marker, group, *order)
 
 
 def _same(m: Mention, group: Mention) -> bool:
