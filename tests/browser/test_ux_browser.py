@@ -95,7 +95,9 @@ def test_an_example_question_asks_in_one_click(page, screenshot, alice, chinook)
     expect(page.locator("#examples")).to_have_count(0)
 
 
-MAIN_PAGES = ["chat", "databases", "database", "schema", "history", "dashboard", "datapoints"]
+MAIN_PAGES = [
+    "chat", "databases", "database", "schema", "history", "dashboard", "datapoints", "api-tokens"
+]
 
 
 def test_layout_and_screenshots_at_1400_and_390(page, screenshot, alice, chinook):
@@ -114,6 +116,7 @@ def test_layout_and_screenshots_at_1400_and_390(page, screenshot, alice, chinook
         "history": "/history/",
         "dashboard": "/dashboard/",
         "datapoints": "/datapoints/",
+        "api-tokens": "/profile/tokens/",
     }
     for width, height in ((1400, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
@@ -137,3 +140,45 @@ def test_layout_and_screenshots_at_1400_and_390(page, screenshot, alice, chinook
                 "m => m.getBoundingClientRect().width"
             )
             assert answer_width > 1000, answer_width  # was ~640 px at 1400
+
+
+def test_schema_browser_pane_does_not_stretch_the_page(page, screenshot, alice, chinook):
+    sign_in(page)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/databases/{chinook.pk}/schema/")
+    search = page.locator(".tree input[type=search]")
+    # The placeholder fits its box (no cut text).
+    assert search.evaluate(
+        """i => { const c = document.createElement('canvas').getContext('2d');
+                  const s = getComputedStyle(i); c.font = s.font;
+                  const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+                  return c.measureText(i.placeholder).width <= room; }"""
+    ), search.get_attribute("placeholder")
+    before = page.evaluate("document.documentElement.scrollHeight")
+    page.locator(".tree-root > li > details > summary").first.click()
+    table = page.locator(".tree-tables summary.tree-table", has_text="InvoiceLine")
+    expect(table).to_have_attribute("title", "main.InvoiceLine")  # the full name on hover
+    # Names wrap inside the tree rather than being cut.
+    assert table.evaluate("s => s.scrollWidth <= s.clientWidth + 1")
+    page.locator(".tree-tables summary.tree-table[title='main.Track']").click()
+    detail = page.locator("#table-detail")
+    expect(detail.locator("h2")).to_contain_text("main.Track")
+    # The tree also lists the table's columns.
+    expect(page.locator(".tree-tables details[open] .tree-columns")).to_contain_text("AlbumId")
+    # The pane scrolls by itself beside the tree: at most one window tall, so the page ends
+    # one window below the browser's top however long the table is (Track was ~3,000 px).
+    tree_box = page.locator(".browser > .tree").bounding_box()
+    detail_box = detail.bounding_box()
+    assert detail_box["x"] >= tree_box["x"] + tree_box["width"]  # beside, not below
+    assert detail_box["height"] <= 900
+    assert detail.evaluate("d => d.scrollHeight > d.clientHeight")  # it scrolls inside
+    after = page.evaluate("document.documentElement.scrollHeight")
+    assert after <= detail_box["y"] + 900 + 40, (before, after, detail_box)
+    # Profiles beside their columns: the Name row of Track holds its distinct count and top values.
+    columns = detail.locator("table.columns-table")
+    expect(columns.locator("thead")).to_contain_text("Top values")
+    expect(columns.locator("tbody tr", has=page.locator("code", has_text="GenreId"))).to_contain_text(
+        "%"
+    )
+    expect(detail.locator("h3", has_text="Column profiles")).to_have_count(0)
+    screenshot(page, "schema-table-1400")

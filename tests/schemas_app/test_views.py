@@ -65,8 +65,15 @@ def test_lazy_tree_levels_and_table_detail(alice_client, extracted):
 
     detail = alice_client.get(url("schema_table", extracted, "?table=main.Track")).content.decode()
     assert "PK" in detail and "FK → main.Album" in detail
-    assert "Sample rows" in detail and "Column profiles" in detail
+    assert "Sample rows" in detail and "Columns and column profiles of main.Track" in detail
     assert "For Those About To Rock" in detail  # a sample value
+    # Profiles sit beside their columns (issue 14): one table, one row per column, no section
+    # of profiles at the bottom.
+    columns_table = detail.split('<table class="data columns-table">')[1].split("</table>")[0]
+    assert "<th>Top values</th>" in columns_table and "Distinct" in columns_table
+    assert "<h3>Column profiles</h3>" not in detail
+    assert 'hx-trigger="click"' in tables.content.decode()  # the name opens the pane
+    assert 'title="main.InvoiceLine"' in tables.content.decode()  # the full name on hover
 
 
 def test_search_filters_tables_and_columns(alice_client, extracted):
