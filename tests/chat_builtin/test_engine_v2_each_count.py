@@ -33,6 +33,15 @@ DEPT = (
         ("Show different cities of students together with the number of students.", CITY),
         ("Show different cities together with the number of students they have.", CITY),
         (
+            "Show the names of departments and the average age of students from each department.",
+            "SELECT d.DName, AVG(s.age) FROM Student s JOIN Department d ON s.DNO = d.DNO "
+            "GROUP BY d.DNO, d.DName",
+        ),
+        (
+            "Show each city and the maximum age of students in that city.",
+            "SELECT city, MAX(age) FROM Student GROUP BY city",
+        ),
+        (
             "Show each city and the number of students in that city sorted by the number of "
             "students in descending order.",
             CITY + " ORDER BY COUNT(*) DESC",

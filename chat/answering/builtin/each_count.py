@@ -1,5 +1,6 @@
 """ "Show each X and the number of Y (there / in that X / with each X)": a count per group
-said group first, read as its usual form "the number of Y for each X".
+said group first, read as its usual form "the number of Y for each X"; likewise "the
+average (maximum, ...) Z of Y" where Z is a column of Y.
 
 Only the whole-question shape is rewritten, and only when what follows the count names the
 same group again (or nothing): everything dropped is a function word, the connective, the
@@ -52,11 +53,11 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
     i += 1
     while i < len(ms) and _fn(ms[i]) and ms[i].text in LEAD_IN:
         i += 1
-    if i + 1 >= len(ms) or not ms[i].is_role("count") or ms[i].text.startswith("how"):
+    measure = _measure(ms, i)
+    if measure is None:
         return ms
-    count, counted, i = ms[i], ms[i + 1], i + 2
-    if counted.kind != "table":
-        return ms
+    counted, i = measure[-1], i + len(measure)
+    count = measure[0]
     if of_table is not None:
         if group.kind == "column" and _ids(of_table.tables) == _ids(counted.tables):
             pass  # "the types of ships and the number of ships": a column of the counted table
@@ -87,7 +88,22 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
     if marker is None:
         marker = Mention(kind="role", start=count.start, end=count.start, text="for each")
         marker = replace(marker, role="group")
-    return (ms[0], count, counted, marker, group, *order)
+    return (ms[0], *measure, marker, group, *order)
+
+
+def _measure(ms: tuple[Mention, ...], i: int) -> tuple[Mention, ...] | None:
+    """ "the number of Y" or "the average X of Y" at i: its mentions, the table last."""
+    if i + 1 >= len(ms) or ms[i].text.startswith("how"):
+        return None
+    if ms[i].is_role("count") and ms[i + 1].kind == "table":
+        return ms[i : i + 2]
+    if not ms[i].is_role("agg") or ms[i + 1].kind != "column":
+        return None
+    if i + 3 < len(ms) and ms[i + 2].is_fn("of") and ms[i + 3].kind == "table":
+        table = ms[i + 3]
+        if len(table.tables) == 1 and any(c.table is table.tables[0] for c in ms[i + 1].columns):
+            return ms[i : i + 4]  # "the average speed of roller coasters"
+    return None
 
 
 def _same(m: Mention, group: Mention) -> bool:
