@@ -30,6 +30,7 @@ DEPT = (
             DEPT,
         ),
         ("Show each city and the corresponding number of students in that city.", CITY),
+        ("Please show each city and the corresponding number of students in that city.", CITY),
         ("Show different cities of students together with the number of students.", CITY),
         ("Show different cities together with the number of students they have.", CITY),
         (

@@ -33,6 +33,8 @@ def _fn(m: Mention) -> bool:
 
 
 def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    if len(ms) > 1 and ms[0].text == "please":
+        ms = ms[1:]  # "Please show each X and ..."
     if len(ms) < 5 or not _fn(ms[0]) or ms[0].text not in OPENERS:
         return ms
     i = 1
