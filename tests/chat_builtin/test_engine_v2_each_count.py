@@ -31,6 +31,10 @@ DEPT = (
         ),
         ("Show each city and the corresponding number of students in that city.", CITY),
         ("Please show each city and the corresponding number of students in that city.", CITY),
+        (
+            "Show the DNO of each department and the number of courses in that department.",
+            "SELECT DNO, COUNT(*) FROM courses GROUP BY DNO",
+        ),
         ("Show different cities of students together with the number of students.", CITY),
         ("Show different cities together with the number of students they have.", CITY),
         (
@@ -58,6 +62,8 @@ def test_each_group_and_the_number_of(school, question, gold):  # noqa: F811
     [
         # the counted rows do not carry the group: a join path nobody named
         "Show each city and the number of courses.",
+        # a column of each department that is not its key: per department, not per building
+        "Show the building of each department and the number of courses in that department.",
         # something after the count that is not the group said again
         "Show each city and the number of students older than 20 in Physics.",
     ],

@@ -65,6 +65,12 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
             pass  # "the types of ships and the number of ships": a column of the counted table
         elif group.kind == "column" and group.text in ("name", "names"):
             group = of_table  # "the names of companies and the number of employees"
+        elif group.kind == "column" and len(of_table.tables) == 1:
+            table = of_table.tables[0]  # its key only: one group per row of that table
+            own = tuple(c for c in group.columns if c.table is table and _key(table, c))
+            if not own:
+                return ms
+            group = replace(group, columns=own)  # "the code of each role": Roles' code
         else:
             return ms
     elif group.kind == "column" and group.text in ("name", "names"):
@@ -83,7 +89,11 @@ def each_and_count(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
             i += 1
         elif m.is_role("group") and marker is None:
             marker, i = m, i + 1
-        elif not again and m.kind in ("column", "table") and _same(m, group):
+        elif (
+            not again
+            and m.kind in ("column", "table")
+            and (_same(m, group) or (of_table is not None and _same(m, of_table)))
+        ):
             again, i = True, i + 1
         else:
             return ms
@@ -132,6 +142,13 @@ def _holds(counted: Mention, group: Mention) -> bool:
         return False
     table = counted.tables[0]
     if group.kind == "column":
-        return any(c.table is table for c in group.columns)
+        if any(c.table is table for c in group.columns):
+            return True
+        names = {c.table.name for c in group.columns}  # "the code of each role": by its key
+        return len(names) == 1 and any(fk.referred_table in names for fk in table.foreign_keys)
     names = {t.name for t in group.tables}
     return len(names) == 1 and any(fk.referred_table in names for fk in table.foreign_keys)
+
+
+def _key(table, ref) -> bool:
+    return list(table.primary_key) == [ref.column.name]
