@@ -233,6 +233,10 @@ def convert(value: str, column: ColumnSpec | None):
 def read_rows(root: Path, name: str, table: TableSpec) -> tuple[list[str], list[tuple]]:
     """(column names as declared, converted rows) of one table; no CSV means no rows."""
     path = root / "databases" / name / "data" / f"{table.name}.csv"
+    if not path.parent.is_dir():
+        # A whole data folder missing is a broken copy (once, a .gitignore rule left every one
+        # out and the benchmark graded empty tables), not a table without rows.
+        raise FileNotFoundError(f"{name} has no data folder at {path.parent}")
     if not path.exists():  # names on disk may differ in case from the DDL
         matches = [p for p in path.parent.glob("*.csv") if p.stem.lower() == table.name.lower()]
         if not matches:
