@@ -27,77 +27,49 @@ def _degraded(operation: str, error: Exception) -> None:
 
 
 class ResilientRedisCache(RedisCache):
-    def get(self, key, default=None, version=None):
+    """Every operation falls back to what it means with no cache: a miss, nothing stored."""
+
+    def _try(self, operation: str, fallback, *args):
         try:
-            return super().get(key, default, version)
+            return getattr(super(), operation)(*args)
         except (RedisError, OSError) as error:
-            _degraded("get", error)
-            return default
+            _degraded(operation, error)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._try("get", default, key, default, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except (RedisError, OSError) as error:
-            _degraded("get_many", error)
-            return {}
+        return self._try("get_many", {}, keys, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except (RedisError, OSError) as error:
-            _degraded("has_key", error)
-            return False
+        return self._try("has_key", False, key, version)
 
     def set(self, key, value, timeout=None, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except (RedisError, OSError) as error:
-            _degraded("set", error)
+        self._try("set", None, key, value, timeout, version)
 
     def set_many(self, data, timeout=None, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except (RedisError, OSError) as error:
-            _degraded("set_many", error)
-            return list(data)
+        return self._try("set_many", list(data), data, timeout, version)  # keys not stored
 
     def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except (RedisError, OSError) as error:
-            _degraded("add", error)
-            return False
+        return self._try("add", False, key, value, timeout, version)
 
     def touch(self, key, timeout=None, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except (RedisError, OSError) as error:
-            _degraded("touch", error)
-            return False
+        return self._try("touch", False, key, timeout, version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except (RedisError, OSError) as error:
-            _degraded("delete", error)
-            return False
+        return self._try("delete", False, key, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except (RedisError, OSError) as error:
-            _degraded("delete_many", error)
+        self._try("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._try("clear", False)
 
     def incr(self, key, delta=1, version=None):
+        # No value to fall back to: say the key is missing, as Django does for an absent one.
         try:
             return super().incr(key, delta, version)
         except (RedisError, OSError) as error:
             _degraded("incr", error)
             raise ValueError(f"Key '{key}' not found (the cache is unavailable).") from None
-
-    def clear(self):
-        try:
-            return super().clear()
-        except (RedisError, OSError) as error:
-            _degraded("clear", error)
-            return False
