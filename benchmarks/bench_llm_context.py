@@ -146,19 +146,15 @@ def quoted(sql: str, style: int) -> str:
     return sql
 
 
-def end_to_end(document, profiles, items, today, database, budget, verbose=False):
-    from django.conf import settings
-    from django.core.management import call_command
-
-    from chat.answering.pipeline import LoadedSchema, answer_question
-    from connections.models import Connection
+def scripted_model(items, settings):
+    """Start the local OpenAI-compatible server answering each question's gold SQL (quoted in
+    one of four ways, by position) and point the settings at it; the caller stops it."""
     from tests.chat.fake_llm import FakeLLM
 
     by_question = {item["question"]: (n, item) for n, item in enumerate(items)}
 
     def respond(request):
-        user = request["messages"][1]["content"]
-        question = user.rsplit("Question:", 1)[1].strip()
+        question = request["messages"][1]["content"].rsplit("Question:", 1)[1].strip()
         n, item = by_question[question]
         return {"sql": quoted(item["sql"], n % 4), "explanation": "Scripted."}
 
@@ -167,6 +163,17 @@ def end_to_end(document, profiles, items, today, database, budget, verbose=False
     settings.LLM_MODEL = "openai/fake-model"
     settings.LLM_API_BASE = server.api_base
     settings.LLM_API_KEY = "sk-fake"
+    return server
+
+
+def end_to_end(document, profiles, items, today, database, budget, verbose=False):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from chat.answering.pipeline import LoadedSchema, answer_question
+    from connections.models import Connection
+
+    server = scripted_model(items, settings)
     settings.LLM_TIMEOUT = 10
     settings.CONTEXT_TOKEN_BUDGET = budget
     call_command("migrate", verbosity=0)  # a throw-away system database in a temporary folder

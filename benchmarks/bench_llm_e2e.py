@@ -38,7 +38,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench_llm_context import chinook, questions, quoted  # noqa: E402
+from bench_llm_context import chinook, questions, scripted_model  # noqa: E402
 from bench_llm_questions import adversarial  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -50,7 +50,6 @@ from chat.answering import gateway, pipeline  # noqa: E402
 from connections.models import Connection  # noqa: E402
 from schemas_app import services  # noqa: E402
 from schemas_app.models import SchemaSnapshot  # noqa: E402
-from tests.chat.fake_llm import FakeLLM  # noqa: E402
 
 
 def percentile(values, q):
@@ -90,18 +89,7 @@ def main() -> None:
     user = get_user_model().objects.create_user("bench", password="x", is_staff=True)
 
     items, today = questions()
-    by_question = {item["question"]: (n, item) for n, item in enumerate(items)}
-
-    def respond(request):
-        question = request["messages"][1]["content"].rsplit("Question:", 1)[1].strip()
-        n, item = by_question[question]
-        return {"sql": quoted(item["sql"], n % 4), "explanation": "Scripted."}
-
-    server = FakeLLM().start()
-    server.respond = respond
-    settings.LLM_MODEL = "openai/fake-model"
-    settings.LLM_API_BASE = server.api_base
-    settings.LLM_API_KEY = "sk-fake"
+    server = scripted_model(items, settings)
     truth = sqlite3.connect(database)
     # The model's share: every litellm call, timed around the gateway (client included).
     model_calls: list[float] = []
