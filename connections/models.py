@@ -40,6 +40,15 @@ class Connection(models.Model):
         MYSQL = "mysql", "MySQL / MariaDB"
         CLICKHOUSE = "clickhouse", "ClickHouse"
         SQLITE = "sqlite", "SQLite"
+        REDSHIFT = "redshift", "Amazon Redshift"
+        BIGQUERY = "bigquery", "Google BigQuery"
+
+    class Exposure(models.TextChoices):
+        """What of a database's data may go into a prompt sent to a model (issue 18)."""
+
+        SCHEMA = "schema", "Schema only (names, types, keys, comments)"
+        PROFILES = "profiles", "Schema and profiles (counts and statistics, no raw values)"
+        VALUES = "values", "Schema, profiles and values (representative values, sample rows)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100, unique=True)
@@ -98,6 +107,15 @@ class Connection(models.Model):
         editable=False,
     )
     privileged_allowed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Blank: the global default (DATA_EXPOSURE_DEFAULT in the environment).
+    data_exposure = models.CharField(
+        "Data sent to a model",
+        max_length=10,
+        choices=Exposure.choices,
+        blank=True,
+        help_text="What of this database's data may go into prompts sent to an LLM. "
+        "Blank: the server's default.",
+    )
 
     class Meta:
         ordering = ["name"]
