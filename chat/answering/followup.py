@@ -23,84 +23,33 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .followup_edits import (
+    _replace_or_add,
+    _with_group,
+    _with_limit,
+    _with_measure,
+    _with_value,
+)
+from .followup_phrases import (
+    _ADVERB_GROUPS,
+    _AGGREGATES,
+    _CLOSER,
+    _COMPARATOR,
+    _FILLER,
+    _LIMIT,
+    _OPENER,
+    _PHRASE_START,
+    _PREV_AGGREGATE,
+    _PREV_COMPARISON,
+    _PREV_TIME,
+    _QUESTION_WORDS,
+    _RANKING,
+    _RELATIVE_YEAR,
+    _SPLIT,
+    _YEAR,
+    _strip_end,
+)
 from .types import Turn
-
-# Openers that mark a question as leaning on the previous one. Stripped repeatedly, so
-# "and now only the top 3" and "ok, what about 2024" both reduce to the fragment.
-_OPENER = re.compile(
-    r"^(?:what\s+about|how\s+about|what\s+if|(?:the\s+)?same(?:\s+thing)?|and|also|plus|but|"
-    r"then|now|only|just|ok|okay|so|instead)\b[\s,:;-]*",
-    re.IGNORECASE,
-)
-# ...and words that only say "as before, but": "for Germany too", "by country instead".
-_CLOSER = re.compile(r"[\s,]*\b(?:too|instead|as\s+well|only|then|please)$", re.IGNORECASE)
-# Words that stand for "the same rows" and carry nothing: "only the ones in 2024".
-_FILLER = {"the", "the ones", "ones", "those", "them", "it", "that", "this", "these", "one"}
-
-# Where a fragment splits into phrases, each a grouping, a limit or a filter.
-_PHRASE_START = (
-    r"by|per|each|for\s+each|in|for|from|during|since|before|after|over|under|above|below|with|"
-    r"more\s+than|less\s+than|fewer\s+than|greater\s+than|at\s+least|at\s+most|top|bottom"
-)
-_SPLIT = re.compile(rf"\s+(?=(?:{_PHRASE_START})\b)", re.IGNORECASE)
-
-# A fragment holding one of these is a question of its own ("and how many orders are
-# there?"), not an ellipsis: leave it to the engine as it is.
-_QUESTION_WORDS = set(
-    """how what which who whom whose when where why show list give tell display find count many
-    much number total sum average avg mean maximum minimum max min is are was were do does did
-    there""".split()
-)
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-}  # fmt: skip
-_LIMIT = re.compile(rf"(top|bottom)\s+(\d+|{'|'.join(_NUMBER_WORDS)})(?:\s+([\w-]+))?", re.I)
-_AGGREGATES = {
-    "average": "average",
-    "mean": "average",
-    "avg": "average",
-    "total": "total",
-    "sum": "total",
-    "maximum": "maximum",
-    "max": "maximum",
-    "highest": "maximum",
-    "minimum": "minimum",
-    "min": "minimum",
-    "lowest": "minimum",
-}
-_PREV_AGGREGATE = re.compile(rf"\b(?:{'|'.join(_AGGREGATES)})\b", re.IGNORECASE)
-_ADVERB_GROUPS = {"monthly": "by month", "yearly": "by year", "annually": "by year"}
-
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_RELATIVE_YEAR = re.compile(r"\b(?:last|this|previous|current)\s+year\b", re.IGNORECASE)
-# A time filter of the previous question, with its preposition, to be replaced as a whole.
-_PREV_TIME = re.compile(
-    r"\b(?:(?:in|for|from|during|since|before|after)\s+(?:the\s+year\s+)?(?:19|20)\d\d\b|"
-    r"(?:(?:in|for|from|during|since)\s+)?(?:the\s+)?(?:last|this|previous|current)\s+year\b)",
-    re.IGNORECASE,
-)
-_COMPARATOR = (
-    r"(?:over|under|above|below|more\s+than|less\s+than|fewer\s+than|greater\s+than|"
-    r"at\s+least|at\s+most)"
-)
-_PREV_COMPARISON = re.compile(rf"\b{_COMPARATOR}\s+\d+(?:\.\d+)?", re.IGNORECASE)
-# The grouping of the previous question: "by year", "per media type", "for each country",
-# up to the next filter, a comma or the end.
-_PREV_GROUP = re.compile(
-    r"\s*\b(?:grouped\s+|broken\s+down\s+|split\s+)?(?:by|per|for\s+each)\s+(?:the\s+)?"
-    r"[\w'-]+(?:\s+(?!(?:in|for|from|during|since|before|after|over|under|above|below|with|"
-    r"where|and|top|bottom)\b)[\w'-]+)*",
-    re.IGNORECASE,
-)
-_PREV_ADVERB = re.compile(r"\b(?:monthly|yearly|annual|annually)\s+", re.IGNORECASE)
-# Rankings: their "by revenue" is the measure ranked on, not a grouping to replace.
-_RANKING = re.compile(
-    r"\b(?:top|bottom)\s+\d+\b|^\W*(?:the\s+)?\d+\s|\b(?:which|what)\b.*\b(?:most|least|fewest|"
-    r"highest|lowest)\b",
-    re.IGNORECASE,
-)
-_SQL_LITERAL = re.compile(r"'((?:[^']|'')+)'")
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
@@ -262,100 +211,3 @@ def _apply(base: str, phrase: str, sql: str) -> str:
     if not re.match(r"(?:in|for|from|during|with)\b", low):
         phrase = f"for {phrase}"  # "and Germany?", "only paid orders"
     return _with_value(base, phrase, sql)
-
-
-def _with_limit(base: str, direction: str, count: str) -> str:
-    count = str(_NUMBER_WORDS.get(count.lower(), count))
-    direction = direction.lower()
-    # A ranking already: change its size (and direction) in place.
-    existing = re.search(r"\b(?:top|bottom)\s+\d+\b", base, re.IGNORECASE)
-    if existing:
-        word = existing.group(0).split()[0]
-        new = direction.capitalize() if word[0].isupper() else direction
-        return f"{base[: existing.start()]}{new} {count}{base[existing.end() :]}"
-    leading = re.match(r"^(\W*(?:the\s+)?)\d+(?=\s)", base, re.IGNORECASE)
-    if leading and direction == "top":  # "The 3 customers who spent least" -> "The 5 ..."
-        return f"{leading.group(1)}{count}{base[leading.end() :]}"
-    return f"{base}, {direction} {count}"
-
-
-def _with_group(base: str, phrase: str) -> str:
-    if _RANKING.search(base):
-        # "Top 5 products by revenue": "by revenue" is the measure ranked on; replacing it
-        # would rank by a dimension. Add the grouping and let the engine read it.
-        return f"{base} {phrase}"
-    stripped = _PREV_GROUP.sub("", base, count=1)
-    stripped = _PREV_ADVERB.sub("", stripped, count=1)
-    stripped = re.sub(r"\s{2,}", " ", stripped).strip(" ,")
-    return f"{stripped} {phrase}" if stripped else base
-
-
-def _with_measure(base: str, aggregate: str, measure: str, sql: str) -> str:
-    """ "average price" over the previous question's grouping and filters: "how many products
-    per category" + "and the average price?" -> "average price per category". The previous
-    question's own measure and subject go; its groups and filters stay, in their order."""
-    kept: list[tuple[int, int, str]] = []
-    for pattern in (_PREV_GROUP, _PREV_TIME, _PREV_COMPARISON):
-        kept += [(m.start(), m.end(), m.group(0).strip()) for m in pattern.finditer(base)]
-    kept += [(start, end, base[start:end]) for start, end, _ in _previous_values(base, sql)]
-    adverb = _PREV_ADVERB.search(base)
-    if adverb:  # "monthly revenue" groups by month
-        word = adverb.group(0).strip().lower()
-        kept.append((adverb.start(), adverb.end(), "by month" if word == "monthly" else "by year"))
-    phrases, last_end = [], -1
-    for start, end, phrase in sorted(kept):
-        if start >= last_end:  # overlapping matches name the same words once
-            phrases.append(phrase)
-            last_end = end
-    return " ".join([aggregate, measure, *phrases])
-
-
-def _replace_or_add(base: str, previous_filter: re.Pattern, phrase: str) -> str:
-    match = previous_filter.search(base)
-    if match:
-        return f"{base[: match.start()]}{phrase}{base[match.end() :]}"
-    return f"{base} {phrase}"
-
-
-def _with_value(base: str, phrase: str, sql: str) -> str:
-    """Add a named-value filter, or swap it for the previous one ("in Germany" -> "for France").
-
-    Which column a value belongs to is the engine's business, so a swap needs a plain hint
-    that the two name the same kind of thing: both written capitalised, as places and names
-    are ("for France" after "in Germany"). "and for enterprise?" after "in Germany" adds.
-    """
-    value = re.sub(r"^(?:in|for|from|during|with)\s+", "", phrase, flags=re.I)
-    if re.sub(r"^the\s+", "", value, flags=re.I)[:1].isupper():
-        for start, end, previous_value in _previous_values(base, sql):
-            if previous_value[:1].isupper():
-                # Keep the previous preposition: "customers are in Germany" -> "in France".
-                preposition = base[start:end].split()[0]
-                return f"{base[:start]}{preposition} {value}{base[end:]}"
-    return f"{base} {phrase}"
-
-
-def _previous_values(base: str, sql: str) -> list[tuple[int, int, str]]:
-    """Named-value filters of the previous question: "in Germany", "for the United States",
-    as (start, end, value as stored).
-
-    A value is any words the previous SQL compared against as a string literal (so "in brazil"
-    counts, spelled as the SQL has it: 'Brazil'), or without SQL a capitalised run of words
-    after in/for/from.
-    """
-    found = []
-    for literal in _SQL_LITERAL.findall(sql or ""):
-        literal = literal.replace("''", "'")
-        pattern = rf"\b(?:in|for|from)\s+(?:the\s+)?{re.escape(literal)}\b"
-        found += [(m.start(), m.end(), literal) for m in re.finditer(pattern, base, re.I)]
-    if not found:
-        capitalised = r"\b(?:in|for|from)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
-        found = [
-            (m.start(), m.end(), m.group(1))
-            for m in re.finditer(capitalised, base)
-            if not _YEAR.fullmatch(m.group(1))
-        ]
-    return sorted(found)
-
-
-def _strip_end(text: str) -> str:
-    return (text or "").strip().rstrip("?!. ").strip()

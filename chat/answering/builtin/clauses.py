@@ -13,15 +13,10 @@ from .reader import Reading, Refusal
 
 
 def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
-    from .conditions import (
-        _aggregate_comparison,
-        _comparison,
-        _like,
-        _number_before_column,
-        _values,
-    )
+    from .comparisons import _aggregate_comparison, _comparison, _number_before_column
     from .dates import _relative_year, _year
     from .equals import _column_equals
+    from .named_values import _values
     from .ordering import _direction, _order
     from .ranking import _having, _superlative
     from .relations import (
@@ -33,6 +28,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _negated_related,
         _recent,
     )
+    from .text_match import _like
 
     rules = (
         _late_outputs,

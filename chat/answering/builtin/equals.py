@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from .clauses import _num, _prev_index
-from .conditions import _many
 from .interpretation import Col, Filter
 from .mentions import Mention
+from .named_values import _many
 from .reader import Reading
 
 
