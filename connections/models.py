@@ -210,3 +210,26 @@ class DatabaseSelection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.connection}"
+
+
+class ConnectionGroup(models.Model):
+    """A named set of registered databases (dev/staging/prod of one service, a region's
+    shards, ...): a chat can start on its active members, and any two can be compared."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(Connection, related_name="groups", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def active_members(self) -> list[Connection]:
+        return list(self.members.filter(is_active=True).order_by("name"))
