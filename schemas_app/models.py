@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from connections.models import Connection
@@ -34,6 +35,9 @@ class SchemaSnapshot(models.Model):
     profile_status = models.CharField(max_length=10, blank=True)
     profile_error = models.TextField(blank=True)
     profiled_at = models.DateTimeField(null=True, blank=True)
+    # {qualified table: {column: reason}} found by schemas_app.detection at extraction (names,
+    # samples) and again after profiling (profile values); None on snapshots from before it.
+    sensitive = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -153,3 +157,36 @@ class DataPointSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope_key} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SensitiveColumn(models.Model):
+    """A staff decision that one column is (or is not) sensitive, overriding detection.
+
+    Keyed by connection + table + column, not by snapshot: snapshots are replaced on every
+    extraction, and the decision must survive that (and apply again if the column comes back).
+    `table` is the snapshot's qualified name (schema.table where the engine has schemas).
+    """
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="sensitive_overrides"
+    )
+    table = models.CharField(max_length=500)
+    column = models.CharField(max_length=300)
+    sensitive = models.BooleanField()
+    note = models.CharField(max_length=300, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["table", "column"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "table", "column"], name="one_sensitive_override_per_column"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "sensitive" if self.sensitive else "not sensitive"
+        return f"{self.connection} {self.table}.{self.column}: {state}"

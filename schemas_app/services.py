@@ -22,6 +22,7 @@ from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
 from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 
+from .detection import detect
 from .models import SchemaSnapshot
 from .sampling import sample_tables
 
@@ -340,6 +341,7 @@ def run_extraction(snapshot_id: int, *, retry_transient: bool = False) -> Schema
         tables_total=len(document.tables),
         document=data,
         fingerprint=fingerprint(data),
+        sensitive=detect(document),  # by names and samples; again with the profiles later
         # Asked for profiles: the profiling task picks this up (see request_profiling).
         profile_status="pending" if snapshot.with_profile else "",
         error="",
@@ -393,7 +395,13 @@ def run_profiling(snapshot_id: int) -> SchemaSnapshot:
             "profile_error": getattr(exc, "user_message", exc.__class__.__name__),
         }
     else:
-        fields = {"profile_status": "done", "profiles": profiles, "profiled_at": timezone.now()}
+        fields = {
+            "profile_status": "done",
+            "profiles": profiles,
+            "profiled_at": timezone.now(),
+            # Profiles add values (min/max, top values) the samples may not have shown.
+            "sensitive": detect(snapshot_document(snapshot_id), profiles),
+        }
     SchemaSnapshot.objects.filter(pk=snapshot_id).update(phase="done", **fields)
     return SchemaSnapshot.objects.get(pk=snapshot_id)
 
