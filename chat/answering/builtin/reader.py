@@ -134,6 +134,7 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
         and not ms[1].is_role("by", "group", "and", "or", "but")
     ):
         ms = ms[1:]  # "And what is ...?": a whole question after the connective
+    ms = _either_paired(ms)
     ms = each_and_count(ms)  # "Show each X and the number of Y": "the number of Y for each X"
     moved = _group_last(ms)
     r = Reading(moved, lex, today=today)
@@ -163,6 +164,17 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
         read_tail(r, head_end, s)  # conditions before the subject: "Metal tracks"
         read_tail(r, s + 1)
     return _finish(r)
+
+
+def _either_paired(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """ "in either 1999 or 2000", "whose city is either Rome or Oslo": "either" adds nothing
+    to the "or" after it, which the readers still have to place (or the question is refused)."""
+    out = list(ms)
+    for i, m in enumerate(ms):
+        if m.is_role("or") and m.text == "either":
+            if any(x.is_role("or") and x.text == "or" for x in ms[i + 1 :]):
+                out[i] = replace(m, kind="function", role="")
+    return tuple(out)
 
 
 def _group_last(ms: tuple[Mention, ...]) -> tuple[Mention, ...]:
