@@ -104,7 +104,7 @@ CLICKHOUSE_AGGREGATES = _names(
     count sum avg min max any anylast anyheavy argmin argmax uniq uniqexact uniqcombined
     uniqhll12 uniqupto grouparray groupuniqarray topk quantile quantiles quantileexact
     quantiletiming quantiledeterministic median medianexact stddevpop stddevsamp varpop varsamp
-    covarpop covarsamp corr
+    covarpop covarsamp corr groupbitxor groupbitand groupbitor
     """
 )
 # Aggregate combinators: countIf, sumArray, uniqExactIf, avgOrNull...
