@@ -8,7 +8,7 @@ import decimal
 import math
 from dataclasses import dataclass
 
-from .answering.labels import labels_for
+from .answering.labels import distinct, labels_for
 
 CHART_MAX_ROWS = 60
 
@@ -22,31 +22,77 @@ class DatabaseResult:
 
 
 def merge_results(results: list[DatabaseResult]) -> dict | None:
-    """One table with a leading `database` column when every result has the same columns
-    (names, or else their human labels, compared case-insensitively: `n` on one database and
-    `customer_count` on another both read "Number of customers"); None when there is nothing
-    to compare. The columns are the first result's names; `column_labels` its labels."""
+    """One table with a leading `database` column when every result has the same shape: as
+    many columns, and at each position values of a compatible kind (numbers with numbers,
+    text with text), whatever the databases named them (`revenue` on one, `sum_value` on
+    another). None when there is nothing to compare or the shapes differ.
+
+    The columns are the first result's names and `column_labels` its human labels. Where a
+    database labelled its columns otherwise, `renamed` says how ({database: its labels}), so
+    the page can tell that the columns were matched by position. Scalars whose labels differ
+    compare under "Value": one number per database, whatever each called it."""
     answered = [r for r in results if r.columns]
-    if len(answered) < 2:
+    if len(answered) < 2 or len({len(r.columns) for r in answered}) != 1:
         return None
     labels = [labels_for(r.columns, r.column_labels) for r in answered]
-    names = [[c.lower() for c in r.columns] for r in answered]
     readable = [[label.lower() for label in each] for each in labels]
-    if any(n != names[0] for n in names[1:]) and any(r != readable[0] for r in readable[1:]):
-        # Scalars with different names still compare: one value per database.
-        if all(len(r.columns) == 1 and len(r.rows) <= 1 for r in answered):
-            same = all(r == readable[0] for r in readable[1:])
-            return {
-                "columns": ["database", "value"],
-                "column_labels": ["Database", labels[0][0] if same else "Value"],
-                "rows": [[r.database, r.rows[0][0] if r.rows else None] for r in answered],
-            }
+    names = [[c.lower() for c in r.columns] for r in answered]
+    same = all(n == names[0] for n in names) or all(r == readable[0] for r in readable)
+    if not same and not _compatible(answered):
         return None
-    return {
+    first = labels[0]
+    if not same and all(len(r.columns) == 1 and len(r.rows) <= 1 for r in answered):
+        return {
+            "columns": ["database", "value"],
+            "column_labels": ["Database", "Value"],
+            "rows": [[r.database, r.rows[0][0] if r.rows else None] for r in answered],
+        }
+    merged = {
         "columns": ["database", *answered[0].columns],
-        "column_labels": ["Database", *labels[0]],
+        "column_labels": distinct(["Database", *first]),
         "rows": [[r.database, *row] for r in answered for row in r.rows],
     }
+    renamed = {r.database: labels[i] for i, r in enumerate(answered) if readable[i] != readable[0]}
+    if renamed:
+        merged["renamed"] = renamed
+    return merged
+
+
+# What a value can stand for when shapes are compared: a number written as text (a big
+# Decimal stored as a string) fits a number column as well as a text one.
+_ANY = frozenset({"number", "text", "bool"})
+
+
+def _kinds(value) -> frozenset:
+    if value is None:
+        return _ANY
+    if isinstance(value, bool):
+        return frozenset({"bool"})
+    if _is_number(value):
+        return frozenset({"number"})
+    if isinstance(value, str) and _as_number(value) is not None:
+        return frozenset({"number", "text"})
+    return frozenset({"text"})
+
+
+def _column_kinds(rows: list[list], index: int) -> frozenset:
+    kinds = _ANY
+    for row in rows:
+        if index < len(row):
+            kinds = kinds & _kinds(row[index])
+    return kinds or frozenset({"text"})  # mixed values (SQLite's loose types) read as text
+
+
+def _compatible(results: list[DatabaseResult]) -> bool:
+    """Every position holds values of one kind across all the results (an empty result or an
+    all-NULL column fits anything)."""
+    for index in range(len(results[0].columns)):
+        common = _ANY
+        for result in results:
+            common = common & _column_kinds(result.rows, index)
+        if not common:
+            return False
+    return True
 
 
 def _is_number(value) -> bool:

@@ -53,20 +53,68 @@ def column_labels(
     sql: str | None = None,
     dialect: str | None = None,
 ) -> list[str]:
-    """One label per column: `given` when it has one per column, else derived."""
-    if len(given) == len(columns) and all(isinstance(g, str) and g.strip() for g in given):
-        return [g.strip() for g in given]
+    """One label per column: `given` when it has one per column, else derived; two columns
+    never share a label (see distinct)."""
     expressions, tables = _select_list(sql, dialect) if sql else ([], {})
     if len(expressions) != len(columns):
-        return [humanise(str(c)) for c in columns]
-    return [_label(e, str(c), tables) for e, c in zip(expressions, columns, strict=True)]
+        expressions = []
+    owners = [_owner(e, tables) for e in expressions] or None
+    if len(given) == len(columns) and all(isinstance(g, str) and g.strip() for g in given):
+        return distinct([g.strip() for g in given], owners)
+    if not expressions:
+        return distinct([humanise(str(c)) for c in columns])
+    labels = [_label(e, str(c), tables) for e, c in zip(expressions, columns, strict=True)]
+    return distinct(labels, owners)
 
 
 def labels_for(columns: Sequence[str], labels: Sequence[str] | None) -> list[str]:
-    """Stored labels when they fit the columns (older answers have none), else from names."""
+    """Stored labels when they fit the columns (older answers have none), else from names;
+    two columns never share a label."""
     if labels and len(labels) == len(columns):
-        return list(labels)
-    return [humanise(str(c)) for c in columns]
+        return distinct(list(labels))
+    return distinct([humanise(str(c)) for c in columns])
+
+
+def distinct(labels: Sequence[str], owners: Sequence[str | None] | None = None) -> list[str]:
+    """Labels two columns share made different, as a reader could not tell "Name" from "Name":
+    named after the column's table where the query says it ("Artist name", "Album name"),
+    else numbered in order ("Name", "Name (2)")."""
+    result = list(labels)
+    counts: dict[str, int] = {}
+    for label in result:
+        counts[label.lower()] = counts.get(label.lower(), 0) + 1
+    if all(n == 1 for n in counts.values()):
+        return result
+    taken = {label.lower() for label in result}
+    for index, label in enumerate(result):
+        owner = owners[index] if owners and index < len(owners) else None
+        if counts[label.lower()] < 2 or not owner:
+            continue
+        table_words = _words(owner)
+        table_words[-1] = _singular(table_words[-1])
+        named = _capitalise(" ".join([*table_words, label[:1].lower() + label[1:]]))
+        if named.lower() not in taken and not label.lower().startswith(named.lower()):
+            result[index] = named
+            taken.add(named.lower())
+    seen: dict[str, int] = {}
+    for index, label in enumerate(result):
+        key = label.lower()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            number = seen[key]
+            while f"{label} ({number})".lower() in taken:
+                number += 1
+            result[index] = f"{label} ({number})"
+            taken.add(result[index].lower())
+    return result
+
+
+def _owner(expression: exp.Expression, tables: dict[str, str]) -> str | None:
+    """The table a plain column of the select list comes from (None for an expression)."""
+    inner = expression.this if isinstance(expression, exp.Alias) else expression
+    if isinstance(inner, exp.Column) and inner.table:
+        return tables.get(inner.table.lower())
+    return None
 
 
 def humanise(name: str) -> str:

@@ -70,3 +70,23 @@ def test_stored_labels_are_used_when_they_fit_else_the_names():
     assert labels_for(["a_b"], ["Stored"]) == ["Stored"]
     assert labels_for(["a_b"], None) == ["A b"]  # an answer stored before labels existed
     assert labels_for(["a_b", "c"], ["One"]) == ["A b", "C"]
+
+
+def test_two_columns_never_share_a_label():
+    # The query says whose name each is: named after its table.
+    sql = "SELECT ar.Name, g.Name FROM Artist ar JOIN Genre g ON 1 = 1"
+    assert column_labels(["Name", "Name"], ["Name", "Name"], sql=sql, dialect="sqlite") == [
+        "Artist name",
+        "Genre name",
+    ]
+    # No table to go by (an expression, or no SQL at all): numbered in order.
+    assert column_labels(["name", "name", "name"]) == ["Name", "Name (2)", "Name (3)"]
+    assert labels_for(["a", "b"], ["Total", "total"]) == ["Total", "total (2)"]
+    # A table-named label already taken falls back to a number rather than a third clash.
+    sql = "SELECT a.Name, a.Name FROM Artist a"
+    assert column_labels(["Name", "Name"], ["Artist name", "Name"], sql=sql) == [
+        "Artist name",
+        "Name",
+    ]
+    # Both of one table: the first is named after it, the second is then unique as it is.
+    assert column_labels(["x", "y"], ["Name", "Name"], sql=sql) == ["Artist name", "Name"]

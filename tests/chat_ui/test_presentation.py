@@ -92,3 +92,39 @@ def test_shapes_without_a_chart():
     assert chart_spec(["a", "b"], [["x", 1]]) is None  # one row
     assert chart_spec(["a", "b", "c"], [["x", "y", 1], ["z", "w", 2]]) is None  # two labels
     assert chart_spec(["name", "email"], [["a", "b"], ["c", "d"]]) is None  # no numbers
+
+
+def test_same_shapes_merge_whatever_the_aliases_under_the_first_results_labels():
+    # Issue 14: `revenue` on one database, `sum_value` on another, same shape.
+    merged = merge_results(
+        [
+            DatabaseResult("pg", ["country", "revenue"], [["USA", 523.06]], ["Country", "Revenue"]),
+            DatabaseResult("lite", ["BillingCountry", "sum_value"], [["USA", "523.06"]]),
+        ]
+    )
+    assert merged["columns"] == ["database", "country", "revenue"]
+    assert merged["column_labels"] == ["Database", "Country", "Revenue"]
+    assert merged["rows"] == [["pg", "USA", 523.06], ["lite", "USA", "523.06"]]
+    # The page says the columns were matched by position, with the other's own labels.
+    assert merged["renamed"] == {"lite": ["Billing country", "Total value"]}
+
+
+def test_shapes_whose_kinds_differ_at_a_position_stay_separate():
+    numbers_then_text = DatabaseResult("a", ["n", "name"], [[1, "x"]])
+    text_then_numbers = DatabaseResult("b", ["name", "n2"], [["x", 1]])
+    assert merge_results([numbers_then_text, text_then_numbers]) is None
+    # Three columns against two never merge, whatever the names.
+    assert merge_results([DatabaseResult("a", ["x", "y"], [[1, 2]]),
+                          DatabaseResult("b", ["x", "y", "z"], [[1, 2, 3]])]) is None  # fmt: skip
+    # A NULL column or an empty result fits any kind.
+    merged = merge_results(
+        [DatabaseResult("a", ["g", "v"], [["x", None]]), DatabaseResult("b", ["h", "w"], [])]
+    )
+    assert merged["rows"] == [["a", "x", None]]
+
+
+def test_a_result_column_named_database_keeps_apart_from_the_database_column():
+    merged = merge_results(
+        [DatabaseResult("a", ["database"], [["x"], ["y"]]), DatabaseResult("b", ["db"], [["z"]])]
+    )
+    assert merged["column_labels"] == ["Database", "Database (2)"]
