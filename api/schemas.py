@@ -89,6 +89,13 @@ class DatabaseOut(Schema):
     privilege_problems: list[str] = Field(description="What the account may do beyond reading.")
     privileges_checked_at: datetime | None
     allow_privileged: bool
+    data_exposure: str = Field(
+        description="What of the data may go into prompts sent to a model: schema, profiles or "
+        "values; empty: the server's default (DATA_EXPOSURE_DEFAULT)."
+    )
+    data_exposure_effective: str = Field(
+        description="The level that holds: data_exposure, else the server's default."
+    )
     privileged_allowed_by: str | None = Field(description="Who allowed the privileged account.")
     privileged_allowed_at: datetime | None
     created_at: datetime
@@ -123,6 +130,12 @@ class _DatabaseFields(In):
         None,
         description="Use an account that can do more than read (refused otherwise); who set it "
         "and when is recorded. Prefer a read-only account (see README, Security).",
+    )
+    data_exposure: Literal["schema", "profiles", "values", ""] | None = Field(
+        None,
+        description="What of the data may go into prompts sent to a model: schema (names, "
+        "types, keys, comments), profiles (plus counts and statistics, no raw values) or values "
+        '(plus representative values and sample rows); "" for the server\'s default.',
     )
     skip_test: bool = Field(False, description="Same as test=false.")
 

@@ -28,8 +28,8 @@ from connections.models import Connection
 from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 from datachat.textinput import refuse_control_characters
 
-from . import liveness, sessions
-from .answering import gateway, pipeline
+from . import liveness, model_log, sessions
+from .answering import exposure, gateway, pipeline
 from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
 from .answering.labels import labels_for
 from .answering.types import Answer, Generated, Turn
@@ -277,12 +277,22 @@ def _log_answer(message_id: int, *, runner: str = "", timings: dict | None = Non
 
 
 def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
+    # Every model call of this answer goes to the audit log, written here once it is done.
+    with model_log.collecting(user=message.session.owner_id, message=message.pk):
+        _answer_now(message, bypass_cache=bypass_cache)
+
+
+def _answer_now(message: ChatMessage, *, bypass_cache: bool) -> None:
     session = message.session
     connections = message_connections(message)
     history = history_for(session, message)
     # System-database reads happen here, in this thread; the workers below only talk to the
     # target databases (and to the LLM), so they need no Django database connection.
     schemas = [(c, pipeline.load_schema(c)) for c in connections]
+    # Earlier answers hold values of every database of the chat: they reach a model only at
+    # the level of the strictest one (chat.answering.exposure).
+    level = exposure.strictest(s.exposure for _, s in schemas)
+    history = list(exposure.restrict_history(history, level, message.question))
     generator = sql_generator_for(settings)
     key = _cache_key(message.question, schemas, history, generator)
     cached = None if bypass_cache else cache.get(key)
@@ -322,12 +332,13 @@ def _answer(message: ChatMessage, *, bypass_cache: bool) -> None:
 
 
 def _answer_one(
-    connection, question, history, schema, generated, generator, deadline=None
+    connection, question, history, schema, generated, generator, deadline=None, about=None
 ) -> Answer:
     try:
         # Model calls in this worker get at most the time left before the chat deadline, and
         # none (no further correction round) starts after it: the thread ends soon after.
-        with gateway.deadline(deadline):
+        # `about`: the answer's audit fields, so this thread's calls are logged with it.
+        with gateway.deadline(deadline), gateway.about(**(about or {})):
             return pipeline.answer_question(
                 connection,
                 question,
@@ -373,6 +384,7 @@ def _run_on_databases(
                     generated.get(connection.name),
                     generator,
                     deadline,
+                    gateway.current_about(),
                 ),
             )
             for connection, schema in schemas

@@ -166,3 +166,44 @@ class QueryRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_name} #{self.attempt} {self.status}"
+
+
+class ModelCall(models.Model):
+    """Every request sent to a language model (chat.model_log): the exact prompt and reply,
+    who and which answer it was for, the databases and their exposure levels. Written by the
+    gateway, so no path to a model escapes it; never holds the API key (it is not part of the
+    request that is stored). Kept MODEL_LOG_RETENTION_DAYS; outlives the chat it belongs to."""
+
+    class Kind(models.TextChoices):
+        CHAT = "chat", "Chat completion"
+        EMBEDDING = "embedding", "Embedding"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        ChatMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_calls"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHAT)
+    purpose = models.CharField(max_length=40, blank=True, help_text="generate, correct, ...")
+    databases = models.JSONField(default=list, blank=True, help_text="Names of the databases.")
+    exposure = models.JSONField(
+        default=dict, blank=True, help_text="Exposure level per database name."
+    )
+    model = models.CharField(max_length=200, blank=True)
+    request = models.JSONField(
+        default=list, blank=True, help_text="The messages (or embedded texts) sent, in full."
+    )
+    reply = models.TextField(blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost = models.FloatField(null=True, blank=True, help_text="USD, by litellm's price list.")
+    duration_ms = models.FloatField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

@@ -54,6 +54,16 @@ class ConnectionAdmin(admin.ModelAdmin):
                 ],
             },
         ),
+        (
+            "Data sent to a model",
+            {
+                "fields": ["data_exposure"],
+                "description": "schema: names, types, keys and comments only; profiles: plus "
+                "counts and statistics, no raw values; values: plus representative values and "
+                "sample rows (sensitive columns masked). Blank: DATA_EXPOSURE_DEFAULT. See "
+                "README, Data exposure.",
+            },
+        ),
         ("Test", {"fields": ["skip_test", "last_test_ok", "last_test_message", "last_tested_at"]}),
         (
             "Least privilege",

@@ -70,6 +70,7 @@ class ConnectionAdminForm(forms.ModelForm):
             "color",
             "is_active",
             "allow_privileged",
+            "data_exposure",
         ]
 
     def __init__(self, *args, **kwargs):

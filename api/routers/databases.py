@@ -10,6 +10,7 @@ from django.http import Http404
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from connections import exposure
 from connections import services as registry
 from connections.connection_url import SCHEME_KINDS
 from connections.dialects import retire_engine
@@ -75,6 +76,8 @@ def database_out(connection: Connection) -> dict:
         "privilege_problems": list(connection.privilege_problems or []),
         "privileges_checked_at": connection.privileges_checked_at,
         "allow_privileged": connection.allow_privileged,
+        "data_exposure": connection.data_exposure,
+        "data_exposure_effective": exposure.effective(connection),
         "privileged_allowed_by": allowed_by.get_username() if allowed_by else None,
         "privileged_allowed_at": connection.privileged_allowed_at,
         "created_at": connection.created_at,
@@ -127,6 +130,7 @@ def _save(request, payload, instance: Connection | None, *, test: bool) -> Conne
         "color": instance.color if instance else next_color(),
         "is_active": instance.is_active if instance else True,
         "allow_privileged": instance.allow_privileged if instance else False,
+        "data_exposure": instance.data_exposure if instance else "",
     }
     values = {**current, **{k: v for k, v in given.items() if k in current and v is not None}}
     if kind:

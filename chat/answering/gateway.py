@@ -20,6 +20,9 @@ from typing import Any
 
 from django.conf import settings
 
+from . import recording
+from .recording import about, current_about  # noqa: F401  (callers reach them here)
+
 logger = logging.getLogger(__name__)
 
 
@@ -114,9 +117,15 @@ def _counting_model() -> str:
 
 
 def complete(
-    messages: list[dict[str, str]], *, json_mode: bool = True, temperature: float = 0.0
+    messages: list[dict[str, str]],
+    *,
+    json_mode: bool = True,
+    temperature: float = 0.0,
+    purpose: str = "",
 ) -> tuple[str, dict]:
-    """(reply text, {latency_ms, prompt_tokens, completion_tokens}) from LLM_MODEL."""
+    """(reply text, {latency_ms, prompt_tokens, completion_tokens}) from LLM_MODEL. Every
+    call that reaches the model is recorded (the audit log), failed ones too; the key is not
+    part of what is recorded."""
     timeout = _call_timeout()
     if time_left() is not None and timeout < float(settings.LLM_TIMEOUT):
         logger.info(
@@ -146,6 +155,14 @@ def complete(
     except Exception as error:  # litellm maps every provider failure to its own classes
         failure = classify(error, timeout=timeout)
         _log_failure(failure, error, started, timeout)
+        recording.record(
+            kind="chat",
+            purpose=purpose,
+            model=settings.LLM_MODEL,
+            request=list(messages),
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            error=failure.user_message,
+        )
         raise failure from error
     latency_ms = round((time.monotonic() - started) * 1000, 1)
     counted = getattr(response, "usage", None)
@@ -161,7 +178,20 @@ def complete(
         finish_reason = getattr(choice, "finish_reason", None)
     except (AttributeError, IndexError, TypeError):
         content, refusal, finish_reason = "", None, None
-    if finish_reason == "content_filter" or (refusal and not content.strip()):
+    refused = finish_reason == "content_filter" or (refusal and not content.strip())
+    recording.record(
+        kind="chat",
+        purpose=purpose,
+        model=settings.LLM_MODEL,
+        request=list(messages),
+        reply=content or (refusal or ""),
+        prompt_tokens=usage["prompt_tokens"],
+        completion_tokens=usage["completion_tokens"],
+        cost=recording.cost(module, response),
+        duration_ms=latency_ms,
+        error=REFUSED if refused else "",
+    )
+    if refused:
         failure = GatewayError(REFUSED, kind="content_filter")
         _log_failure(failure, None, started, timeout, detail=f"finish_reason={finish_reason}")
         raise failure
@@ -172,9 +202,10 @@ def embedding_model() -> str:
     return getattr(settings, "EMBEDDING_MODEL", "") or ""
 
 
-def embed(texts: Sequence[str]) -> list[list[float]]:
+def embed(texts: Sequence[str], *, purpose: str = "embedding") -> list[list[float]]:
     """Vectors for texts through litellm.embedding (EMBEDDING_MODEL, EMBEDDING_API_BASE or
-    LLM_API_BASE, LLM_API_KEY), in the order given."""
+    LLM_API_BASE, LLM_API_KEY), in the order given. Recorded like `complete` (the texts, and
+    the shape of the vectors as the reply)."""
     kwargs: dict[str, Any] = {"model": embedding_model(), "input": list(texts)}
     api_base = getattr(settings, "EMBEDDING_API_BASE", "") or settings.LLM_API_BASE
     if api_base:
@@ -183,16 +214,31 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
         kwargs["api_key"] = settings.LLM_API_KEY
     timeout = _call_timeout()
     started = time.monotonic()
+    recorded = {"kind": "embedding", "purpose": purpose, "model": kwargs["model"]}
+    recorded["request"] = list(kwargs["input"])
     try:
         response = litellm().embedding(timeout=timeout, **kwargs)
         data = sorted(response.data, key=lambda d: _get(d, "index"))
-        return [[float(x) for x in _get(d, "embedding")] for d in data]
+        vectors = [[float(x) for x in _get(d, "embedding")] for d in data]
     except Exception as error:  # litellm maps provider failures to its own classes
         failure = classify(error, timeout=timeout)
         _log_failure(failure, error, started, timeout, detail=f"embedding={kwargs['model']}")
+        recording.record(
+            **recorded,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            error=failure.user_message,
+        )
         raise GatewayError(
             f"Embeddings failed: {failure.user_message}", kind=failure.kind, status=failure.status
         ) from error
+    counted = getattr(response, "usage", None)
+    recording.record(
+        **recorded,
+        reply=f"{len(vectors)} vectors of {len(vectors[0]) if vectors else 0} dimensions",
+        prompt_tokens=getattr(counted, "prompt_tokens", 0) or 0,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+    )
+    return vectors
 
 
 def _get(item: Any, name: str) -> Any:

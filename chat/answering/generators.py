@@ -22,6 +22,7 @@ from typing import Any
 
 from connections.dialects.schema import SchemaDocument
 
+from . import exposure
 from .context import SchemaContext, build_context
 from .followup import resolve_followup
 from .retrieval import retrieve_points
@@ -48,6 +49,11 @@ class Request:
     # (sql, error) of the attempts that failed before the one `again` is asked about, oldest
     # first, so that a correction round sees every earlier mistake (the pipeline fills it).
     failures: tuple[tuple[str, str], ...] = ()
+    # What of the data the model may see (chat.answering.exposure): the database's level
+    # ("" for the server's default) and its sensitive (table, column) pairs, masked.
+    exposure: str = ""
+    sensitive: frozenset = frozenset()
+    database: str = ""  # the connection's name, for the audit log of model calls
 
 
 class GenerationError(Exception):
@@ -167,7 +173,7 @@ class LlmGenerator(SqlGenerator):
     def first(self, request: Request) -> Generated:
         from . import llm
 
-        with _model_errors():
+        with _model_errors(), _about(request):
             return llm.generate(request.question, context=request.context, dialect=request.dialect)
 
     def more(self, request: Request, count: int) -> list[Generated]:
@@ -177,10 +183,11 @@ class LlmGenerator(SqlGenerator):
         from . import gateway, llm
 
         at = gateway.current_deadline()  # the answer's deadline holds in these threads too
+        about = gateway.current_about()  # and so does what the audit log records
 
         def one(_):
             try:
-                with gateway.deadline(at):
+                with gateway.deadline(at), gateway.about(**about), _about(request):
                     return llm.generate(
                         request.question,
                         context=request.context,
@@ -196,14 +203,18 @@ class LlmGenerator(SqlGenerator):
     def again(self, request: Request, failed_sql: str, error: str) -> Generated:
         from . import llm
 
-        with _model_errors():
+        with _model_errors(), _about(request):
             return llm.correct(
                 request.question,
                 context=request.context,
                 dialect=request.dialect,
                 failed_sql=failed_sql,
-                error=error,
-                earlier=request.failures,
+                # A database error may quote a value of a row; below `values` it is cut.
+                error=exposure.scrub_error(error, failed_sql, request.exposure),
+                earlier=[
+                    (sql, exposure.scrub_error(problem, sql, request.exposure))
+                    for sql, problem in request.failures
+                ],
             )
 
     def first_for_databases(
@@ -211,14 +222,18 @@ class LlmGenerator(SqlGenerator):
     ) -> dict[str, Generated]:
         """ONE call: the model sees every database's schema (the context budget shared among
         them) and decides which the question concerns; the others come back refused."""
-        from . import llm
+        from . import gateway, llm
 
         if not requests:
             return {}
         budget = self.budget_tokens // len(requests)
         contexts = {name: _context(r, budget, show_history=False) for name, r in requests.items()}
         dialects = {name: r.dialect for name, r in requests.items()}
-        with _model_errors():
+        # The conversation is shared: it goes at the level of the strictest database.
+        shared = exposure.strictest(r.exposure for r in requests.values())
+        history = exposure.restrict_history(history, shared, question)
+        levels = {name: exposure.level_of(r.exposure) for name, r in requests.items()}
+        with _model_errors(), gateway.about(databases=levels):
             return llm.generate_multi(
                 question, contexts=contexts, dialects=dialects, history=history
             )
@@ -264,6 +279,15 @@ class _model_errors:
         return False
 
 
+def _about(request: Request):
+    """Model calls for this request are logged with its database and exposure level."""
+    from . import gateway
+
+    if not request.database:
+        return gateway.about()
+    return gateway.about(databases={request.database: exposure.level_of(request.exposure)})
+
+
 def _context(request: Request, budget: int, **options) -> SchemaContext:
     """`options`: build_context's keywords (show_history)."""
     points = (
@@ -271,12 +295,17 @@ def _context(request: Request, budget: int, **options) -> SchemaContext:
         if request.points
         else []
     )
+    # The model reads the schema at the database's exposure level, never more.
+    document, profiles = exposure.restrict(
+        request.document, request.profiles, request.exposure, request.sensitive
+    )
+    history = exposure.restrict_history(request.history, request.exposure, request.question)
     return build_context(
         request.question,
-        document=request.document,
-        profiles=request.profiles,
+        document=document,
+        profiles=profiles,
         dialect=request.dialect,
-        history=list(request.history),
+        history=list(history),
         budget_tokens=budget,
         points=points,
         today=request.today,

@@ -225,7 +225,7 @@ def _complete(
     messages: list[dict[str, str]], usage: dict, purpose: str, temperature: float = 0.0
 ) -> str:
     try:
-        content, counted = gateway.complete(messages, temperature=temperature)
+        content, counted = gateway.complete(messages, temperature=temperature, purpose=purpose)
     except gateway.GatewayError as error:
         raise LLMUnavailable(error.user_message, usage=_totals(usage)) from error
     usage["calls"].append({"purpose": purpose, **counted})

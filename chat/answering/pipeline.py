@@ -15,12 +15,14 @@ from datetime import date
 
 from django.conf import settings
 
+from connections import exposure
 from connections.dialects import ConnectorError
 from connections.dialects.schema import SchemaDocument
 from connections.models import Connection
 from schemas_app.datapoints import load_candidates
 from schemas_app.services import latest_snapshot, snapshot_document, snapshot_profiles
 
+from .exposure import sensitive_columns
 from .followup import is_followup
 from .generators import GenerationError, Request, SqlGenerator, sql_generator_for
 from .labels import column_labels
@@ -68,17 +70,22 @@ class LoadedSchema:
     document: SchemaDocument | None
     profiles: dict
     points: tuple = ()  # DataPoints of this connection + global ones (schemas_app.datapoints)
+    exposure: str = ""  # what of the data a model may see (connections.exposure)
+    sensitive: frozenset = frozenset()  # (table, column) pairs masked in prompts
 
 
 def load_schema(connection: Connection) -> LoadedSchema:
     snapshot = latest_snapshot(connection)
+    level = exposure.effective(connection)
     if snapshot is None:
-        return LoadedSchema(None, None, {})
+        return LoadedSchema(None, None, {}, exposure=level)
     return LoadedSchema(
         snapshot.pk,
         snapshot_document(snapshot.pk),
         snapshot_profiles(snapshot.pk),
         load_candidates(connection),
+        exposure=level,
+        sensitive=sensitive_columns(connection) if level == exposure.VALUES else frozenset(),
     )
 
 
@@ -144,6 +151,9 @@ def answer_question(
         points=schema.points,
         history=tuple(history),
         today=today or date.today(),
+        exposure=schema.exposure or exposure.effective(connection),
+        sensitive=schema.sensitive,
+        database=connection.name,
     )
     # With `generated` (already written) the prepared context serves correction rounds only.
     request = run.timed("context", run.generator.prepare, request)
@@ -419,7 +429,18 @@ def generate_for_databases(
     if not generator.one_call_for_several or _refusal(question, history):
         return {}
     requests = {
-        c.name: Request(question, c.kind, s.document, s.profiles, s.points, tuple(history), today)
+        c.name: Request(
+            question,
+            c.kind,
+            s.document,
+            s.profiles,
+            s.points,
+            tuple(history),
+            today,
+            exposure=s.exposure or exposure.effective(c),
+            sensitive=s.sensitive,
+            database=c.name,
+        )
         for c, s in targets
         if s.document is not None
     }
