@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the docs page's Swagger UI from its own static files (no CDN)
     "api",
     "demo",  # no models: `manage.py seed_demo`
+    "comparisons",  # no models: environment comparison (issue 16)
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,8 @@ CELERY_REDIS_SOCKET_TIMEOUT = BROKER_RETRY_SECONDS * 2
 # Query execution against registered databases.
 QUERY_MAX_ROWS = env.int("QUERY_MAX_ROWS", default=10_000)
 QUERY_TIMEOUT_SECONDS = env.float("QUERY_TIMEOUT_SECONDS", default=30.0)
+# Environment comparison: tables with more rows are checksummed on a deterministic sample.
+COMPARE_MAX_ROWS = env.int("COMPARE_MAX_ROWS", default=100_000)
 CONNECT_TIMEOUT_SECONDS = env.float("CONNECT_TIMEOUT_SECONDS", default=5.0)
 POOL_MAX_SIZE = env.int("POOL_MAX_SIZE", default=20)
 
@@ -198,16 +201,6 @@ CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
 # Self-consistency: with n > 1 the model writes n candidate queries (in parallel, sampled), each
 # valid one runs, and the result most of them agree on wins. n times the tokens; off (1) by default.
 LLM_CANDIDATES = env.int("LLM_CANDIDATES", default=1)
-# What of a database's data may go into prompts (README, Data exposure): schema, profiles or
-# values; a database's own setting wins. profiles: no raw value leaves unless a staff member
-# sets a database to values.
-DATA_EXPOSURE_DEFAULT = env.str("DATA_EXPOSURE_DEFAULT", default="profiles").strip().lower()
-if DATA_EXPOSURE_DEFAULT not in ("schema", "profiles", "values"):
-    raise ImproperlyConfigured(
-        f"DATA_EXPOSURE_DEFAULT={DATA_EXPOSURE_DEFAULT!r}: use schema, profiles or values."
-    )
-# Every request sent to a model is kept this many days (chat.ModelCall); 0 keeps them forever.
-MODEL_LOG_RETENTION_DAYS = env.int("MODEL_LOG_RETENTION_DAYS", default=90)
 # --- end question answering ---------------------------------------------------------------
 
 # Chat (chat/): answers, result cache, per-database timeout.

@@ -186,6 +186,24 @@ class Dialect(ABC):
             return ref
         return exp.select("*").from_(ref).limit(limit).subquery("sampled")
 
+    def table_checksum_sql(
+        self, table: Table, columns: list[str], where: exp.Expression | None = None
+    ) -> str | None:
+        """One query giving (row_count, checksum) of `table`'s rows over `columns` (those
+        matching `where`), hashed by the engine's own functions and combined without regard
+        to row order. None: the engine has no hash function (SQLite), and the caller hashes
+        rows fetched in key order in Python. Each engine hashes its own text form of the
+        values, so checksums compare only between databases of one kind."""
+        return None
+
+    def quoted(self, name: str) -> str:
+        return exp.to_identifier(name, quoted=True).sql(dialect=self.sqlglot_dialect)
+
+    def checked_from(self, table: Table, where: exp.Expression | None) -> str:
+        """`table [WHERE where]` in this engine's spelling."""
+        ref = table.sql_ref(self.name).sql(dialect=self.sqlglot_dialect)
+        return f"{ref} WHERE {where.sql(dialect=self.sqlglot_dialect)}" if where else ref
+
     def close(self) -> None:  # noqa: B027  (optional hook: engines without a pool keep it)
         """Release pooled connections."""
 

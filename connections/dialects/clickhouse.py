@@ -284,6 +284,18 @@ class ClickHouse(QueuePooledDialect):
         finally:
             fairy.close()
 
+    def table_checksum_sql(self, table, columns, where=None) -> str:
+        # cityHash64 of each row's text; sum (wrapping) counts repeated rows, groupBitXor is
+        # the engine's order-free aggregate. NULL becomes "N", a value "=value".
+        parts = ", '|', ".join(
+            f"ifNull(concat('=', toString({self.quoted(c)})), 'N')" for c in columns
+        )
+        return (
+            "SELECT count() AS row_count, concat(toString(sum(h)), '-', toString(groupBitXor(h))) "
+            f"AS checksum FROM (SELECT cityHash64(concat({parts}, '')) AS h "
+            f"FROM {self.checked_from(table, where)}) AS s"
+        )
+
     def distinct_count(self, column):
         return exp.Anonymous(this="uniq", expressions=[column])  # approximate, cheap
 

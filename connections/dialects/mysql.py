@@ -244,6 +244,18 @@ class MySQL(QueuePooledDialect):
         finally:
             fairy.close()
 
+    def table_checksum_sql(self, table, columns, where=None) -> str:
+        # CONCAT_WS skips NULLs, so each value carries a "=" prefix and NULL becomes "N". The
+        # sum of CRC32s counts repeated rows (a XOR alone would cancel a pair out); the XOR of
+        # the rows' MD5-based CRC32s is a second, independent hash.
+        parts = ", ".join(f"COALESCE(CONCAT('=', {self.quoted(c)}), 'N')" for c in columns)
+        return (
+            "SELECT COUNT(*) AS row_count, CONCAT(COALESCE(SUM(CRC32(r)), 0), '-', "
+            "COALESCE(BIT_XOR(CRC32(MD5(r))), 0)) AS checksum "
+            f"FROM (SELECT CONCAT_WS('|', {parts}) AS r "
+            f"FROM {self.checked_from(table, where)}) AS s"
+        )
+
     def _set_limits(self, conn, timeout: float) -> None:
         cur = conn.cursor()
         if self._is_mariadb is None:

@@ -318,6 +318,16 @@ class PostgreSQL(Dialect):
         )
         return ref
 
+    def table_checksum_sql(self, table, columns, where=None) -> str:
+        # md5 of each row's text, joined in the order of the hashes themselves (so the table's
+        # physical order does not matter), then one md5 of that.
+        row = ", ".join(map(self.quoted, columns))
+        return (
+            "SELECT COUNT(*) AS row_count, md5(COALESCE(string_agg(h, '' ORDER BY h), '')) "
+            f"AS checksum FROM (SELECT md5(CAST(ROW({row}) AS TEXT)) AS h "
+            f"FROM {self.checked_from(table, where)}) AS s"
+        )
+
     def _describe(self, conn, cur) -> tuple[list[str], list[str]]:
         fields = [(d.name, d.type_code) for d in cur.description or ()]
         types = []
