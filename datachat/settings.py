@@ -201,6 +201,16 @@ CONTEXT_TOKEN_BUDGET = env.int("CONTEXT_TOKEN_BUDGET", default=3000)
 # Self-consistency: with n > 1 the model writes n candidate queries (in parallel, sampled), each
 # valid one runs, and the result most of them agree on wins. n times the tokens; off (1) by default.
 LLM_CANDIDATES = env.int("LLM_CANDIDATES", default=1)
+# What of a database's data may go into prompts (README, Data exposure): schema, profiles or
+# values; a database's own setting wins. profiles: no raw value leaves unless a staff member
+# sets a database to values.
+DATA_EXPOSURE_DEFAULT = env.str("DATA_EXPOSURE_DEFAULT", default="profiles").strip().lower()
+if DATA_EXPOSURE_DEFAULT not in ("schema", "profiles", "values"):
+    raise ImproperlyConfigured(
+        f"DATA_EXPOSURE_DEFAULT={DATA_EXPOSURE_DEFAULT!r}: use schema, profiles or values."
+    )
+# Every request sent to a model is kept this many days (chat.ModelCall); 0 keeps them forever.
+MODEL_LOG_RETENTION_DAYS = env.int("MODEL_LOG_RETENTION_DAYS", default=90)
 # --- end question answering ---------------------------------------------------------------
 
 # Chat (chat/): answers, result cache, per-database timeout.
