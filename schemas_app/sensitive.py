@@ -183,3 +183,47 @@ def sensitive_columns(connection: Connection) -> set[tuple[str, str]]:
 
 def clear_cache() -> None:
     _detected_later.cache_clear()
+
+
+# --- staff decisions -------------------------------------------------------------------------
+
+
+class SensitiveColumnError(ValueError):
+    """A staff change that names no column of the latest schema; nothing was changed."""
+
+
+def set_override(
+    connection: Connection, table: str, column: str, sensitive: bool | None, *, user, note=""
+) -> ColumnState | None:
+    """Mark (True) or unmark (False) one column, or drop the staff decision (None) so that
+    detection decides again. The column must be in the latest good snapshot. Returns the
+    column's state afterwards (None: not sensitive and never decided)."""
+    from .services import latest_snapshot, snapshot_document
+
+    snapshot = latest_snapshot(connection)
+    document = snapshot_document(snapshot.pk) if snapshot else None
+    if document is None:
+        raise SensitiveColumnError("This database has no extracted schema yet; extract it first.")
+    found = document.table(table)
+    if found is None:
+        raise SensitiveColumnError(f"No table {table!r} in the latest schema of {connection.name}.")
+    if found.column(column) is None:
+        raise SensitiveColumnError(f"No column {column!r} in {table}.")
+    if len(note) > 300:
+        raise SensitiveColumnError("The note is longer than 300 characters.")
+    if sensitive is None:
+        SensitiveColumn.objects.filter(connection=connection, table=table, column=column).delete()
+    else:
+        SensitiveColumn.objects.update_or_create(
+            connection=connection,
+            table=table,
+            column=column,
+            defaults={"sensitive": sensitive, "note": note, "set_by": user},
+        )
+    return column_states(connection).get((table, column))
+
+
+def masked_for(user, connection: Connection) -> set[tuple[str, str]]:
+    """The columns to mask for this user: all sensitive ones, none for staff (who see values
+    with a "sensitive" badge, as they can mark and unmark columns)."""
+    return set() if user.is_staff else sensitive_columns(connection)

@@ -10,6 +10,11 @@ urlpatterns = [
     path("databases/<str:connection_id>/schema/tables/", views.tree_tables, name="schema_tables"),
     path("databases/<str:connection_id>/schema/table/", views.table_detail, name="schema_table"),
     path("databases/<str:connection_id>/schema/search/", views.search, name="schema_search"),
+    path(
+        "databases/<str:connection_id>/schema/sensitive/",
+        views.set_sensitive,
+        name="schema_set_sensitive",
+    ),
     path("databases/<str:connection_id>/schema/download/", views.download, name="schema_download"),
     path("datapoints/", datapoint_views.datapoints_page, name="datapoints"),
     path("datapoints/sync/", datapoint_views.datapoints_sync, name="datapoints_sync"),

@@ -5,9 +5,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from connections.dialects.schema import SchemaDocument
 from connections.services import get_visible_connection
 
-from . import browser, services
+from . import browser, sensitive, services
 from .models import SchemaSnapshot
 
 # HTMX stops polling when a response has status 286.
@@ -129,17 +130,64 @@ def table_detail(request, connection_id):
     table = document.table(request.GET.get("table", "")) if document else None
     if table is None:
         raise Http404("No such table in the latest schema.")
-    profiles = services.snapshot_profiles(snapshot.pk).get(table.qualified_name, {})
+    return _table_detail(request, connection, snapshot, table)
+
+
+def _table_detail(request, connection, snapshot, table, *, notice: str = "", status: int = 200):
+    part = "columns" if request.GET.get("part") == "columns" else "table_detail"
+    states = sensitive.column_states(connection)
+    name = table.qualified_name
+    profiles = services.snapshot_profiles(snapshot.pk).get(name, {})
+    if not request.user.is_staff:  # staff see the values, with the "sensitive" badge
+        hidden = {key for key, state in states.items() if state.sensitive}
+        profiles = sensitive.mask_table_profiles(name, profiles, hidden)
+        table = sensitive.mask_document(SchemaDocument("", tables=[table]), hidden).tables[0]
     context = {
         "connection": connection,
         "table": table,
         "fk_links": browser.foreign_key_columns(table),
         "profiles": profiles,
         "profile_error": profiles.get("_error", ""),  # set when profiling this table failed
-        "column_profiles": [(c, profiles.get(c.name)) for c in table.columns],
+        "column_profiles": [
+            (c, profiles.get(c.name), states.get((name, c.name))) for c in table.columns
+        ],
+        "sensitive_notice": notice,
     }
-    part = "columns" if request.GET.get("part") == "columns" else "table_detail"
-    return render(request, f"schemas_app/schema_page.html#{part}", context)
+    return render(request, f"schemas_app/schema_page.html#{part}", context, status=status)
+
+
+@login_required
+@require_POST
+def set_sensitive(request, connection_id):
+    """Staff mark (sensitive=1), unmark (0) or hand back to detection ("auto") one column;
+    the table's detail is rendered again (HTMX), with the reason of a refusal."""
+    connection = get_visible_connection(request.user, connection_id)
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can mark or unmark sensitive columns.")
+    snapshot, document = _document_or_none(connection)
+    table = document.table(request.POST.get("table", "")) if document else None
+    if table is None:
+        raise Http404("No such table in the latest schema.")
+    choice = request.POST.get("sensitive", "")
+    values = {"1": True, "0": False, "auto": None}
+    try:
+        if choice not in values:
+            raise sensitive.SensitiveColumnError(
+                f"sensitive must be 1 (mark), 0 (unmark) or auto (detection decides), "
+                f"not {choice!r}."
+            )
+        sensitive.set_override(
+            connection,
+            table.qualified_name,
+            request.POST.get("column", ""),
+            values[choice],
+            user=request.user,
+        )
+    except sensitive.SensitiveColumnError as error:
+        return _table_detail(request, connection, snapshot, table, notice=str(error), status=400)
+    if not request.htmx:  # the plain form (no JavaScript): back to the page
+        return redirect("schema_page", connection_id=connection.pk)
+    return _table_detail(request, connection, snapshot, table)
 
 
 @login_required
@@ -170,14 +218,19 @@ def download(request, connection_id):
     snapshot = snapshots.filter(pk=int(snapshot_id)).first() if snapshot_id else snapshots.first()
     if snapshot is None:
         raise Http404("No schema snapshot to download.")
+    document, profiles = snapshot.document, snapshot.profiles
+    hidden = sensitive.masked_for(request.user, connection)
+    if hidden:  # non-staff download what the page shows them: sensitive values masked
+        document = sensitive.mask_document(SchemaDocument.from_dict(document), hidden).to_dict()
+        profiles = sensitive.mask_profiles(profiles, hidden)
     response = JsonResponse(
         {
             "connection": connection.name,
             "snapshot_id": snapshot.pk,
             "extracted_at": snapshot.finished_at.isoformat() if snapshot.finished_at else None,
             "fingerprint": snapshot.fingerprint,
-            "schema": snapshot.document,
-            "profiles": snapshot.profiles,
+            "schema": document,
+            "profiles": profiles,
         },
         json_dumps_params={"indent": 2},
     )
