@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from connections.dialects.schema import SchemaDocument
 from connections.exposure import LEVELS, PROFILES, SCHEMA, VALUES, allows, default_level
+from schemas_app import sensitive
 
 from .types import Turn
 
@@ -50,42 +51,9 @@ def strictest(levels: Iterable[str | None]) -> str:
     return min(known, key=LEVELS.index) if known else default_level()
 
 
-# --- masking (schemas_app.sensitive owns the rules; this is the one call into it) ----------
-
-
-def mask(value: object) -> object:
-    """A sensitive value as the model may see it."""
-    try:
-        from schemas_app import sensitive
-    except ImportError:  # not there yet: mask it all the same
-        return _mask(value)
-    masker = getattr(sensitive, "mask_value", None) or getattr(sensitive, "mask", None)
-    return masker(value) if masker else _mask(value)
-
-
-def _mask(value: object) -> object:
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value)
-    if "@" in text:
-        name, _, domain = text.partition("@")
-        return f"{name[:1]}***@{domain}"
-    return text[:1] + "***" if len(text) > 1 else "***"
-
-
 def sensitive_columns(connection) -> Sensitive:
-    """The connection's sensitive columns, as (table, column) pairs."""
-    try:
-        from schemas_app import sensitive
-    except ImportError:
-        return frozenset()
-    found = getattr(sensitive, "sensitive_columns", None)
-    if found is None:
-        return frozenset()
-    pairs = found(connection)
-    if isinstance(pairs, dict):  # {table: {column: reason}} or {table: [columns]}
-        return frozenset((t, c) for t, columns in pairs.items() for c in columns)
-    return frozenset(tuple(p) for p in pairs)
+    """The connection's sensitive columns (schemas_app.sensitive: detected, or set by staff)."""
+    return frozenset(sensitive.sensitive_columns(connection))
 
 
 # --- the schema the model reads ---------------------------------------------------------------
@@ -96,7 +64,7 @@ _CACHE_SIZE = 32
 
 
 def restrict(
-    document: SchemaDocument, profiles: dict | None, level: str, sensitive: Sensitive = frozenset()
+    document: SchemaDocument, profiles: dict | None, level: str, secret: Sensitive = frozenset()
 ) -> tuple[SchemaDocument, dict]:
     """(document, profiles) as the model may see them at `level`.
 
@@ -104,14 +72,14 @@ def restrict(
     object identity, so a new copy per question would rebuild it every time."""
     profiles = profiles or {}
     level = level_of(level)
-    if level == VALUES and not sensitive:
+    if level == VALUES and not secret:
         return document, profiles
-    key = (id(document), id(profiles), level, sensitive)
+    key = (id(document), id(profiles), level, secret)
     with _lock:
         hit = _cache.get(key)
         if hit and hit[0]() is document and hit[1] is profiles:
             return hit[2]
-    result = _restricted(document, profiles, level, sensitive)
+    result = _restricted(document, profiles, level, secret)
     with _lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
@@ -119,7 +87,7 @@ def restrict(
     return result
 
 
-def _restricted(document, profiles, level, sensitive) -> tuple[SchemaDocument, dict]:
+def _restricted(document, profiles, level, secret) -> tuple[SchemaDocument, dict]:
     tables, kept = [], {}
     for table in document.tables:
         name = table.qualified_name
@@ -135,35 +103,13 @@ def _restricted(document, profiles, level, sensitive) -> tuple[SchemaDocument, d
                 if isinstance(stats, dict)
             }
             continue
-        hidden = {c for t, c in sensitive if t in (name, table.name)}
-        if not hidden:
-            tables.append(table)
-            if profile:
-                kept[name] = profile
-            continue
-        positions = [i for i, c in enumerate(table.columns) if c.name in hidden]
-        rows = [
-            [mask(v) if i in positions else v for i, v in enumerate(row)]
-            for row in table.sample_rows
-        ]
-        tables.append(replace(table, sample_rows=rows))
-        kept[name] = {
-            column: _masked_stats(stats) if column in hidden else stats
-            for column, stats in profile.items()
-        }
+        tables.append(table)
+        if profile:
+            kept[name] = profile
+    if level == VALUES:  # the values go, those of sensitive columns masked (j***@example.com)
+        masked = sensitive.mask_document(replace(document, tables=tables), set(secret))
+        return masked, sensitive.mask_profiles(kept, set(secret)) or {}
     return replace(document, tables=tables), kept
-
-
-def _masked_stats(stats: object) -> object:
-    if not isinstance(stats, dict):
-        return stats
-    out = dict(stats)
-    if out.get("top_values"):
-        out["top_values"] = [(mask(v), n) for v, n in out["top_values"]]
-    for bound in ("min", "max"):
-        if out.get(bound) is not None:
-            out[bound] = mask(out[bound])
-    return out
 
 
 # --- the conversation and the errors ----------------------------------------------------------
