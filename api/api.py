@@ -103,9 +103,10 @@ def server_error(request, exc):
     return _error(request, 500, "Internal error; it was logged.")
 
 
-from .routers import chat, databases, datapoints, messages, tasks, tools  # noqa: E402
+from .routers import chat, databases, datapoints, messages, sensitive, tasks, tools  # noqa: E402
 
 api.add_router("/databases", databases.router)
+api.add_router("/databases", sensitive.router)
 api.add_router("/", chat.router)
 api.add_router("/tools", tools.router)
 api.add_router("/tasks", tasks.router)

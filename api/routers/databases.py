@@ -16,6 +16,7 @@ from connections.connection_url import SCHEME_KINDS
 from connections.dialects import retire_engine
 from connections.forms import ConnectionAdminForm
 from connections.models import Connection, next_color
+from schemas_app import sensitive
 from schemas_app import services as schemas
 
 from ..schemas import (
@@ -313,6 +314,11 @@ def get_schema(request, connection_id: UUID, diff: bool = False):
     if snapshot is None:
         raise Http404("No schema extracted yet; POST extract-schema first.")
     document = schemas.snapshot_document(snapshot.pk)
+    profiles = schemas.snapshot_profiles(snapshot.pk) or None
+    hidden = sensitive.masked_for(request.auth, connection)  # nothing for staff
+    if hidden and document:
+        document = sensitive.mask_document(document, hidden)
+        profiles = sensitive.mask_profiles(profiles, hidden)
     body = {
         "snapshot_id": snapshot.pk,
         "status": snapshot.status,
@@ -322,7 +328,7 @@ def get_schema(request, connection_id: UUID, diff: bool = False):
         "column_count": snapshot.column_count,
         "fingerprint": snapshot.fingerprint,
         "document": document.to_dict() if document else {},
-        "profiles": schemas.snapshot_profiles(snapshot.pk) or None,
+        "profiles": profiles,
     }
     if diff:
         changes = schemas.diff_with_previous(snapshot)
