@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "connections",
     "schemas_app",
     "chat",
+    "federation",  # federated queries over several registered databases (issue 16)
     "ninja",  # serves the docs page's Swagger UI from its own static files (no CDN)
     "api",
     "demo",  # no models: `manage.py seed_demo`
@@ -137,6 +138,11 @@ CELERY_REDIS_SOCKET_TIMEOUT = BROKER_RETRY_SECONDS * 2
 # Query execution against registered databases.
 QUERY_MAX_ROWS = env.int("QUERY_MAX_ROWS", default=10_000)
 QUERY_TIMEOUT_SECONDS = env.float("QUERY_TIMEOUT_SECONDS", default=30.0)
+# Federated queries (federation/): each side's rows are capped by count and by estimated
+# Python memory before they are loaded; the in-process DuckDB joins them under its own limit.
+FEDERATION_MAX_ROWS_PER_SIDE = env.int("FEDERATION_MAX_ROWS_PER_SIDE", default=100_000)
+FEDERATION_MAX_BYTES_PER_SIDE = env.int("FEDERATION_MAX_BYTES_PER_SIDE", default=256 * 2**20)
+FEDERATION_MEMORY_LIMIT = env.str("FEDERATION_MEMORY_LIMIT", default="1GB")
 # Environment comparison: tables with more rows are checksummed on a deterministic sample.
 COMPARE_MAX_ROWS = env.int("COMPARE_MAX_ROWS", default=100_000)
 CONNECT_TIMEOUT_SECONDS = env.float("CONNECT_TIMEOUT_SECONDS", default=5.0)

@@ -1,0 +1,1 @@
+"""Federated queries: one read-only query over tables of several registered databases."""
