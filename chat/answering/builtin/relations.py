@@ -21,7 +21,7 @@ def _negated_related(r: Reading, i: int) -> int | None:
         return None
     j = r.next(i + 1)
     verbs = []
-    while r.at(j) is not None and r.ms[j].kind == "unknown" and _is_verb(r.ms[j].text):
+    while r.at(j) is not None and r.ms[j].kind == "unknown" and _is_verb(r, j):
         verbs.append(j)  # "who did not leave any review", "never taken a course"
         j = r.next(j + 1)
     t = r.at(j)
@@ -39,8 +39,8 @@ def _negated_related(r: Reading, i: int) -> int | None:
         )
     if link_named_elsewhere(r, range(i + 1, j), t.tables[0]):
         raise Refusal(f"I could not tell which link to {t.tables[0].name} is meant.")
-    if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) != 1:
-        return None  # a verb names the link: only when there is one
+    if verbs and len(r.lex.graph.path(r.subject.qualified_name, t.tables[0].qualified_name)) > 2:
+        return None  # a verb names the link: direct, or through one table (one_link below)
     from .reader import one_link
 
     if not one_link(r, t.tables[0].qualified_name) or _verb_names_another(r, verbs, t.tables[0]):
@@ -50,9 +50,14 @@ def _negated_related(r: Reading, i: int) -> int | None:
     return j + 1
 
 
-def _is_verb(word: str) -> bool:
-    """A word shaped like a verb in a relative clause: "leave", "taken", "participated"."""
-    return word.endswith(("ed", "en", "ing")) or len(word) <= 6
+def _is_verb(r: Reading, j: int) -> bool:
+    """A word shaped like a verb in a relative clause: "leave", "taken", "participated"; or
+    any word followed by a preposition ("participate in", "compatible with")."""
+    word = r.ms[j].text
+    if word.endswith(("ed", "en", "ing")) or len(word) <= 6:
+        return True
+    after = r.at(j + 1)
+    return after is not None and after.is_fn("in", "with", "on", "to", "for", "by", "from", "at")
 
 
 def _and_table(r: Reading, i: int) -> int | None:
