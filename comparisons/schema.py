@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from connections.dialects.schema import SchemaDocument, Table
 
-from .types import column_type, type_difference
+from .types import compare_types
 
 
 @dataclass
@@ -98,22 +98,14 @@ def _compare_table(name, a: Table, b: Table, ka: str, kb: str, constraints: bool
     diff.columns_removed = sorted(ac.keys() - bc.keys())
     for col in sorted(ac.keys() & bc.keys()):
         x, y = ac[col], bc[col]
-        tx, ty = column_type(x.type, ka), column_type(y.type, kb)
-        kind = type_difference(tx, ty)
-        if kind == "spelling" or (kind is None and _squeeze(x.type) != _squeeze(y.type)):
-            diff.changes.append(ColumnChange(col, "type spelling", x.type, y.type, str(tx)))
-        elif kind:
-            detail = f"{tx} vs {ty}" if kind == "size" else f"{tx.family} vs {ty.family}"
-            diff.changes.append(ColumnChange(col, "type", x.type, y.type, detail))
+        change = compare_types(x.type, ka, y.type, kb)
+        if change:
+            diff.changes.append(ColumnChange(col, change[0], x.type, y.type, change[1]))
         if x.nullable != y.nullable:
             diff.changes.append(ColumnChange(col, "nullable", _null(x.nullable), _null(y.nullable)))
     if constraints:
         diff.keys = _compare_keys(a, b, ka, kb)
     return diff
-
-
-def _squeeze(spelling: str) -> str:
-    return spelling.lower().replace(" ", "")
 
 
 def _null(nullable: bool) -> str:

@@ -74,12 +74,27 @@ def column_type(spelling: str, kind: str) -> ColumnType:
 
 
 def type_difference(a: ColumnType, b: ColumnType) -> str | None:
-    """None: the same type; "spelling": the same family and size written differently (or a
-    size only one side declares); "size": same family, different declared size; "family"."""
+    """None: the same family and size; "size": same family, different declared sizes;
+    "family": different families. A size only one side declares is no difference (SQLite and
+    ClickHouse declare none)."""
     if {a.family, b.family} == {"boolean", "integer"} and (1,) in (a.size, b.size):
-        return "spelling"  # ClickHouse 18 and others without a boolean type use a byte
+        return None  # ClickHouse 18 and others without a boolean type use a byte
     if a.family != b.family:
         return "family"
     if a.size and b.size and a.size != b.size:
         return "size"
-    return None if a == b else "spelling"
+    return None
+
+
+def compare_types(a: str, kind_a: str, b: str, kind_b: str) -> tuple[str, str] | None:
+    """(what, detail) of two columns' types: ("type spelling", family) when they are one type
+    written differently, ("type", why) when they differ, None when spelled alike."""
+    ta, tb = column_type(a, kind_a), column_type(b, kind_b)
+    difference = type_difference(ta, tb)
+    if difference == "size":
+        return "type", f"{ta} vs {tb}"
+    if difference == "family":
+        return "type", f"{ta.family} vs {tb.family}"
+    if a.lower().replace(" ", "") != b.lower().replace(" ", ""):
+        return "type spelling", str(ta)
+    return None
