@@ -168,7 +168,8 @@ class LlmGenerator(SqlGenerator):
         self.candidates = max(1, candidates)
 
     def prepare(self, request: Request) -> Request:
-        return replace(request, context=_context(request, self.budget_tokens))
+        with _about(request):  # the question's embedding (DataPoints retrieval) is logged too
+            return replace(request, context=_context(request, self.budget_tokens))
 
     def first(self, request: Request) -> Generated:
         from . import llm
@@ -227,12 +228,15 @@ class LlmGenerator(SqlGenerator):
         if not requests:
             return {}
         budget = self.budget_tokens // len(requests)
-        contexts = {name: _context(r, budget, show_history=False) for name, r in requests.items()}
+        levels = {name: exposure.level_of(r.exposure) for name, r in requests.items()}
+        with gateway.about(databases=levels):
+            contexts = {
+                name: _context(r, budget, show_history=False) for name, r in requests.items()
+            }
         dialects = {name: r.dialect for name, r in requests.items()}
         # The conversation is shared: it goes at the level of the strictest database.
         shared = exposure.strictest(r.exposure for r in requests.values())
         history = exposure.restrict_history(history, shared, question)
-        levels = {name: exposure.level_of(r.exposure) for name, r in requests.items()}
         with _model_errors(), gateway.about(databases=levels):
             return llm.generate_multi(
                 question, contexts=contexts, dialects=dialects, history=history

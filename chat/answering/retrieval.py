@@ -67,7 +67,7 @@ def retrieve_points(question: str, candidates: Sequence[Any], *, k: int = 8) -> 
     embedded = [i for i, c in enumerate(candidates) if c.embedding]
     if gateway.embedding_model() and embedded:
         try:
-            vector = np.asarray(gateway.embed([question])[0], dtype=float)
+            vector = np.asarray(gateway.embed([question], purpose="embed-question")[0], dtype=float)
         except gateway.GatewayError:
             logger.warning("Question embedding failed; DataPoints ranked by BM25 only")
         else:
