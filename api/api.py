@@ -103,7 +103,17 @@ def server_error(request, exc):
     return _error(request, 500, "Internal error; it was logged.")
 
 
-from .routers import chat, databases, datapoints, messages, sensitive, tasks, tools  # noqa: E402
+from .routers import (  # noqa: E402
+    chat,
+    comparisons,
+    databases,
+    datapoints,
+    groups,
+    messages,
+    sensitive,
+    tasks,
+    tools,
+)
 
 api.add_router("/databases", databases.router)
 api.add_router("/databases", sensitive.router)
@@ -112,3 +122,5 @@ api.add_router("/tools", tools.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/datapoints", datapoints.router)
 api.add_router("/messages", messages.router)
+api.add_router("/comparisons", comparisons.router)
+api.add_router("/groups", groups.router)

@@ -49,7 +49,7 @@ class Comparison:
             "right": side(self.right, self.right_snapshot_at),
             "differs": self.differs,
             "differing_tables": self.differing_tables,
-            "schema": self.schema.as_dict(),
+            "schema_diff": self.schema.as_dict(),
             "data": None if self.data is None else [t.as_dict() for t in self.data],
             "notes": self.notes,
         }

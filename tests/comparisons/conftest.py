@@ -9,6 +9,13 @@ import pytest
 from connections.connection_url import parse_connection_url
 from connections.dialects import ConnectionParams
 from demo import seed, sqlite_target
+from tests.api.conftest import (  # noqa: F401  (the API fixtures, for test_api.py)
+    admin_api,
+    admin_token,
+    alice_api,
+    alice_token,
+    base_url,
+)
 from tests.demo_shop import (
     CLICKHOUSE_URL,
     MYSQL_ADMIN_URL,
