@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import model_log_views, views
 
 urlpatterns = [
     path("chat/", views.chat_home, name="chat"),
@@ -23,6 +23,12 @@ urlpatterns = [
     path("messages/<str:message_id>/merged/csv/", views.merged_csv, name="chat_merged_csv"),
     path("runs/<str:run_id>/rows/", views.run_rows, name="chat_run_rows"),
     path("runs/<str:run_id>/csv/", views.run_csv, name="chat_run_csv"),
+    path(
+        "messages/<str:message_id>/model-calls/",
+        model_log_views.model_calls,
+        name="chat_model_calls",
+    ),
+    path("model-log/export/", model_log_views.model_log_export, name="chat_model_log_export"),
     path("history/", views.history_page, name="history"),
     path("dashboard/", views.dashboard_page, name="dashboard"),
 ]
