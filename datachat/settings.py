@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-due-schemas": {"task": "schemas_app.tasks.refresh_due_schemas", "schedule": 300.0},
     # Answers whose runner died end within a minute even when nobody polls (chat/liveness.py).
     "sweep-unfinished-answers": {"task": "chat.tasks.sweep_unfinished_answers", "schedule": 20.0},
+    # The model's audit log keeps MODEL_LOG_RETENTION_DAYS (chat.model_log.purge).
+    "purge-model-log": {"task": "chat.tasks.purge_model_log", "schedule": 3600.0},
 }
 
 # --- Question answering (chat.answering) -------------------------------------------------
