@@ -5,7 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import services
 from .forms import ConnectionAdminForm
-from .models import Connection, DatabaseSelection
+from .models import Connection, ConnectionGroup, DatabaseSelection
 
 
 @admin.register(Connection)
@@ -181,3 +181,24 @@ class DatabaseSelectionAdmin(admin.ModelAdmin):
     list_filter = ["connection"]
     search_fields = ["user__username", "connection__name"]
     list_select_related = ["user", "connection"]
+
+
+@admin.register(ConnectionGroup)
+class ConnectionGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_list", "created_by", "updated_at"]
+    search_fields = ["name", "description", "members__name"]
+    filter_horizontal = ["members"]  # a two-list picker with a filter box
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    fields = ["name", "description", "members", "created_by", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members")
+
+    @admin.display(description="Members")
+    def member_list(self, group):
+        return ", ".join(c.name for c in group.members.all()) or "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
