@@ -1,18 +1,15 @@
-"""ClickHouse engine against the real server (tests/servers.py)."""
+"""ClickHouse engine against the real server (tests/servers.py): what only it has; what every
+engine does is in test_engine_contract.py."""
 
-import datetime
 import threading
 import time
-from decimal import Decimal
 
 import pytest
 from clickhouse_driver import Client
 
 from connections.dialects import ConnectorError
 from connections.dialects.clickhouse import ClickHouse
-from tests.servers import CLICKHOUSE_PASSWORD_USER, CLICKHOUSE_READONLY_USER, assert_secret_absent
-
-WRONG = "wrong-password-7f3a"
+from tests.servers import CLICKHOUSE_READONLY_USER
 
 
 @pytest.fixture(scope="module")
@@ -20,104 +17,6 @@ def engine(clickhouse_params):
     engine = ClickHouse(clickhouse_params(), pool_max_size=5)
     yield engine
     engine.close()
-
-
-def test_good_connection(engine):
-    result = engine.test_connection()
-    assert result.ok, result.message
-    assert result.server_version.startswith("ClickHouse ")
-    assert "read-only" not in result.message
-
-
-def test_wrong_password_names_user_not_password(clickhouse_params):
-    user, _ = CLICKHOUSE_PASSWORD_USER
-    engine = ClickHouse(clickhouse_params(username=user, password=WRONG))
-    result = engine.test_connection()
-    assert not result.ok
-    assert "authentication failed" in result.message.lower() and user in result.message
-    with pytest.raises(ConnectorError) as info:
-        engine.execute("SELECT 1", max_rows=1, timeout=5)
-    assert not info.value.transient
-    assert_secret_absent(WRONG, result.message, info.value)
-
-
-def test_typed_results(engine):
-    result = engine.execute(
-        "SELECT toInt32(42) AS i, toDecimal64(12.5, 2) AS price, toDate('2024-02-29') AS d,"
-        " toDateTime('2024-02-29 13:14:15') AS ts, CAST(NULL AS Nullable(String)) AS nothing,"
-        " 'Ünïcødé 北京' AS u",
-        max_rows=10,
-        timeout=5,
-    )
-    assert result.columns == ["i", "price", "d", "ts", "nothing", "u"]
-    assert result.column_types == [
-        "Int32",
-        "Decimal(18, 2)",
-        "Date",
-        "DateTime",
-        "Nullable(String)",
-        "String",
-    ]
-    assert result.rows == [
-        (
-            42,
-            Decimal("12.50"),
-            datetime.date(2024, 2, 29),
-            datetime.datetime(2024, 2, 29, 13, 14, 15),
-            None,
-            "Ünïcødé 北京",
-        )
-    ]
-
-
-def test_empty_result_keeps_columns(engine):
-    result = engine.execute("SELECT 1 AS a WHERE 0", max_rows=10, timeout=5)
-    assert result.rows == [] and result.columns == ["a"] and not result.truncated
-
-
-def test_truncates_large_result_quickly(engine):
-    started = time.monotonic()
-    result = engine.execute(
-        "SELECT number FROM system.numbers LIMIT 1000000", max_rows=1000, timeout=30
-    )
-    assert result.truncated and len(result.rows) == 1000 and result.rows[-1] == (999,)
-    assert time.monotonic() - started < 5
-    assert engine.execute("SELECT 1", max_rows=1, timeout=5).rows == [(1,)]
-
-
-def test_exactly_max_rows_is_not_truncated(engine):
-    result = engine.execute("SELECT number FROM system.numbers LIMIT 10", max_rows=10, timeout=5)
-    assert len(result.rows) == 10 and not result.truncated
-
-
-def test_server_side_timeout(engine):
-    started = time.monotonic()
-    with pytest.raises(ConnectorError, match="timed out") as info:
-        engine.execute("SELECT count() FROM system.numbers", max_rows=1, timeout=1)
-    assert info.value.transient and time.monotonic() - started < 5
-
-
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "INSERT INTO notes VALUES (2, 'new')",
-        "CREATE TABLE hijack (a Int8) ENGINE = Memory",
-        "DROP TABLE notes",
-        "SET readonly = 0",
-    ],
-)
-def test_writes_refused_by_the_database(engine, clickhouse_admin, clickhouse_database, sql):
-    admin = clickhouse_admin
-    admin.execute(
-        f"CREATE TABLE IF NOT EXISTS `{clickhouse_database}`.notes (id Int32, body String) "
-        "ENGINE = Memory"
-    )
-    admin.execute(f"TRUNCATE TABLE `{clickhouse_database}`.notes")
-    admin.execute(f"INSERT INTO `{clickhouse_database}`.notes VALUES", [(1, "keep")])
-    with pytest.raises(ConnectorError, match="read-only"):
-        engine.execute(sql, max_rows=10, timeout=5)
-    assert admin.execute(f"SELECT * FROM `{clickhouse_database}`.notes") == [(1, "keep")]
-    assert admin.execute(f"EXISTS TABLE `{clickhouse_database}`.hijack") == [(0,)]
 
 
 def test_read_only_profile_is_detected(clickhouse_params):

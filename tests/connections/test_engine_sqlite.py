@@ -1,26 +1,17 @@
-"""SQLite engine on files in a temporary folder."""
+"""SQLite engine on files in a temporary folder: what only SQLite has (its files, its
+typing); what every engine does is in test_engine_contract.py."""
 
 import sqlite3
-import time
 
 import pytest
 
 from connections.dialects import ConnectionParams, ConnectorError
 from connections.dialects.sqlite import SQLite
 
-COUNT_TO_A_BILLION = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
-)
-
 
 @pytest.fixture
 def engine(sqlite_params):
     return SQLite(sqlite_params())
-
-
-def test_good_connection(engine):
-    result = engine.test_connection()
-    assert result.ok and result.server_version.startswith("SQLite 3.")
 
 
 def test_missing_file_is_named_and_not_created(tmp_path):
@@ -67,44 +58,6 @@ def test_dates_decimals_nulls_and_unicode(tmp_path):
     engine.close()
 
 
-def test_truncates_large_result_quickly(engine):
-    started = time.monotonic()
-    result = engine.execute(COUNT_TO_A_BILLION + "SELECT i FROM n", max_rows=1000, timeout=30)
-    assert result.truncated and len(result.rows) == 1000 and result.rows[-1] == (1000,)
-    assert time.monotonic() - started < 2
-
-
-def test_timeout_interrupts(engine):
-    started = time.monotonic()
-    with pytest.raises(ConnectorError, match="timed out") as info:
-        engine.execute(COUNT_TO_A_BILLION + "SELECT count(*) FROM n", max_rows=1, timeout=0.5)
-    assert info.value.transient and time.monotonic() - started < 3
-
-
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "INSERT INTO items VALUES (3, 'new', 1)",
-        "DELETE FROM items",
-        "CREATE TABLE hijack (a)",
-        "PRAGMA query_only = OFF",
-    ],
-)
-def test_writes_refused(engine, sqlite_database, sql):
-    try:
-        engine.execute(sql, max_rows=1, timeout=5)
-        engine.execute("DELETE FROM items", max_rows=1, timeout=5)
-    except ConnectorError as exc:
-        assert "read-only" in exc.user_message
-    else:
-        pytest.fail("a write went through")
-    with sqlite3.connect(sqlite_database) as check:
-        assert check.execute("SELECT count(*) FROM items").fetchone() == (2,)
-        assert check.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'hijack'"
-        ).fetchone() == (0,)
-
-
 def test_session_cannot_be_loosened_or_reach_other_files(engine, tmp_path):
     """Every statement runs on the same per-thread connection: turning query_only off once
     must not open the way for later statements to write elsewhere."""
@@ -135,10 +88,3 @@ def test_no_transaction_outlives_a_query(engine, sqlite_database, opening):
         writer.rollback()
         writer.execute("BEGIN EXCLUSIVE")  # needs every other lock on the file gone
         writer.rollback()
-
-
-def test_chinook_loaded(chinook_sqlite):
-    result = SQLite(chinook_sqlite.params).execute(
-        "SELECT count(*) FROM Track", max_rows=1, timeout=5
-    )
-    assert result.rows == [(3503,)]
