@@ -110,6 +110,7 @@ from .routers import (  # noqa: E402
     datapoints,
     groups,
     messages,
+    model_calls,
     sensitive,
     tasks,
     tools,
@@ -122,5 +123,6 @@ api.add_router("/tools", tools.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/datapoints", datapoints.router)
 api.add_router("/messages", messages.router)
+api.add_router("/model-calls", model_calls.router)
 api.add_router("/comparisons", comparisons.router)
 api.add_router("/groups", groups.router)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from connections import groups
 from connections.services import get_visible_connection, visible_connections
 from schemas_app import datapoints
 from schemas_app.dashboard import dashboard_context
@@ -65,6 +66,8 @@ def _session_page_context(request, session):
             for c in visible_connections(request.user).filter(is_active=True)
             if c.pk not in in_session
         ],
+        # Groups in the picker: choosing one makes its active members the chat's databases.
+        "groups": groups.groups_with_active_members(request.user),
         "messages_list": messages_list,
         # An empty chat offers a few questions its database answers (chat.examples).
         "examples": (
@@ -138,7 +141,13 @@ def delete_session(request, session_id):
 @require_POST
 def add_database(request, session_id):
     session = sessions.get_session(request.user, session_id)
-    sessions.add_database_by_id(request.user, session, request.POST.get("connection_id", ""))
+    value = request.POST.get("connection_id", "")
+    if value.startswith("group:"):
+        members = groups.active_members(request.user, groups.get_group(value[len("group:") :]))
+        if members:
+            sessions.set_session_databases(session, members)
+    else:
+        sessions.add_database_by_id(request.user, session, value)
     return _database_bar(request, session)
 
 

@@ -29,6 +29,16 @@ def visible_members(user, group: ConnectionGroup) -> list[Connection]:
     return list(visible_connections(user).filter(groups=group).order_by("name"))
 
 
+def active_members(user, group: ConnectionGroup) -> list[Connection]:
+    """What a chat on the group uses: its active members this user may see."""
+    return [c for c in visible_members(user, group) if c.is_active]
+
+
+def groups_with_active_members(user) -> list[ConnectionGroup]:
+    active = visible_connections(user).filter(is_active=True)
+    return list(ConnectionGroup.objects.filter(members__in=active).distinct().order_by("name"))
+
+
 def _members(member_ids) -> list[Connection]:
     ids = list(dict.fromkeys(str(i) for i in member_ids))
     try:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("chat.urls")),
     path("", include("connections.urls")),
     path("", include("schemas_app.urls")),
+    path("", include("comparisons.urls")),  # /comparisons/, /groups/
     path("", include("api.urls")),  # /api/v1/ and /profile/tokens/
 ]

@@ -118,7 +118,7 @@ def delete_group(request, group_id: int = GroupId):
 )
 def start_chat(request, group_id: int = GroupId):
     group = groups.get_group(group_id)
-    members = [c for c in groups.visible_members(request.auth, group) if c.is_active]
+    members = groups.active_members(request.auth, group)
     if not members:
         raise HttpError(400, f"The group {group.name!r} has no active database.")
     session = sessions.create_session(request.auth, name=group.name, connections=members)
