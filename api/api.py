@@ -108,6 +108,7 @@ from .routers import (  # noqa: E402
     comparisons,
     databases,
     datapoints,
+    federation,
     groups,
     messages,
     model_calls,
@@ -120,6 +121,7 @@ api.add_router("/databases", databases.router)
 api.add_router("/databases", sensitive.router)
 api.add_router("/", chat.router)
 api.add_router("/tools", tools.router)
+api.add_router("/federation", federation.router)
 api.add_router("/tasks", tasks.router)
 api.add_router("/datapoints", datapoints.router)
 api.add_router("/messages", messages.router)

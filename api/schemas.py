@@ -344,12 +344,37 @@ class ToolIn(In):
     target_database: UUID | None = Field(
         None, description="Omitted: the caller's selected (or the default) database."
     )
+    target_databases: list[UUID] | None = Field(
+        None,
+        max_length=10,
+        description="run_sql only: several databases, queried as one (a federated query). "
+        "The SQL names their tables as alias.table, the alias being the database's name as "
+        "an identifier (Shop DB -> shop_db); the result carries the plan and each pushed-down "
+        "query.",
+    )
 
 
 class ToolOut(Schema):
     name: str
-    target_database: UUID
+    target_database: UUID | None = Field(None, description="Null for a federated run_sql.")
+    target_databases: list[UUID] | None = None
     result: Any
+
+
+class LinkEndOut(Schema):
+    database: UUID
+    database_name: str
+    alias: str
+    table: str
+    column: str
+
+
+class LinkOut(Schema):
+    id: int
+    link: str = Field(..., description="alias.table.column <-> alias.table.column")
+    left: LinkEndOut
+    right: LinkEndOut
+    comment: str
 
 
 class TaskOut(Schema):

@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 
 from .. import tools
 from ..schemas import ToolIn, ToolOut, responses
-from . import target_connection
+from . import federation, target_connection
 
 router = Router(tags=["tools"])
 
@@ -17,6 +17,13 @@ def execute(request, payload: ToolIn):
     """Unknown tools, bad arguments, SQL the guard refuses and database errors are 400s that
     name the problem. `run_sql` goes through the SQL guard, runs read-only and returns at most
     `limit` rows (1000 at most)."""
+    if payload.target_databases is not None:
+        result = federation.run_sql_on_several(request.auth, payload)
+        return {
+            "name": payload.name,
+            "target_databases": payload.target_databases,
+            "result": result,
+        }
     try:
         function, args = tools.validate(payload.name, payload.arguments)
         connection = target_connection(request.auth, payload.target_database)
