@@ -99,3 +99,34 @@ def test_anti_join_through_a_verb_with_two_links_is_refused(school):  # noqa: F8
     # students reach courses through enrolment and through attendance: which one is not said
     generated = ask(school, "List the names of students who did not participate in any course.")
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "Which students have an age above the average age? Give their names.",
+            "SELECT name FROM Student WHERE age > (SELECT AVG(age) FROM Student)",
+        ),
+        (
+            "List the names of students whose age is below the average age of all students.",
+            "SELECT name FROM Student WHERE age < (SELECT AVG(age) FROM Student)",
+        ),
+        (
+            "Find the titles of courses whose credits are more than the average credits "
+            "across courses.",
+            "SELECT title FROM courses WHERE credits > (SELECT AVG(credits) FROM courses)",
+        ),
+    ],
+)
+def test_the_average_said_again(school, question, gold):  # noqa: F811
+    check(school, question, gold)
+
+
+def test_a_condition_after_the_average_is_refused(school):  # noqa: F811
+    # the average over Physics students, or Physics students above the overall average?
+    generated = ask(
+        school,
+        "List the names of students whose age is below the average age of students in Paris.",
+    )
+    assert generated.refused, generated.sql

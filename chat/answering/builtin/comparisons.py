@@ -133,7 +133,7 @@ def _comparison(r: Reading, i: int) -> int | None:
         nxt = r.at(k)
         if nxt is not None and nxt.is_role("agg") and nxt.arg == "avg":
             r.take(k)
-            end = k + 1
+            end = _average_said(r, k + 1, col)
             values = (Subquery(Measure("avg", col)),)
         else:
             return None
@@ -141,4 +141,38 @@ def _comparison(r: Reading, i: int) -> int | None:
         sign = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "=": "!="}.get(sign, sign)
     r.take(i, op_at)
     r.filters.append(Filter(col, sign, values))
+    return end
+
+
+def _average_said(r: Reading, i: int, col) -> int:
+    """ "budget above the average budget (of all departments)": the column and its table
+    said again after "average" say nothing new. Anything else after them would be a
+    condition on the average's rows or on the listed ones, which is not told: refused."""
+    from .relations import ASK_VERBS
+
+    end, said = i, False
+    j = r.next(i)
+    m = r.at(j)
+    if m is not None and m.kind == "column" and j not in r.used:
+        try:
+            same = r.col(m, r.lex.table(col.table)) == col
+        except Refusal:
+            same = False
+        if same:
+            r.take(j)
+            end, said = j + 1, True
+            j = r.next(end)
+            m = r.at(j)
+    if m is not None and m.kind == "table" and len(m.tables) == 1 and j not in r.used:
+        if m.tables[0].qualified_name == col.table and any(
+            x.is_fn("of", "across", "among", "for") for x in r.ms[end:j]
+        ):
+            r.take(j)
+            end, said = j + 1, True
+    if said:
+        k = r.next(end)
+        after = r.at(k)
+        asked = any(x.text in ASK_VERBS for x in r.ms[end:k])  # "? Give their names."
+        if after is not None and not asked and not after.is_role("and", "or", "order", "dir"):
+            raise Refusal(f"I could not tell which rows '{after.text}' is about.")
     return end
