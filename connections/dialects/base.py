@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlglot.expressions as exp
 
+from .capabilities import Capabilities
+
 if TYPE_CHECKING:
     from .profiling import ProfileLimits
     from .schema import SchemaDocument, Table
@@ -103,8 +105,9 @@ class QueryResult:
         return len(self.rows)
 
 
-class Dialect(ABC):
-    """One database engine. Instances are cached per credential set (see the registry)."""
+class Dialect(Capabilities, ABC):
+    """One database engine. Instances are cached per credential set (see the registry); what
+    its SQL can do is declared on the class (see .capabilities)."""
 
     name: str
     default_port: int | None

@@ -21,6 +21,7 @@ from .base import (
     connect_timeout,
     timed_test,
 )
+from .capabilities import ClickHouseCapabilities
 from .introspection import clickhouse as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
@@ -93,7 +94,7 @@ class _Deadline:
                     sock.shutdown(socket.SHUT_RDWR)
 
 
-class ClickHouse(QueuePooledDialect):
+class ClickHouse(ClickHouseCapabilities, QueuePooledDialect):
     name = "clickhouse"
     default_port = 9000
     sqlglot_dialect = "clickhouse"

@@ -20,6 +20,7 @@ from .base import (
     fetch_capped,
     timed_test,
 )
+from .capabilities import MySQLCapabilities
 from .introspection import mysql as introspection
 from .pooled import QueuePooledDialect
 from .schema import SchemaDocument
@@ -80,7 +81,7 @@ GRANT_LINE = re.compile(
 ROLE_LINE = re.compile(r"GRANT (?P<role>`[^`]+`(?:@`[^`]*`)?) TO ", re.IGNORECASE)
 
 
-class MySQL(QueuePooledDialect):
+class MySQL(MySQLCapabilities, QueuePooledDialect):
     name = "mysql"
     default_port = 3306
     sqlglot_dialect = "mysql"

@@ -24,6 +24,7 @@ from .base import (
     fetch_capped,
     timed_test,
 )
+from .capabilities import PostgreSQLCapabilities
 from .introspection import postgresql as introspection
 from .schema import SchemaDocument
 
@@ -87,7 +88,7 @@ def _handing_over(first: psycopg.Connection) -> type[psycopg.Connection]:
     return HandOver
 
 
-class PostgreSQL(Dialect):
+class PostgreSQL(PostgreSQLCapabilities, Dialect):
     name = "postgresql"
     default_port = 5432
     sqlglot_dialect = "postgres"

@@ -17,6 +17,7 @@ from .base import (
     fetch_capped,
     timed_test,
 )
+from .capabilities import SQLiteCapabilities
 from .introspection import sqlite as introspection
 from .schema import SchemaDocument
 
@@ -30,7 +31,7 @@ class _Connection(sqlite3.Connection):
     """sqlite3.Connection itself cannot be weakly referenced; a subclass can."""
 
 
-class SQLite(Dialect):
+class SQLite(SQLiteCapabilities, Dialect):
     """No pool: each thread keeps one read-only connection to the file. Opening is cheap but
     parsing the schema on open is not (about 15 ms for 1,000 tables, paid again on every query
     without this); a connection is never shared between threads."""

@@ -28,7 +28,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
-from ..dialects import SQLGLOT_DIALECTS
+from ..dialects import SQLGLOT_DIALECTS, dialect_class
 from .functions import SYNTAX_NODES
 from .functions import allowed as function_allowed
 from .tables import TableRefused, check_tables
@@ -51,17 +51,6 @@ FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
     """.split()
 )
 NODE_LABELS = {exp.TruncateTable: "TRUNCATE", exp.Transaction: "BEGIN", exp.LoadData: "LOAD DATA"}
-
-# sqlglot parses EXPLAIN as an opaque Command on PostgreSQL and SQLite, so EXPLAIN is
-# handled on tokens: these option words may follow it, and the rest must be a query.
-EXPLAIN_OPTIONS: dict[str, frozenset[str]] = {
-    "postgresql": frozenset(
-        "ANALYZE VERBOSE COSTS BUFFERS TIMING SUMMARY SETTINGS WAL FORMAT TEXT JSON XML YAML "
-        "TRUE FALSE ON OFF ( ) ,".split()
-    ),
-    "mysql": frozenset("EXTENDED PARTITIONS ANALYZE FORMAT = JSON TREE TRADITIONAL".split()),
-    "sqlite": frozenset({"QUERY", "PLAN"}),
-}
 
 QUERY_STARTS = {"SELECT", "WITH", "("}
 
@@ -115,9 +104,11 @@ def _guard(
     dialect = SQLGLOT_DIALECTS[kind]
     if not sql.strip():
         raise UnsafeSQLError("The SQL is empty.")
-    if kind == "mysql" and ("/*!" in sql or "/*m!" in sql.lower()):
-        # MySQL and MariaDB execute these "comments"; sqlglot treats them as comments.
-        raise UnsafeSQLError("MySQL executable comments (/*! ... */) are not allowed.")
+    if any(marker in sql.lower() for marker in dialect_class(kind).executable_comment_markers):
+        # The server executes these "comments"; sqlglot treats them as comments.
+        raise UnsafeSQLError(
+            f"{dialect_class(kind).label} executable comments (/*! ... */) are not allowed."
+        )
 
     try:
         tokens = sqlglot.tokenize(sql, read=dialect)
@@ -182,8 +173,13 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
 
 
 def _guard_explain(sql: str, explain: Token, kind: str, tables: frozenset[str] | None) -> str:
-    if kind not in EXPLAIN_OPTIONS:
-        raise UnsafeSQLError("EXPLAIN is not available on ClickHouse 18.16; send the query itself.")
+    """sqlglot parses EXPLAIN as an opaque Command on PostgreSQL and SQLite, so EXPLAIN is
+    handled on tokens: the dialect's option words may follow it, and the rest must be a query."""
+    allowed_options = dialect_class(kind).explain_options
+    if allowed_options is None:
+        raise UnsafeSQLError(
+            f"EXPLAIN is not available on {dialect_class(kind).label}; send the query itself."
+        )
     # sqlglot tokenizes everything after EXPLAIN as one opaque string, so read it afresh.
     rest = sql[explain.end + 1 :]
     try:
@@ -192,7 +188,7 @@ def _guard_explain(sql: str, explain: Token, kind: str, tables: frozenset[str] |
         raise UnsafeSQLError(f"The SQL could not be parsed: {_short(error)}") from None
     options = []
     for token in tokens:
-        if token.text.upper() not in EXPLAIN_OPTIONS[kind]:
+        if token.text.upper() not in allowed_options:
             break
         options.append(token.text.upper())
     if len(options) == len(tokens):
@@ -209,6 +205,7 @@ def _declared_names(tree: exp.Expression) -> frozenset[str]:
 
 def _check_tokens(tokens: list[Token], kind: str, declared: frozenset[str]) -> None:
     """Token-level backstop for what the tree may hide or not model."""
+    unicode_names = dialect_class(kind).unicode_escaped_names
     previous = None
     for token, following in zip(tokens, [*tokens[1:], None], strict=True):
         # A name followed by "(" is a call whatever sqlglot turns it into (Anonymous, a typed
@@ -216,7 +213,7 @@ def _check_tokens(tokens: list[Token], kind: str, declared: frozenset[str]) -> N
         if following is not None and following.token_type == TokenType.L_PAREN:
             _check_call(token, previous, kind, declared)
         if (
-            kind == "postgresql"
+            unicode_names
             and token.text.upper() == "U"
             and following is not None
             and following.token_type == TokenType.AMP
@@ -257,6 +254,7 @@ def _check_function_name(name: str, kind: str) -> None:
 
 
 def _check_tree(tree: exp.Expression, kind: str) -> None:
+    session_variables = dialect_class(kind).session_variables
     for node in tree.walk():
         if isinstance(node, FORBIDDEN_NODES):
             label = NODE_LABELS.get(type(node), type(node).__name__.upper())
@@ -274,7 +272,7 @@ def _check_tree(tree: exp.Expression, kind: str) -> None:
         if isinstance(node, exp.Select) and node.args.get("settings"):
             # SETTINGS could lift our limits (readonly=0, max_execution_time=0).
             raise UnsafeSQLError("ClickHouse SETTINGS clauses are not allowed.")
-        if kind == "mysql" and isinstance(
+        if session_variables and isinstance(
             node, (exp.SessionParameter, exp.Parameter, exp.PropertyEQ)
         ):
             raise UnsafeSQLError(
@@ -342,7 +340,7 @@ def _with_limit(text: str, query: exp.Expression, kind: str, limit: int | None) 
     existing = query.args.get("limit")
     # ClickHouse reads LIMIT after a UNION as the last SELECT's own, and `LIMIT n BY x` is
     # a per-group cap, so those get wrapped to limit the whole result.
-    if kind == "clickhouse" and (
+    if dialect_class(kind).limit_needs_wrapping and (
         isinstance(query, exp.SetOperation)
         or (isinstance(existing, exp.Limit) and existing.expressions)
     ):

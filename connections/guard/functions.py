@@ -12,6 +12,8 @@ arguments and nothing else.
 
 from __future__ import annotations
 
+from ..dialects import dialect_class
+
 
 def _names(text: str) -> frozenset[str]:
     return frozenset(text.lower().split())
@@ -108,8 +110,6 @@ CLICKHOUSE_AGGREGATES = _names(
     """
 )
 # Aggregate combinators: countIf, sumArray, uniqExactIf, avgOrNull...
-CLICKHOUSE_COMBINATORS = ("if", "array", "distinct", "ornull", "ordefault", "foreach")
-
 CLICKHOUSE = (
     COMMON
     | CLICKHOUSE_AGGREGATES
@@ -194,14 +194,17 @@ SYNTAX_NODES = _names(
 )
 
 
+# Aggregates a dialect's combinators may extend (ClickHouse countIf, sumArray, uniqIf).
+COMBINABLE: dict[str, frozenset[str]] = {"clickhouse": CLICKHOUSE_AGGREGATES}
+
+
 def allowed(name: str, kind: str) -> bool:
     lowered = name.lower()
-    names = ALLOWED_FUNCTIONS[kind]
-    if lowered in names:
+    if lowered in ALLOWED_FUNCTIONS[kind]:
         return True
-    if kind == "clickhouse":
-        for suffix in CLICKHOUSE_COMBINATORS:
-            base = lowered.removesuffix(suffix)
-            if base != lowered and base in CLICKHOUSE_AGGREGATES:
-                return True
-    return False
+    combinable = COMBINABLE.get(kind, frozenset())
+    return any(
+        lowered.removesuffix(suffix) in combinable
+        for suffix in dialect_class(kind).aggregate_combinators
+        if lowered.endswith(suffix)
+    )

@@ -1,7 +1,8 @@
 """Which tables a query may read: never the system catalogs that hold secrets or reach the
 server, and, when the caller knows the schema, only the tables of its latest snapshot.
 
-Catalog choices, per engine (whatever account was registered):
+Catalog choices, per engine (whatever account was registered; each dialect class declares its
+own in `catalog_table` and `catalog_hidden_columns`, connections/dialects/capabilities.py):
 - PostgreSQL: every `pg_*` relation is refused, qualified or not (pg_catalog is searched
   first, so a bare `pg_authid` is the catalog), as is every `pg_*` schema (pg_catalog,
   pg_toast). Password hashes, HBA rules, settings files and user mappings all live there.
@@ -24,25 +25,13 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ..dialects import dialect_class
+
 INFORMATION_SCHEMA = frozenset(
     """
     tables columns schemata key_column_usage table_constraints referential_constraints
     """.split()
 )
-CLICKHOUSE_SYSTEM = frozenset({"tables", "columns", "databases", "one"})
-CLICKHOUSE_HIDDEN_COLUMNS = frozenset(
-    {"create_table_query", "engine_full", "data_path", "metadata_path"}
-)
-MYSQL_CATALOGS = frozenset({"mysql", "performance_schema", "sys"})
-SQLITE_SCHEMA_TABLES = frozenset(
-    {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
-)
-
-SQLITE_VIRTUAL_TABLES = frozenset(
-    {"dbstat", "generate_series", "fsdir", "zipfile", "completion", "sqlite_dbpage"}
-)
-
-SYSTEM_CATALOG = "it is a system catalog"
 
 
 class TableRefused(Exception):
@@ -51,15 +40,17 @@ class TableRefused(Exception):
 
 def check_tables(tree: exp.Expression, kind: str, allowed_tables: frozenset[str] | None) -> None:
     """Raise TableRefused naming the first table the query may not read."""
-    reads_system_tables = False
+    dialect = dialect_class(kind)
+    hidden: dict[str, frozenset[str]] = {}  # catalog table read -> its columns that are not
     for parts in _references(tree):
         name, db = parts[-1], (parts[-2] if len(parts) > 1 else "")
         shown = ".".join(parts)
-        catalog = _catalog(kind, db.lower(), name.lower())
+        catalog = _catalog(dialect, db.lower(), name.lower())
         if isinstance(catalog, str):
             raise TableRefused(f"Table {shown} is not allowed: {catalog}.")
         if catalog:
-            reads_system_tables |= kind == "clickhouse" and name.lower() == "tables"
+            if name.lower() in dialect.catalog_hidden_columns:
+                hidden[shown] = dialect.catalog_hidden_columns[name.lower()]
             continue
         if allowed_tables is not None:
             key = f"{db}.{name}".lower() if db else name.lower()
@@ -68,8 +59,8 @@ def check_tables(tree: exp.Expression, kind: str, allowed_tables: frozenset[str]
                     f"Unknown table {shown}: it is not in the extracted schema of this "
                     "database (extract the schema again if it is new)."
                 )
-    if reads_system_tables:
-        _check_system_tables_columns(tree)
+    for shown, columns in hidden.items():
+        _check_hidden_columns(tree, shown, columns)
 
 
 def _references(tree: exp.Expression):
@@ -106,40 +97,26 @@ def _visible_ctes(node: exp.Expression) -> set[str]:
     return names
 
 
-def _catalog(kind: str, db: str, name: str) -> bool | str:
+def _catalog(dialect, db: str, name: str) -> bool | str:
     """True for a catalog view that may be read, a reason for one that may not, False for an
     ordinary table."""
     if db == "information_schema":
         if name in INFORMATION_SCHEMA:
             return True
         return f"of information_schema only {', '.join(sorted(INFORMATION_SCHEMA))} may be read"
-    if kind == "postgresql" and (db.startswith("pg_") or name.startswith("pg_")):
-        return SYSTEM_CATALOG
-    if kind == "mysql":
-        if db in MYSQL_CATALOGS:
-            return SYSTEM_CATALOG
-        return not db and name == "dual"
-    if kind == "clickhouse" and db == "system":
-        if name in CLICKHOUSE_SYSTEM:
-            return True
-        readable = ", ".join(f"system.{table}" for table in sorted(CLICKHOUSE_SYSTEM))
-        return f"{SYSTEM_CATALOG} (only {readable} may be read)"
-    if kind == "sqlite" and name.startswith("sqlite_"):
-        return name in SQLITE_SCHEMA_TABLES or "it is an internal SQLite table"
-    if kind == "sqlite" and (name.startswith("pragma_") or name in SQLITE_VIRTUAL_TABLES):
-        return "it is a PRAGMA or a virtual table of the engine, not data"
-    return False
+    return dialect.catalog_table(db, name)
 
 
-def _check_system_tables_columns(tree: exp.Expression) -> None:
+def _check_hidden_columns(tree: exp.Expression, shown: str, hidden: frozenset[str]) -> None:
     if tree.find(exp.Star):
         raise TableRefused(
-            "SELECT * over system.tables is not allowed: name the columns (create_table_query "
-            "and engine_full can hold credentials)."
+            f"SELECT * over {shown} is not allowed: name the columns ("
+            + ", ".join(sorted(hidden))
+            + " can hold credentials or server paths)."
         )
     for column in tree.find_all(exp.Column, exp.Identifier):
-        if column.name.lower() in CLICKHOUSE_HIDDEN_COLUMNS:
+        if column.name.lower() in hidden:
             raise TableRefused(
-                f"Column {column.name} of system.tables is not allowed: it can hold "
+                f"Column {column.name} of {shown} is not allowed: it can hold "
                 "credentials or server paths."
             )
