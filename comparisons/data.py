@@ -70,11 +70,21 @@ def count_rows(side: Side) -> int:
     return int(run(side, sql, 1)[0][0])
 
 
+def key_column(table: Table) -> str | None:
+    """The table's one-column key: its primary key, or on ClickHouse (no primary key in that
+    sense) a primary key expression that is just one column."""
+    if len(table.primary_key) == 1:
+        return table.primary_key[0]
+    column = (
+        table.column(table.primary_key_expr.strip().strip("`")) if table.primary_key_expr else None
+    )
+    return column.name if column else None
+
+
 def integer_key(side: Side) -> str | None:
-    """The table's one-column integer primary key, if it has one."""
-    if len(side.table.primary_key) != 1:
-        return None
-    column = side.table.column(side.table.primary_key[0])
+    """The table's one-column integer key, if it has one: what sampling goes by."""
+    key = key_column(side.table)
+    column = side.table.column(key) if key else None
     if column and column_type(column.type, side.kind).family == "integer":
         return column.name
     return None
@@ -140,7 +150,9 @@ def _python(side: Side, where) -> str:
     families = [column_type(side.table.column(c).type, side.kind).family for c in side.columns]
     dialect = side.engine.sqlglot_dialect
     batch = max(1, min(5_000, int(settings.QUERY_MAX_ROWS)))
-    key = side.table.primary_key[0] if len(side.table.primary_key) == 1 else None
+    key = key_column(side.table)
+    if key not in side.columns:
+        key = None  # a key only this side has cannot page both sides alike
     order = [key] if key else side.columns
     total, count, last, offset = 0, 0, None, 0
     while True:
