@@ -13,8 +13,8 @@ The stable API (prompt builders, the schema browser and the API call these):
 - ``mask_value(value) -> str | None``: None stays None; "john@example.com" -> "j***@example.com";
   a card number keeps its last 4 digits ("***1111"), an IBAN its country and last 4
   ("DE***3000"), a phone number its first character and last 2 digits ("+***43"); other text
-  its first character ("J***"; "***" when 2 characters or fewer); numbers, dates-as-objects and
-  booleans become "***".
+  its first character ("J***"); numbers, booleans, and text of digits (dates, amounts) or of 2
+  characters or fewer become "***".
 - ``mask_rows(table, columns, rows, sensitive) -> list[list]``: rows (lists or tuples aligned
   with `columns`, names or Column objects) with the values of sensitive columns masked.
   `table` is a qualified name or a Table; `sensitive` is what sensitive_columns returned.
@@ -42,6 +42,7 @@ from . import detection
 from .models import SchemaSnapshot, SensitiveColumn
 
 MASK = "***"
+_NUMERIC_TEXT = re.compile(r"^[\d\s.,:/+TZ-]+$")
 
 
 def mask_value(value: Any) -> str | None:
@@ -60,8 +61,8 @@ def mask_value(value: Any) -> str | None:
         return f"{compact[:2]}{MASK}{compact[-4:]}"
     if detection.is_phone(text):
         return f"{text[0]}{MASK}{re.sub(r'[^0-9]', '', text)[-2:]}"
-    if len(text) <= 2:
-        return MASK
+    if len(text) <= 2 or _NUMERIC_TEXT.match(text):
+        return MASK  # a date, an amount as text ("52000.00"): even a first digit says much
     return text[0] + MASK
 
 
@@ -120,8 +121,9 @@ def mask_document(document: SchemaDocument, sensitive: set[tuple[str, str]]) -> 
     """A copy (the parsed document is cached and shared) with sample rows masked."""
     masked = copy.copy(document)
     masked.tables = []
+    tables = {t for t, _ in sensitive}
     for table in document.tables:
-        if any(t == table.qualified_name for t, _ in sensitive):
+        if table.qualified_name in tables:
             table = copy.copy(table)
             table.sample_rows = mask_rows(table, table.columns, table.sample_rows, sensitive)
         masked.tables.append(table)
