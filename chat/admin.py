@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from .models import ModelCall
+
 User = get_user_model()
 
 if admin.site.is_registered(User):
@@ -49,3 +51,19 @@ class DataChatUserAdmin(UserAdmin):
                 messages.WARNING,
             )
         return super().delete_view(request, object_id, extra_context)
+
+
+@admin.register(ModelCall)
+class ModelCallAdmin(admin.ModelAdmin):
+    """The model's audit log, read-only: what was sent is a record, not something to edit."""
+
+    list_display = ("created_at", "user", "purpose", "model", "databases", "prompt_tokens", "error")
+    list_filter = ("kind", "purpose", "model")
+    search_fields = ("user__username", "reply", "error")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
