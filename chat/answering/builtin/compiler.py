@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlglot
 import sqlglot.expressions as exp
 
-from connections.dialects import SQLGLOT_DIALECTS
+from connections.dialects import SQLGLOT_DIALECTS, dialect_class
 
 from . import averages, periods
 from .index import Lexicon
@@ -16,13 +16,13 @@ from .sqlbuild import col as column_ref
 from .sqlbuild import float_averages, nest_joins, rename_outside
 
 AGGS = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-NULLS_SMALL = {"sqlite", "mysql", "mariadb"}
 COMPARE = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
 def compile_sql(it: Interpretation, lex: Lexicon, kind: str) -> str:
     tree = build(it, lex, kind)
-    if kind == "clickhouse":
+    dialect = dialect_class(kind)
+    if dialect.max_joins_per_select == 1:
         if isinstance(tree, exp.Select):
             nested = nest_joins(tree)
             if nested is None:
@@ -31,6 +31,7 @@ def compile_sql(it: Interpretation, lex: Lexicon, kind: str) -> str:
                     "only nest when the columns are named; ask for the columns instead."
                 )
             tree = rename_outside(nested)
+    if dialect.truncating_decimal_average:
         tree = float_averages(tree)
     return tree.sql(dialect=SQLGLOT_DIALECTS[kind])
 
@@ -126,7 +127,7 @@ def _select(it: Interpretation, lex: Lexicon, kind: str) -> exp.Select:
         )
         # The database's own place for NULLs (SQLite and MySQL: first when ascending), so
         # the SQL reads as written by hand and sorts as such a query would.
-        nulls_first = (not o.desc) if kind in NULLS_SMALL else None
+        nulls_first = (not o.desc) if dialect_class(kind).nulls_sort_small else None
         select = select.order_by(exp.Ordered(this=target, desc=o.desc, nulls_first=nulls_first))
     if it.limit:
         select = select.limit(it.limit)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlglot.expressions as exp
 
-from .sqlbuild import month_start, year_of
+from connections.dialects import dialect_class
 
 MARK = "datachat_period_"
 
@@ -17,11 +17,13 @@ def placeholder(target: exp.Expression, period: str) -> exp.Expression:
 
 
 def in_dialect(tree: exp.Expression, kind: str) -> exp.Expression:
+    dialect = dialect_class(kind)
+
     def render(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous) and str(node.this).startswith(MARK):
             period = str(node.this)[len(MARK) :]
             inner = node.expressions[0]
-            return month_start(inner, kind) if period == "month" else year_of(inner, kind)
+            return dialect.month_start(inner) if period == "month" else dialect.year_of(inner)
         return node
 
     return tree.transform(render)

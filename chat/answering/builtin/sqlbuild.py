@@ -1,4 +1,5 @@
-"""sqlglot expression helpers: per-dialect date parts and joins along the foreign-key graph."""
+"""sqlglot expression helpers: ClickHouse 18 rewrites and joins along the foreign-key graph
+(per-dialect date parts are the dialect classes' month_start and year_of)."""
 
 from __future__ import annotations
 
@@ -12,33 +13,6 @@ from connections.dialects.schema import SchemaDocument, Table
 def col(table: Table, name: str) -> exp.Column:
     return exp.Column(
         this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table.name, quoted=True)
-    )
-
-
-def month_start(expr: exp.Expression, kind: str) -> exp.Expression:
-    """First day of the month, as a date (or ISO text on SQLite/MySQL: they compare the same)."""
-    if kind == "sqlite":
-        return exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y-%m-01"), expr])
-    if kind == "mysql":
-        return exp.Anonymous(this="DATE_FORMAT", expressions=[expr, exp.Literal.string("%Y-%m-01")])
-    if kind == "clickhouse":
-        return exp.Anonymous(this="toStartOfMonth", expressions=[expr])
-    # DATE_TRUNC gives a timestamp even for a date; the cast keeps a plain month date.
-    trunc = exp.Anonymous(this="DATE_TRUNC", expressions=[exp.Literal.string("month"), expr])
-    return exp.Cast(this=trunc, to=exp.DataType.build("date"))
-
-
-def year_of(expr: exp.Expression, kind: str) -> exp.Expression:
-    """The year as an integer on every engine."""
-    if kind == "sqlite":
-        year = exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y"), expr])
-        return exp.Cast(this=year, to=exp.DataType.build("int"))
-    if kind == "clickhouse":
-        return exp.Anonymous(this="toYear", expressions=[expr])
-    if kind == "mysql":
-        return exp.Anonymous(this="YEAR", expressions=[expr])
-    return exp.Cast(
-        this=exp.Extract(this=exp.var("YEAR"), expression=expr), to=exp.DataType.build("int")
     )
 
 
