@@ -22,13 +22,7 @@ DRIVER_HOME = ROOT / "connections" / "dialects"
 # Packages of ours that could import a driver; .venv and the like are not ours.
 OURS = ("api", "chat", "connections", "datachat", "demo", "federation", "schemas_app", "scripts")
 # Known, tracked exceptions (issue 15); this list only shrinks. (file, imported top-level name)
-KNOWN = {
-    # The Spider benchmark loader writes its databases through the drivers, like the demo
-    # writers should: it belongs beside them.
-    ("chat/answering/spider/load.py", "sqlite3"),
-    ("chat/answering/spider/load.py", "MySQLdb"),
-    ("chat/answering/spider/load.py", "psycopg"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:

@@ -1,7 +1,7 @@
 """Spider databases into SQLite files, MariaDB/MySQL or PostgreSQL databases.
 
-This WRITES, so like connections/demo_data.py it talks to the drivers directly instead of
-going through the read-only engines; drivers are imported inside each loader. Loading is
+This WRITES, so it goes through the admin sessions of connections/dialects/loading.py (beside
+the demo's writers) instead of the read-only engines; no driver is imported here. Loading is
 idempotent: a SQLite file is rebuilt when missing, older than its sources, or written by an
 older loader; a server database when its tables or row counts differ from the CSVs.
 """
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp
 
 from connections.dialects import ConnectionParams
+from connections.dialects.loading import MySQLAdmin, PostgreSQLAdmin, SQLiteFile
 
 from .dataset import lowercase_identifiers, read_rows, read_schema
 
@@ -65,19 +65,16 @@ def _load_sqlite(root: Path, name: str, cache_dir: Path, rebuild: bool) -> Loade
     path = cache_dir / f"{name}.sqlite"
     params = ConnectionParams(kind="sqlite", database=str(path))
     if not rebuild and path.exists() and path.stat().st_mtime >= _sources_mtime(root, name):
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] == LOADER_VERSION:
-                return Loaded(params, False, 0, [])
+        if SQLiteFile.user_version(path) == LOADER_VERSION:
+            return Loaded(params, False, 0, [])
     tables = read_schema(root, name)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Built beside and renamed over: a concurrent run or a reader never sees half a file.
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
-    conn = sqlite3.connect(partial)
+    conn = SQLiteFile(partial)
     total = 0
     try:
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA journal_mode = OFF")
         for table in tables:
             conn.execute(table.create.sql(dialect="sqlite"))
             for index in table.indexes:
@@ -85,11 +82,7 @@ def _load_sqlite(root: Path, name: str, cache_dir: Path, rebuild: bool) -> Loade
         for table in tables:
             names, rows = read_rows(root, name, table)
             if rows:
-                columns = ", ".join(_quote(n) for n in names)
-                marks = ", ".join("?" * len(names))
-                conn.executemany(
-                    f"INSERT INTO {_quote(table.name)} ({columns}) VALUES ({marks})", rows
-                )
+                conn.insert(table.name, names, rows)
                 total += len(rows)
         conn.execute(f"PRAGMA user_version = {LOADER_VERSION}")
         conn.commit()
@@ -102,10 +95,6 @@ def _load_sqlite(root: Path, name: str, cache_dir: Path, rebuild: bool) -> Loade
     conn.close()
     os.replace(partial, path)
     return Loaded(params, True, total, [])
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # --- servers ------------------------------------------------------------------------------
@@ -220,35 +209,19 @@ class _MySQL(ServerLoader):
 
     def __init__(self, server: ConnectionParams, prefix: str, account: str):
         super().__init__(server, prefix, account)
-        import MySQLdb
-
-        self.conn = MySQLdb.connect(
-            host=server.host or "127.0.0.1",
-            port=server.port or 3306,
-            user=server.username or "root",
-            passwd=server.password or "",
-            charset="utf8mb4",
-            connect_timeout=10,
-            autocommit=True,
-        )
+        self.session = MySQLAdmin(server)
+        self.execute, self.fetch = self.session.execute, self.session.fetch
+        self.insert, self.commit = self.session.insert, self.session.commit
         # The account is made for the host the server sees us from, so that our engines,
         # connecting from here, are that account and not an anonymous or wildcard one.
         self.host = self.fetch("SELECT SUBSTRING_INDEX(USER(), '@', -1)")[0][0]
 
     def quote(self, name: str) -> str:
-        return "`" + name.replace("`", "``") + "`"
+        return self.session.quote(name)
 
     @property
     def user(self) -> str:
-        return f"{self.conn.literal(self.account).decode()}@{self.conn.literal(self.host).decode()}"
-
-    def execute(self, sql: str, args=None) -> None:
-        self.conn.cursor().execute(sql, args)
-
-    def fetch(self, sql: str, args=None) -> list[tuple]:
-        cur = self.conn.cursor()
-        cur.execute(sql, args)
-        return list(cur.fetchall())
+        return f"{self.session.literal(self.account)}@{self.session.literal(self.host)}"
 
     def create_account(self) -> None:
         self.execute(f"CREATE USER IF NOT EXISTS {self.user} IDENTIFIED BY %s", (self.password,))
@@ -288,16 +261,6 @@ class _MySQL(ServerLoader):
         self.execute(f"USE {self.quote(database)}")
         self.execute("SET foreign_key_checks = 0")
 
-    def insert(self, table: str, names: list[str], rows: list[tuple]) -> None:
-        columns = ", ".join(self.quote(n) for n in names)
-        marks = ", ".join(["%s"] * len(names))
-        columns = columns.replace("%", "%%")  # `%_Change_2007`: the driver formats with %
-        sql = f"INSERT INTO {self.quote(table)} ({columns}) VALUES ({marks})"
-        self.conn.cursor().executemany(sql, rows)
-
-    def commit(self) -> None:
-        self.conn.commit()
-
     def drop(self, database: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {self.quote(database)}")
 
@@ -305,7 +268,7 @@ class _MySQL(ServerLoader):
         self.execute(f"DROP USER IF EXISTS {self.user}")
 
     def close(self) -> None:
-        self.conn.close()
+        self.session.close()
 
 
 class _PostgreSQL(ServerLoader):
@@ -313,19 +276,9 @@ class _PostgreSQL(ServerLoader):
 
     def __init__(self, server: ConnectionParams, prefix: str, account: str):
         super().__init__(server, prefix, account)
-        import psycopg
-        from psycopg import sql
-
-        self.psycopg, self.sql = psycopg, sql
-        self.kwargs = dict(
-            host=server.host or "127.0.0.1",
-            port=server.port or 5432,
-            user=server.username or None,
-            password=server.password or None,
-            connect_timeout=10,
-        )
-        self.admin = psycopg.connect(dbname="postgres", autocommit=True, **self.kwargs)
-        self.conn = None
+        self.session = PostgreSQLAdmin(server)
+        self.execute, self.insert = self.session.execute, self.session.insert
+        self.commit = self.session.commit
 
     def adapt(self, create: exp.Create) -> exp.Create:
         for datatype in create.find_all(exp.DataType):  # INT(11): a display width, not in PG
@@ -333,104 +286,59 @@ class _PostgreSQL(ServerLoader):
                 datatype.set("expressions", [])
         return create
 
-    def _use(self, database: str) -> bool:
-        exists = self.admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-        if not exists.fetchone():
-            return False
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = self.psycopg.connect(dbname=database, **self.kwargs)
-        return True
-
-    def execute(self, sql, args=None) -> None:
-        self.conn.execute("SAVEPOINT step")  # a failed statement must not void the others
-        try:
-            self.conn.execute(sql, args)
-        except Exception:
-            self.conn.execute("ROLLBACK TO SAVEPOINT step")
-            raise
-        self.conn.execute("RELEASE SAVEPOINT step")
-
     def create_account(self) -> None:
-        exists = self.admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (self.account,))
-        verb = "ALTER" if exists.fetchone() else "CREATE"
-        self.admin.execute(
-            self.sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
-                self.sql.SQL(verb), self.sql.Identifier(self.account), self.password
-            )
+        exists = self.session.admin_fetch(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (self.account,)
+        )
+        verb = "ALTER" if exists else "CREATE"
+        self.session.admin_execute(
+            f"{verb} ROLE {self.quote(self.account)} LOGIN PASSWORD "
+            + self.session.literal(self.password)
         )
 
     def grant(self, database: str) -> None:
-        account = self.sql.Identifier(self.account)
-        self.admin.execute(
-            self.sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                self.sql.Identifier(database), account
-            )
-        )
-        self._use(database)
-        self.conn.execute(self.sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(account))
-        self.conn.execute(
-            self.sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(account)
-        )
-        self.conn.commit()
+        account = self.quote(self.account)
+        self.session.admin_execute(f"GRANT CONNECT ON DATABASE {self.quote(database)} TO {account}")
+        self.session.use(database)
+        self.execute(f"GRANT USAGE ON SCHEMA public TO {account}")
+        self.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {account}")
+        self.commit()
 
     def marker(self, database: str) -> str | None:
-        found = self.admin.execute(
+        found = self.session.admin_fetch(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             (database,),
-        ).fetchone()
-        return found[0] if found else None
+        )
+        return found[0][0] if found else None
 
     def set_marker(self, database: str) -> None:
-        self.admin.execute(
-            self.sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                self.sql.Identifier(database), MARKER
-            )
+        self.session.admin_execute(
+            f"COMMENT ON DATABASE {self.quote(database)} IS {self.session.literal(MARKER)}"
         )
 
     def row_counts(self, database: str) -> dict[str, int] | None:
-        if not self._use(database):
+        if not self.session.use(database):
             return None
-        tables = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )
-        ]
+        tables = self.session.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
         counts = {
-            t: self.conn.execute(f"SELECT COUNT(*) FROM {self.quote(t)}").fetchone()[0]
-            for t in tables
+            t: self.session.fetch(f"SELECT COUNT(*) FROM {self.quote(t)}")[0][0] for (t,) in tables
         }
-        self.conn.rollback()
+        self.session.rollback()
         return counts or None
 
     def recreate(self, database: str) -> None:
         self.drop(database)
-        self.admin.execute(f"CREATE DATABASE {self.quote(database)}")
-        self._use(database)
-
-    def insert(self, table: str, names: list[str], rows: list[tuple]) -> None:
-        columns = ", ".join(self.quote(n) for n in names)
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {self.quote(table)} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-
-    def commit(self) -> None:
-        self.conn.commit()
+        self.session.admin_execute(f"CREATE DATABASE {self.quote(database)}")
+        self.session.use(database)
 
     def drop(self, database: str) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        self.admin.execute(f"DROP DATABASE IF EXISTS {self.quote(database)} WITH (FORCE)")
+        self.session.disconnect()
+        self.session.admin_execute(f"DROP DATABASE IF EXISTS {self.quote(database)} WITH (FORCE)")
 
     def drop_account(self) -> None:
-        self.admin.execute(
-            self.sql.SQL("DROP ROLE IF EXISTS {}").format(self.sql.Identifier(self.account))
-        )
+        self.session.admin_execute(f"DROP ROLE IF EXISTS {self.quote(self.account)}")
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        self.admin.close()
+        self.session.close()
