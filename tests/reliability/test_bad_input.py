@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from api.models import ApiToken
 from chat import conversation, sessions
 from chat.models import ChatMessage, QueryRun
+from connections.models import ConnectionGroup
 from schemas_app import services as schema_services
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,10 @@ def world(admin_user, alice, make_connection, chinook_sqlite):
     reply = conversation.ask(alice, session, "How many tracks are there?")
     run = QueryRun.objects.filter(message=reply).first()
     token, _ = ApiToken.issue(alice, "tests")
+    group = ConnectionGroup.objects.create(name="envs")
+    group.members.set([connection])
     return {
+        "group_id": group.pk,
         "session_id": session.pk,
         "message_id": reply.pk,
         "run_id": run.pk,
