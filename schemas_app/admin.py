@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from connections.models import Connection
 
 from . import services
-from .models import ExtractionSchedule, SchemaSnapshot
+from .models import ExtractionSchedule, SchemaSnapshot, SensitiveColumn
 
 
 @admin.register(SchemaSnapshot)
@@ -53,3 +53,22 @@ def extract_schema(modeladmin, request, queryset):
 connection_admin = admin.site._registry.get(Connection)
 if connection_admin is not None:
     connection_admin.actions = [*(connection_admin.actions or []), extract_schema]
+
+
+@admin.register(SensitiveColumn)
+class SensitiveColumnAdmin(admin.ModelAdmin):
+    """Staff decisions on sensitive columns. New ones are made on the schema page or through
+    the API, which check that the column exists; here they can be reviewed, flipped or
+    deleted (deleting hands the column back to detection)."""
+
+    list_display = ("connection", "table", "column", "sensitive", "note", "set_by", "set_at")
+    list_filter = ("sensitive", "connection")
+    search_fields = ("table", "column", "note")
+    readonly_fields = ("connection", "table", "column", "set_by", "set_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.set_by = request.user
+        super().save_model(request, obj, form, change)

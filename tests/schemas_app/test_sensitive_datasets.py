@@ -100,3 +100,31 @@ def test_pagila(make_connection, pagila_pg):  # noqa: F811
         "public.staff_list.address": "name: address",
         "public.staff_list.phone": "name: phone number",
     }
+
+
+def test_profiles_find_what_the_samples_missed(make_connection, tmp_path):
+    """The 2 sampled rows hold no contact, the rest do: extraction finds nothing by values,
+    profiling (top values) finds the e-mails and the stored detection is updated."""
+    import sqlite3
+
+    path = tmp_path / "people.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, contact TEXT, city TEXT)")
+        db.executemany(
+            "INSERT INTO people VALUES (?, ?, ?)", [(1, None, "Oslo"), (2, None, "Rome")]
+        )
+        db.executemany(
+            "INSERT INTO people VALUES (?, ?, ?)",
+            [(i, f"person{i % 5}@example.org", "Oslo") for i in range(3, 40)],
+        )
+    connection = make_connection(ConnectionParams(kind="sqlite", database=str(path)))
+    services.clear_caches()
+    snapshot = services.extract_now(connection)  # no profiles
+    assert snapshot.sensitive == {}
+    services.request_profiling(snapshot)
+    snapshot = services.run_profiling(snapshot.pk)
+    assert snapshot.profile_status == "done"
+    assert snapshot.sensitive == {
+        "main.people": {"contact": "values: e-mail addresses in 5/5 profile values"}
+    }
+    assert column_states(connection)[("main.people", "contact")].sensitive

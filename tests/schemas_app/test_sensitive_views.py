@@ -131,3 +131,17 @@ def test_query_results_are_not_masked(alice, chinook):
         chinook, 'SELECT "Email" FROM "Employee" ORDER BY "EmployeeId"', max_rows=1
     )
     assert result.rows[0][0] == "andrew@chinookcorp.com"
+
+
+def test_admin_lists_and_flips_decisions(admin_client, alice_client, chinook):
+    assert toggle(admin_client, chinook, "Title", "1").status_code == 200
+    override = SensitiveColumn.objects.get()
+    changelist = admin_client.get(reverse("admin:schemas_app_sensitivecolumn_changelist"))
+    assert changelist.status_code == 200 and "Title" in changelist.content.decode()
+    assert admin_client.get(reverse("admin:schemas_app_sensitivecolumn_add")).status_code == 403
+    change = reverse("admin:schemas_app_sensitivecolumn_change", args=[override.pk])
+    response = admin_client.post(change, {"sensitive": "", "note": "public job titles"})
+    assert response.status_code == 302
+    override.refresh_from_db()
+    assert override.sensitive is False and override.note == "public job titles"
+    assert "General Manager" in detail(alice_client, chinook)
