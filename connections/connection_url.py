@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .dialects import dialect_class
+
 SCHEME_KINDS = {
     "postgresql": "postgresql",
     "postgres": "postgresql",
@@ -38,7 +40,7 @@ def parse_connection_url(url: str) -> dict:
             "The connection URL is malformed (check the host, e.g. an IPv6 address in [])."
         ) from None
     options = dict(parse_qsl(parts.query))
-    if kind == "sqlite":
+    if dialect_class(kind).file_based:
         # SQLAlchemy's convention: sqlite:///relative/path and sqlite:////absolute/path.
         path = unquote(parts.path)
         path = path[1:] if path.startswith("/") else path

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chat.answering.spider import bench, dataset
 from connections.connection_url import ConnectionURLError, parse_connection_url
-from connections.dialects import ConnectionParams
+from connections.dialects import ConnectionParams, dialect_class
 
 # The loopback servers `make test` runs; the same variables as the tests and benchmarks.
 SERVER_URLS = {
@@ -114,7 +114,7 @@ class Command(BaseCommand):
 
 
 def _server(kind: str, url: str | None) -> ConnectionParams | None:
-    if kind == "sqlite":
+    if dialect_class(kind).file_based:  # no server: the loader writes files
         return None
     variable, default = SERVER_URLS[kind]
     try:
