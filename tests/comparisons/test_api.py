@@ -86,3 +86,35 @@ def test_groups_over_the_api(admin_api, alice_api, pair, alice):
     assert_error(alice_api.post(f"/groups/{group['id']}/sessions"), 400, "no active database")
     assert admin_api.delete(f"/groups/{group['id']}").status_code == 204
     assert not ConnectionGroup.objects.exists() and pg.__class__.objects.filter(pk=pg.pk).exists()
+
+
+def test_the_new_operations_conform_to_the_openapi_document(live_server, admin_token, pair):
+    """schemathesis on /comparisons and /groups alone (tests/api runs it on everything)."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.api.test_schemathesis import CHECKS
+
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if op.path.startswith(("/api/v1/comparisons", "/api/v1/groups"))
+    ]
+    assert len(operations) == 7
+    failures = []
+    for operation in operations:
+
+        @settings(max_examples=8, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(case=operation.as_strategy())
+        def check(case):
+            response = case.call(base_url=live_server.url, headers=headers, timeout=60)
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+        try:
+            check()
+        except Exception as exc:
+            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
+    assert not failures, "\n\n".join(failures)
