@@ -29,7 +29,7 @@ from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 from datachat.textinput import refuse_control_characters
 
 from . import liveness, model_log, sessions
-from .answering import exposure, gateway, pipeline
+from .answering import exposure, federated, gateway, pipeline
 from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
 from .answering.labels import labels_for
 from .answering.types import Answer, Generated, Turn
@@ -298,6 +298,13 @@ def _answer_now(message: ChatMessage, *, bypass_cache: bool) -> None:
     cached = None if bypass_cache else cache.get(key)
     if cached is not None:
         _finish(message, _with_own_runs(message, cached), cached=True)
+        return
+
+    # Databases joined by declared links get ONE federated query from the model
+    # (chat.answering.federated); unlinked ones are each asked on their own below.
+    joined = federated.answer_if_linked(message.question, schemas, history, generator)
+    if joined is not None:
+        _finish(message, _payload(message, [joined]), cached=False)
         return
 
     generated: dict[str, Generated] = {}

@@ -87,8 +87,9 @@ class Plan:
     sql: str  # the join, in DuckDB's SQL, over the sides' local names
 
 
-def plan(sql: str, databases: dict[str, Database]) -> Plan:
-    """The plan of `sql`, or FederationError naming the problem (nothing has run yet)."""
+def plan(sql: str, databases: dict[str, Database], *, pushdown: bool = True) -> Plan:
+    """The plan of `sql`, or FederationError naming the problem (nothing has run yet).
+    `pushdown=False` fetches every side whole (the benchmark's baseline)."""
     tree = _parse(sql)
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     sides: list[Side] = []
@@ -111,6 +112,9 @@ def plan(sql: str, databases: dict[str, Database]) -> Plan:
             column.set("db", None)
             column.set("catalog", None)
     _bind(tree.copy(), sides)
+    if not pushdown:
+        for side in sides:
+            side.columns, side.filters = [c.name for c in side.table.columns], []
     return Plan(sides, tree.sql(dialect=FEDERATED_DIALECT))
 
 

@@ -68,12 +68,13 @@ def run_federated(
     *,
     max_rows: int | None = None,
     executor: FederatedExecutor | None = None,
+    pushdown: bool = True,
 ) -> FederatedResult:
     """The result of `sql` over `connections`, or FederationError saying what is wrong.
     Reads the system database here, in the caller's thread; the sides run in worker threads
     that talk to the target databases only."""
     databases = databases_for(connections)
-    the_plan = plan(sql, {alias: database for alias, (_, database) in databases.items()})
+    the_plan = plan(sql, {alias: d for alias, (_, d) in databases.items()}, pushdown=pushdown)
     allowed = {
         alias: (connection, schemas.known_table_names(connection))
         for alias, (connection, _) in databases.items()

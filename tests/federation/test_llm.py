@@ -1,0 +1,68 @@
+"""The LLM path on linked databases: one prompt with aliases, both schemas and the links,
+and the model's SQL run federated (the scripted model server of tests/chat/fake_llm.py)."""
+
+import pytest
+
+from chat import conversation, sessions
+from chat.models import ChatMessage
+from federation.models import CrossDatabaseLink
+
+PAID = (
+    "SELECT c.name, SUM(o.amount) AS total FROM shop.fed_customers c "
+    "JOIN crm.fed_orders o ON o.customer_email = c.email WHERE o.status = 'paid' "
+    "GROUP BY c.name ORDER BY c.name"
+)
+
+
+@pytest.fixture
+def linked(fed):
+    link = CrossDatabaseLink(
+        left_connection=fed["shop"],
+        left_table="fed_customers",
+        left_column="email",
+        right_connection=fed["crm"],
+        right_table="fed_orders",
+        right_column="customer_email",
+    )
+    link.full_clean()
+    link.save()
+    return fed
+
+
+def test_linked_chat_gets_one_federated_query(alice, linked, fake_llm):
+    session = sessions.create_session(alice, connections=[linked["shop"], linked["crm"]])
+    fake_llm.reply({"sql": PAID, "explanation": "Paid order totals per customer."})
+    reply = conversation.ask(alice, session, "How much did each customer pay?")
+
+    assert len(fake_llm.requests) == 1
+    prompt = fake_llm.prompt()
+    assert "Alias shop" in prompt and "Alias crm" in prompt
+    assert "fed_customers" in prompt and "fed_orders" in prompt
+    assert "shop.fed_customers.email <-> crm.fed_orders.customer_email" in prompt
+    assert reply.status == ChatMessage.Status.DONE, reply.text
+    (answer,) = reply.result["databases"]
+    assert [row[0] for row in answer["rows"]] == ["Ann", "Bob", "Cy"]
+    assert [float(row[1]) for row in answer["rows"]] == [15.5, 1.0, 20.0]
+    assert answer["sql"] == PAID
+    # The plan is shown: each side's pushed-down query and the join.
+    assert "Plan:" in answer["text"] and "WHERE `status` = 'paid'" in answer["text"]
+
+
+def test_a_failed_federated_query_is_corrected(alice, linked, fake_llm):
+    session = sessions.create_session(alice, connections=[linked["shop"], linked["crm"]])
+    fake_llm.reply({"sql": "SELECT * FROM sales.orders", "explanation": "Orders."})
+    fake_llm.reply({"sql": PAID, "explanation": "Paid order totals per customer."})
+    reply = conversation.ask(alice, session, "How much did each customer pay?")
+
+    assert len(fake_llm.requests) == 2
+    assert "Unknown database alias 'sales'" in fake_llm.prompt(1)
+    assert (
+        reply.status == ChatMessage.Status.DONE and len(reply.result["databases"][0]["rows"]) == 3
+    )
+
+
+def test_unlinked_databases_are_asked_one_by_one(alice, fed, fake_llm):
+    session = sessions.create_session(alice, connections=[fed["shop"], fed["crm"]])
+    fake_llm.reply({"refused": True, "reason": "Not about these tables."})
+    conversation.ask(alice, session, "How much did each customer pay?")
+    assert "Alias shop" not in fake_llm.prompt() and 'Database "Shop"' in fake_llm.prompt()
