@@ -34,6 +34,9 @@ def text_lines(result: Comparison) -> list[str]:
         if data.status == "error":
             lines.append(f"  {data.table}: data not compared: {data.note}")
             continue
+        if data.status == "skipped":
+            lines.append(f"  {data.table}: rows not checksummed: {data.note}")
+            continue
         counts = f"{data.left_rows} vs {data.right_rows} rows"
         what = "rows differ" if data.left_rows == data.right_rows else "row counts differ"
         lines.append(f"  {data.table}: {what} ({counts})" + (f"; {data.note}" if data.note else ""))

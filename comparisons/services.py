@@ -101,11 +101,12 @@ def compare(left: Connection, right: Connection, *, data: bool = False) -> Compa
 def compare_data(left, right, ld, rd, schema: SchemaComparison) -> list[TableData]:
     lt, rt = table_keys(ld), table_keys(rd)
     le, re_ = left.engine(), right.engine()
-    sides = []
+    sides, skipped = [], []
     for name in schema.common:
         a, b = lt[name], rt[name]
         if "view" in (a.kind, b.kind):
-            continue  # a view's rows are its tables' rows, compared there
+            skipped.append(name)  # a view's rows are its tables' rows, compared there
+            continue
         bc = {c.name.lower(): c.name for c in b.columns}
         shared = sorted(c.name for c in a.columns if c.name.lower() in bc)
         sides.append(
@@ -118,4 +119,8 @@ def compare_data(left, right, ld, rd, schema: SchemaComparison) -> list[TableDat
     # A few tables at a time: each query is bounded by the session's timeout.
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda s: compare_table(*s), sides))
-    return sorted(results, key=lambda t: (t.status == "equal", t.table))
+    results += [
+        TableData(table=n, status="skipped", note="a view: its tables are compared")
+        for n in skipped
+    ]
+    return sorted(results, key=lambda t: (t.status == "equal", t.status == "skipped", t.table))

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import groups, services
 
 
 def staff_required(view):
@@ -24,7 +24,9 @@ def staff_required(view):
 
 @login_required
 def database_list(request):
-    return render(request, "connections/database_list.html", _list_context(request))
+    # Groups above the list: "Ask" on one starts a chat on its active members.
+    context = {**_list_context(request), "groups": groups.groups_with_active_members(request.user)}
+    return render(request, "connections/database_list.html", context)
 
 
 @login_required

@@ -89,3 +89,13 @@ def test_the_chat_picker_offers_groups(alice_client, alice, envs):
         ).status_code
         == 404
     )
+
+
+def test_the_databases_page_offers_groups(alice_client, alice, envs):
+    group, (pg, my, old) = envs
+    page = alice_client.get("/databases/").content.decode()
+    assert f'action="/groups/{group.pk}/chat/"' in page and "shop envs" in page
+    for member in (pg, my, old):
+        member.is_active = False
+        member.save()
+    assert "shop envs" not in alice_client.get("/databases/").content.decode()
