@@ -38,9 +38,10 @@ def plural(phrase: str) -> str:
     return phrase + "s"
 
 
-def candidates(document, points=()) -> list[str]:
+def candidates(document, points=(), *, limit: int = MAX_CANDIDATES, counted: int = 3) -> list[str]:
     """Questions worth trying, most useful first: verified examples and metrics from the
-    DataPoints, then counts, groups over a foreign key, and totals by a named category."""
+    DataPoints, then counts (of the first `counted` tables), groups over a foreign key, and
+    totals by a named category."""
     found: list[str] = []
     for point in points:
         if point.kind == "example" and point.get("question"):
@@ -57,7 +58,7 @@ def candidates(document, points=()) -> list[str]:
                 referred_count[fk.referred_table] = referred_count.get(fk.referred_table, 0) + 1
     tables.sort(key=lambda t: (-referred_count.get(t.name, 0), -(t.row_count or 0), t.name))
     by_name = {t.name: t for t in tables}
-    counts = [f"How many {plural(words(t.name))} are there?" for t in tables[:3]]
+    counts = [f"How many {plural(words(t.name))} are there?" for t in tables[:counted]]
     groups = []
     for table in tables:
         for fk in table.foreign_keys:
@@ -81,7 +82,8 @@ def candidates(document, points=()) -> list[str]:
             amount, by = words(measure.name), words(labels[0].name).split()[-1]
             if amount in ("total", "amount", "price"):  # money: what the engine calls revenue
                 totals.append(f"Total revenue per {by}")
-            totals.append(f"Total {amount} per {by}")
+            if amount != "total":  # "Total total per country" reads as a stammer
+                totals.append(f"Total {amount} per {by}")
     # Interleaved, so the few shown are of different kinds (a count, a breakdown, a total).
     for index in range(max(len(counts), len(groups), len(totals))):
         for kind in (counts, groups, totals):
@@ -91,7 +93,7 @@ def candidates(document, points=()) -> list[str]:
     for question in found:
         if question.lower() not in {q.lower() for q in unique}:
             unique.append(question)
-    return unique[:MAX_CANDIDATES]
+    return unique[:limit]
 
 
 def answerable(question: str, schema, dialect: str) -> bool:
@@ -133,3 +135,44 @@ def for_connections(connections) -> list[str]:
         if _cache[key]:
             return _cache[key]
     return []
+
+
+# What a refusal offers instead: more candidates, one count per table, so that one about the
+# tables the refused question names is among them.
+MAX_REPHRASINGS = 3
+_POOL_SIZE = 40
+_STOP = frozenset(
+    "a an the of in on for to by per and or is are was were what which who how many much "
+    "there each all show list give me my our with from at as it its this that do does".split()
+)
+
+
+def stems(text: str) -> set[str]:
+    found = set()
+    for word in re.findall(r"[a-z0-9]+", words(text)):
+        if word in _STOP or len(word) < 3:
+            continue
+        found.add(word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") or word)
+    return found
+
+
+def rephrasings(question: str, connection, limit: int = MAX_REPHRASINGS) -> list[str]:
+    """Questions the engine answers on this database, offered after a refusal: those sharing
+    the most words (tables, columns) with the refused question first, then the most useful."""
+    schema = pipeline.load_schema(connection)
+    if schema.document is None:
+        return []
+    key = (
+        "pool",
+        str(connection.pk),
+        schema.snapshot_id,
+        len(schema.profiles or {}),
+        tuple(sorted(p.id for p in schema.points)),
+    )
+    if key not in _cache:
+        pool = candidates(schema.document, schema.points, limit=_POOL_SIZE, counted=_POOL_SIZE)
+        _cache[key] = [q for q in pool if answerable(q, schema, connection.kind)]
+    asked = stems(question)
+    said = " ".join((question or "").lower().split())
+    ranked = sorted(_cache[key], key=lambda q: -len(asked & stems(q)))  # stable: useful first
+    return [q for q in ranked if q.lower() != said][:limit]

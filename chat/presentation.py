@@ -249,12 +249,18 @@ def single_value(
 
 
 def lead_sentence(
-    columns: list[str], rows: list[list], column_labels: list[str] | None = None
+    columns: list[str],
+    rows: list[list],
+    column_labels: list[str] | None = None,
+    *,
+    complete: bool = False,
 ) -> str:
-    """The result in words for a clearly ranked group+measure shape: two columns, a text
-    label then a number, at least two rows ordered from the largest number down, the top two
-    distinct: "USA leads with 523.06 in total sales, ahead of Canada (303.96)."
-    "" for every other shape (the sentence would guess)."""
+    """The result in words for a group+measure shape: two columns, a text label then a
+    number, at least two rows, the top two distinct. Ordered from the largest number down:
+    "USA leads with 523.06 in total sales, ahead of Canada (303.96)." In another order, when
+    `rows` are the whole result (`complete`, so the largest is known, not guessed):
+    "Rock has the highest number of tracks (1,297), ahead of Latin (579)."
+    "" for every other shape."""
     if len(columns or []) != 2 or len(rows or []) < 2:
         return ""
     if any(len(row) != 2 for row in rows):
@@ -265,14 +271,23 @@ def lead_sentence(
         return ""
     if any(not _is_number(value) for value in measures):
         return ""
-    if any(a < b for a, b in zip(measures, measures[1:], strict=False)):
-        return ""  # not ranked: "leads" would be a guess
-    if measures[0] == measures[1]:
+    ranked = all(a >= b for a, b in zip(measures, measures[1:], strict=False))
+    if not ranked and not complete:
+        return ""  # part of an unordered result: its largest may be on a later page
+    order = sorted(range(len(rows)), key=lambda i: -measures[i])  # stable: ties keep order
+    top, second = order[0], order[1]
+    if measures[top] == measures[second]:
         return ""  # a tie at the top
     shown = display_rows(columns, rows)  # the column decides the format, as in the table
-    measure_label = labels_for(columns, column_labels)[1]
+    label = labels_for(columns, column_labels)[1]
+    measure_label = label[:1].lower() + label[1:]
     # The group's own label stays out: "Name Rock leads" reads worse than "Rock leads".
+    if ranked:
+        return (
+            f"{names[top]} leads with {shown[top][1]} in {measure_label}, "
+            f"ahead of {names[second]} ({shown[second][1]})."
+        )
     return (
-        f"{names[0]} leads with {shown[0][1]} in {measure_label[:1].lower()}{measure_label[1:]}, "
-        f"ahead of {names[1]} ({shown[1][1]})."
+        f"{names[top]} has the highest {measure_label} ({shown[top][1]}), "
+        f"ahead of {names[second]} ({shown[second][1]})."
     )

@@ -1,4 +1,5 @@
 import json
+import logging
 import math
 import re
 
@@ -11,6 +12,7 @@ from chat.answering.labels import labels_for
 from chat.presentation import display_rows, lead_sentence, numeric_columns, single_value
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 @register.filter
@@ -151,9 +153,10 @@ def answer_words(message) -> dict:
         return words
     d = databases[0]
     columns, rows, labels = d.get("columns"), d.get("rows") or [], d.get("column_labels")
+    complete = d.get("row_count", len(rows)) == len(rows) and not d.get("truncated")
     if d.get("row_count", len(rows)) == len(rows):
         words["big"] = single_value(columns, rows, labels)
-    lead = lead_sentence(columns, rows, labels)
+    lead = lead_sentence(columns, rows, labels, complete=complete)
     if lead:
         if GENERIC_TEXT.match(text.strip()):
             words["text"] = ""
@@ -172,3 +175,42 @@ def next_step(database) -> str:
     if "column profiles have not been collected" in text + error:
         return "profile"
     return ""
+
+
+@register.filter
+def renamed_columns(databases) -> list[tuple[str, list[str]]]:
+    """The databases whose columns a comparison table matched by position rather than by
+    name: (name, its own labels) for each answered database labelled otherwise than the
+    first, whose labels head the table."""
+    answered = [d for d in databases or [] if d.get("columns") and not d.get("error")]
+    labels = [labels_for(d["columns"], d.get("column_labels")) for d in answered]
+    return [
+        (d.get("name") or "", own)
+        for d, own in zip(answered[1:], labels[1:], strict=True)
+        if [x.lower() for x in own] != [x.lower() for x in labels[0]]
+    ]
+
+
+@register.simple_tag
+def rephrasings(message, database) -> dict:
+    """After a refusal, up to three questions this database answers (checked by the engine),
+    those closest to the refused one first: {"questions", "related"}. Empty when the
+    database is gone or has no schema; a failure here never breaks the page."""
+    from chat import examples
+    from connections.models import Connection
+
+    found = {"questions": [], "related": False}
+    databases = (getattr(message, "result", None) or {}).get("databases") or []
+    if any(d.get("columns") and not d.get("error") for d in databases):
+        return found  # another database answered: the question was not about this one
+    try:
+        connection = Connection.objects.filter(pk=database.get("connection_id")).first()
+        if connection is None:
+            return found
+        question = getattr(message, "question", "") or ""
+        found["questions"] = examples.rephrasings(question, connection)
+        asked = examples.stems(question)
+        found["related"] = any(asked & examples.stems(q) for q in found["questions"])
+    except Exception:  # suggestions are a help, not the answer
+        logger.warning("rephrasings failed for message %s", message.pk, exc_info=True)
+    return found

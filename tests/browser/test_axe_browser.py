@@ -1,5 +1,5 @@
 """Issue 14, accessibility: axe-core (vendored in tests/browser/assets/) on every main page,
-at 1400 px, with zero violations of impact "serious" or "critical"."""
+at 1400 px and on a phone (390 px), with zero violations of impact "serious" or "critical"."""
 
 from __future__ import annotations
 
@@ -35,18 +35,33 @@ def serious_violations(page) -> list[str]:
     return found
 
 
-def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(page, alice, chinook):
-    page.set_viewport_size({"width": 1400, "height": 900})
+@pytest.mark.parametrize("width", [1400, 390])
+def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(page, alice, chinook, width):
+    page.set_viewport_size({"width": width, "height": 900 if width > 800 else 844})
     page.goto("/login/")
     problems = {"login": serious_violations(page)}
     sign_in(page)
     session = sessions.create_session(alice, connections=[chinook])
+    page.goto("/chat/")
+    problems["chat-list"] = serious_violations(page)
     page.goto(f"/chat/{session.pk}/")
+    problems["chat-empty"] = serious_violations(page)  # the example questions
     box = page.locator("#ask-form textarea[name=question]")
     box.fill("Total revenue per country")
     box.press("Enter")
     wait_answered(page.locator("#messages .msg.assistant").last)
     problems["chat"] = serious_violations(page)
+    # The SQL and details unfolded, a refusal with its rephrasings, the chat list folded.
+    page.locator("#messages details.answer-details > summary").last.click()
+    box.fill("Which invoices did the wind colour?")
+    box.press("Enter")
+    wait_answered(page.locator("#messages .msg.assistant").last)
+    expect(page.locator("#messages .rephrasings").last).to_be_visible()
+    problems["chat-refused"] = serious_violations(page)
+    page.locator("[data-sidebar-toggle]").click()
+    expect(page.locator("#chat-sidebar")).to_be_hidden()
+    problems["chat-folded"] = serious_violations(page)
+    page.locator("[data-sidebar-toggle]").click()
     urls = {
         "databases": "/databases/",
         "database": f"/databases/{chinook.pk}/",
@@ -64,6 +79,10 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(page, alic
     for name, url in urls.items():
         page.goto(url)
         problems[name] = serious_violations(page)
+    # A history line opened.
+    page.goto(urls["history"])
+    page.locator(".run-line").first.click()
+    problems["history-open"] = serious_violations(page)
     # The schema browser with a table open in its pane.
     page.goto(urls["schema"])
     page.locator(".tree-root > li > details > summary").first.click()

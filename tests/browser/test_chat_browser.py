@@ -101,6 +101,19 @@ def test_sign_in_select_ask_and_read_the_answer(page, screenshot, alice, chinook
     expect(page.locator("#ask-form textarea[name=question]")).to_have_value("")
     expect(counter).to_have_text("at most 4,000 characters")
     expect(answer.locator(".answer-text")).not_to_be_empty()
+    # Result first: the sentence, what was understood, the table and chart, then the SQL and
+    # the run's details folded below them (issue 14).
+    order = answer.locator(
+        ".answer-text, .read-as, table.data, canvas.chart, details"
+    ).evaluate_all(
+        "es => es.map(e => e.matches('details') ? 'details' : e.className.split(' ')[0] || e.tagName)"
+    )
+    assert order == ["answer-text", "read-as", "data", "chart", "details"], order
+    details = answer.locator("details.answer-details")
+    expect(details).not_to_have_attribute("open", "")
+    expect(details.locator("summary")).to_contain_text("SQL and details")
+    expect(answer.locator(".sql-block")).not_to_be_visible()
+    details.locator("summary").click()
     expect(answer.locator(".sql-block code")).to_contain_text("SELECT")
     expect(answer.locator(".sql-block code")).to_contain_text("genre", ignore_case=True)
     # Readable: the dark SQL block's code must not keep the light inline-code background.
@@ -188,7 +201,7 @@ def test_two_database_session_compares_customers(page, screenshot, alice, chinoo
     answer = ask(page, "How many customers are there?")
     wait_answered(answer)
     assert page.evaluate("window.__not_reloaded === true")
-    comparison = answer.locator("details.result-block", has_text="Comparison across databases")
+    comparison = answer.locator("section.comparison", has_text="Comparison across databases")
     expect(comparison).to_be_visible()
     expect(comparison.locator("thead th").first).to_have_text("Database")
     rows = comparison.locator("table.data tbody tr")
@@ -243,6 +256,7 @@ def test_copy_works_without_the_clipboard_api(page, alice, chinook):
     )
     answer = ask(page, "How many tracks are there?")
     wait_answered(answer)
+    answer.locator("details.answer-details > summary").click()
     copy = answer.locator(".sql-block [data-copy]")
     copy.click()
     expect(copy).to_have_text("Copied")

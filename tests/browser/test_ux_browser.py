@@ -96,7 +96,14 @@ def test_an_example_question_asks_in_one_click(page, screenshot, alice, chinook)
 
 
 MAIN_PAGES = [
-    "chat", "databases", "database", "schema", "history", "dashboard", "datapoints", "api-tokens"
+    "chat",
+    "databases",
+    "database",
+    "schema",
+    "history",
+    "dashboard",
+    "datapoints",
+    "api-tokens",
 ]
 
 
@@ -177,8 +184,71 @@ def test_schema_browser_pane_does_not_stretch_the_page(page, screenshot, alice, 
     # Profiles beside their columns: the Name row of Track holds its distinct count and top values.
     columns = detail.locator("table.columns-table")
     expect(columns.locator("thead")).to_contain_text("Top values")
-    expect(columns.locator("tbody tr", has=page.locator("code", has_text="GenreId"))).to_contain_text(
-        "%"
-    )
+    expect(
+        columns.locator("tbody tr", has=page.locator("code", has_text="GenreId"))
+    ).to_contain_text("%")
     expect(detail.locator("h3", has_text="Column profiles")).to_have_count(0)
     screenshot(page, "schema-table-1400")
+
+
+def test_the_chat_list_folds_from_the_keyboard_and_stays_folded(page, browser, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/chat/{session.pk}/")
+    toggle = page.locator("[data-sidebar-toggle]")
+    sidebar = page.locator("#chat-sidebar")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-controls", "chat-sidebar")
+    expect(sidebar).to_be_visible()
+    width = page.locator(".chat-main").evaluate("m => m.getBoundingClientRect().width")
+    # Reachable with Tab from the top of the page, and Enter folds the list.
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if toggle.evaluate("t => t === document.activeElement"):
+            break
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(sidebar).to_be_hidden()
+    wider = page.locator(".chat-main").evaluate("m => m.getBoundingClientRect().width")
+    assert wider > width + 200, (width, wider)  # the answer takes the list's room
+    # Remembered by this browser: folded after a reload and on another chat.
+    page.reload()
+    expect(sidebar).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    other = sessions.create_session(alice, connections=[chinook])
+    page.goto(f"/chat/{other.pk}/")
+    expect(sidebar).to_be_hidden()
+    # Space (a button's other key) brings it back, and that is remembered too.
+    toggle.focus()
+    page.keyboard.press(" ")
+    expect(sidebar).to_be_visible()
+    page.reload()
+    expect(sidebar).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
+def test_a_refusal_offers_rephrasings_that_ask_in_one_click(page, screenshot, alice, chinook):
+    session = sessions.create_session(alice, connections=[chinook])
+    sign_in(page)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/chat/{session.pk}/")
+    box = page.locator("#ask-form textarea[name=question]")
+    box.fill("Which invoices did the wind colour?")
+    box.press("Enter")
+    refused = page.locator("#messages .msg.assistant").last
+    wait_answered(refused)
+    offers = refused.locator(".rephrasings button[data-example]")
+    expect(offers.first).to_be_visible()
+    assert 2 <= offers.count() <= 3
+    expect(refused.locator(".rephrasings")).to_contain_text("close to yours")
+    screenshot(page, "chat-refused-1400")
+    question = offers.first.get_attribute("data-example")
+    assert "invoice" in question.lower(), question  # the closest to the refused question first
+    offers.first.click()
+    expect(page.locator("#messages .msg.user").last).to_have_text(question)
+    answer = page.locator("#messages .msg.assistant").last
+    wait_answered(answer)
+    expect(answer.locator(".rephrasings")).to_have_count(0)  # answered, not refused
+    expect(answer.locator(".bubble.failed")).to_have_count(0)

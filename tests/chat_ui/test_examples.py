@@ -46,3 +46,27 @@ def test_examples_are_of_different_kinds_and_never_self_referencing(chinook):
     shown = examples.for_connections([chinook])
     assert any(q.startswith("How many") and " per " not in q for q in shown), shown
     assert any(" per " in q for q in shown) and "Total revenue per country" in shown, shown
+
+
+REFUSED = "Which invoices did the wind colour?"
+
+
+def test_a_refusal_offers_questions_this_database_answers_closest_first(
+    alice, alice_client, chinook
+):
+    session = sessions.create_session(alice, connections=[chinook])
+    reply = conversation.ask(alice, session, REFUSED)
+    reply.refresh_from_db()
+    assert reply.result["databases"][0]["refused"], reply.text
+    offered = examples.rephrasings(REFUSED, chinook)
+    assert 2 <= len(offered) <= 3, offered
+    schema = pipeline.load_schema(chinook)
+    assert all(examples.answerable(q, schema, chinook.kind) for q in offered), offered
+    # One sharing a word with the refused question comes first.
+    assert "invoice" in offered[0].lower(), offered
+    html = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    assert "Questions chinook can answer, close to yours:" in html
+    for question in offered:
+        assert f'data-example="{question}"' in html  # one click asks (chat.js)
+    # An unrelated refusal still offers useful questions, not "close to yours".
+    assert examples.rephrasings("Why is the sky blue?", chinook)

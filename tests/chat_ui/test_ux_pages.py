@@ -93,6 +93,18 @@ def test_a_ranked_group_and_measure_result_reads_as_a_sentence():
     assert lead_sentence(["c", "n"], [["a", 2]]) == ""
 
 
+def test_an_unordered_whole_result_names_its_largest_group():
+    rows = [["Blues", 81], ["Rock", 1297], ["Jazz", 130], ["Latin", 579]]
+    labels = ["Genre", "Number of tracks"]
+    assert lead_sentence(["g", "n"], rows, labels, complete=True) == (
+        "Rock has the highest number of tracks (1,297), ahead of Latin (579)."
+    )
+    # Only part of the result (a first page, a capped run): the largest may be further on.
+    assert lead_sentence(["g", "n"], rows, labels) == ""
+    # A tie at the top still says nothing.
+    assert lead_sentence(["g", "n"], [["a", 1], ["b", 3], ["c", 3]], complete=True) == ""
+
+
 def test_the_sentence_replaces_only_the_generic_text():
     result = {
         "databases": [
