@@ -16,13 +16,17 @@ def _stored_in(r: Reading, m: Mention, v: Mention | None) -> Col | None:
     if v is None or v.kind != "literal" or not v.values:
         return None
     said = {(c.table.qualified_name, c.column.name) for c in m.columns}
-    words = set(m.text.split()) | {w.rstrip("s") for w in m.text.split()}
     from .index import name_words
+    from .words import singular
 
+    # Every word said must be in the column's name: "last name 'Emma'" is not first_name
+    # because 'Emma' is stored there (sharing "name" is not enough); the named column wins.
+    words = {singular(w) for w in m.text.split()}
     holding = {
         (x.table.qualified_name, x.column.name)
         for x in v.values
-        if (x.table.qualified_name, x.column.name) in said or set(name_words(x.column.name)) & words
+        if (x.table.qualified_name, x.column.name) in said
+        or words <= set(name_words(x.column.name))
     }
     near = [h for h in holding if r.lex.graph.distance(r.subject.qualified_name, h[0]) <= 1]
     return Col(*near[0]) if len(near) == 1 else None

@@ -250,7 +250,9 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
         return Mention("role", at, end, text, role=role[0], arg=role[1])
     if n <= 2 and run[-1].low == "than" and run[0].low in ADJECTIVES and n == 2:
         return Mention("adj", at, end, text, role="cmp", adjective=ADJECTIVES[run[0].low])
-    if n == 1 and first.low in ADJECTIVES:
+    if n == 1 and first.low in ADJECTIVES and first.low.endswith("est"):
+        # Only a superlative ranks: "the cheapest product" is one row, "expensive products"
+        # names no threshold and "older" alone compares with nothing, so both stay unplaced.
         return Mention("adj", at, end, text, role="sup", adjective=ADJECTIVES[first.low])
     if n == 2 and lows[0] in ("more", "most", "less", "least") and lows[1] in ADJECTIVES:
         words, direction = ADJECTIVES[lows[1]]

@@ -52,12 +52,18 @@ def _negated_related(r: Reading, i: int) -> int | None:
 
 def _is_verb(r: Reading, j: int) -> bool:
     """A word shaped like a verb in a relative clause: "leave", "taken", "participated"; or
-    any word followed by a preposition ("participate in", "compatible with")."""
+    a longer one ending as verbs and adjectives do before a preposition ("participate in",
+    "compatible with"). A long word of no such shape ("not zorblax in") is not taken for
+    the link: it stays unplaced and the question is refused."""
     word = r.ms[j].text
     if word.endswith(("ed", "en", "ing")) or len(word) <= 6:
         return True
     after = r.at(j + 1)
-    return after is not None and after.is_fn("in", "with", "on", "to", "for", "by", "from", "at")
+    return (
+        word.endswith("e")
+        and after is not None
+        and after.is_fn("in", "with", "on", "to", "for", "by", "from", "at")
+    )
 
 
 def _and_table(r: Reading, i: int) -> int | None:

@@ -1,0 +1,117 @@
+"""The mutation check of coverage accounting (issue 11, item 2): change one word of a question
+the engine answers and ask again; the answer must change or be refused, never stay the same SQL.
+
+Kinds of change, each on one token of the question:
+
+- **drop**: the word deleted ("customers not in Germany" -> "customers in Germany");
+- **swap**: a comparison or direction word for its opposite (above/below, most/least,
+  ascending/descending, before/after, with/without, ...);
+- **number**: a number one higher ("above 30" -> "above 31", "top 3" -> "top 4");
+- **unknown**: the word replaced by a made-up one, which nothing can place.
+
+Not dropped: GRAMMAR, words that only frame a question in English ("what are the", "show me",
+"of", "in"): deleting them leaves the same question. That list is this check's own judgement
+and deliberately narrower than the engine's FUNCTION list (lexicon.py), so a word the engine
+calls a function word but which carries meaning ("current", "available") shows up here.
+
+Anything else that keeps the same SQL is a word the engine ignored although it may carry
+meaning: a gap in coverage accounting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .lexicon import FUNCTION
+from .tokens import Token, tokenize
+
+GRAMMAR = set(
+    """a an the of is are was were be been being do does did what which who whom whose show
+    list give find tell display return get me us i we you please there it its they their them
+    this these those that all each in on at for with as and to from by than 's s can could
+    would will shall should also along together respective respectively""".split()
+)
+
+# Opposites, general English; the replacement keeps the question grammatical.
+_PAIRS = [
+    ("above", "below"), ("over", "under"), ("more", "less"), ("fewer", "more"),
+    ("greater", "less"), ("larger", "smaller"), ("bigger", "smaller"), ("higher", "lower"),
+    ("most", "least"), ("fewest", "most"), ("highest", "lowest"), ("largest", "smallest"),
+    ("biggest", "smallest"), ("greatest", "least"), ("maximum", "minimum"), ("max", "min"),
+    ("oldest", "youngest"), ("older", "younger"), ("earliest", "latest"),
+    ("earlier", "later"), ("ascending", "descending"), ("asc", "desc"),
+    ("increasing", "decreasing"), ("before", "after"), ("longest", "shortest"),
+    ("longer", "shorter"), ("average", "maximum"), ("mean", "maximum"), ("total", "average"),
+    ("sum", "average"), ("with", "without"), ("without", "with"), ("first", "last"),
+]  # fmt: skip
+SWAPS: dict[str, str] = {}
+for _a, _b in _PAIRS:
+    SWAPS.setdefault(_a, _b)
+    SWAPS.setdefault(_b, _a)
+
+# Words that always carry an operator in English: dropping one must change the answer. Other
+# drops may leave an equally complete question ("the total revenue" / "the revenue", "top 5
+# products" / "5 products", "product price" / "price" when only products have one), so the
+# check counts them but does not hold them to it.
+MEANING = set(
+    """not no never without none nor except excluding above below over under more less fewer
+    greater smaller larger higher lower most least fewest highest lowest maximum minimum max
+    min average mean between before after since until descending desc decreasing""".split()
+)
+
+UNKNOWN = "zorblax"
+KINDS = ("drop", "swap", "number", "unknown")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    kind: str  # drop | swap | number | unknown
+    word: str  # the token changed, folded
+    question: str  # the changed question
+    function_word: bool = False  # the engine lists the word as carrying nothing
+    at: int = -1  # index of the token changed (tokenize's)
+
+
+def mutations(question: str, kinds: tuple[str, ...] = KINDS) -> list[Mutation]:
+    """Every one-token change of `question` this check makes."""
+    out = []
+    for at, token in enumerate(tokenize(question)):
+        if token.kind == "quoted":
+            continue  # a quoted value: changing it is a value the data may not hold
+        for kind, replacement in _changes(token):
+            if kind in kinds:
+                text = question[: token.start] + replacement + question[token.end :]
+                text = " ".join(text.split())
+                out.append(Mutation(kind, token.low, text, token.low in FUNCTION, at))
+    return out
+
+
+def _changes(token: Token) -> list[tuple[str, str]]:
+    if token.is_number:
+        number = token.number + 1
+        return [("number", str(int(number)) if number == int(number) else str(number))]
+    if token.low in GRAMMAR:
+        changes = []
+    else:
+        changes = [("drop", ""), ("unknown", UNKNOWN)]
+    if token.low in SWAPS:
+        swapped = SWAPS[token.low]
+        changes.append(("swap", swapped.capitalize() if token.text[:1].isupper() else swapped))
+    return changes
+
+
+def must_change(m: Mutation) -> bool:
+    """This change must not keep the SQL: a swap, a number, a made-up word, or a dropped
+    word of MEANING."""
+    return m.kind != "drop" or m.word in MEANING
+
+
+def same_sql(question: str, ask: Callable[[str], str | None], kinds=KINDS) -> list[Mutation]:
+    """The changes of `question` that `ask` (question -> SQL, None when refused) answers with
+    the very SQL of the question itself: words the engine did not read. [] when the question
+    itself is refused."""
+    sql = ask(question)
+    if not sql:
+        return []
+    return [m for m in mutations(question, kinds) if ask(m.question) == sql]
