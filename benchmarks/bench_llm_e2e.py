@@ -71,7 +71,10 @@ def main() -> None:
         if args.tables > len(base.tables)
         else (base, base_profiles)
     )
-    connection = Connection.objects.create(name="chinook", kind="sqlite", database=database)
+    # Measured with values in the prompt, as before issue 18 (the default, profiles, sends none).
+    connection = Connection.objects.create(
+        name="chinook", kind="sqlite", database=database, data_exposure="values"
+    )
     stored = document.to_dict()
     SchemaSnapshot.objects.create(
         connection=connection,

@@ -9,7 +9,9 @@ from schemas_app.services import extract_now
 
 @pytest.fixture
 def chinook(make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
+    # These tests check what the model does with values: the database lets them go
+    # (the default, profiles, sends none; tests/exposure holds each level).
+    connection = make_connection(chinook_sqlite.params, name="chinook", data_exposure="values")
     extract_now(connection, with_profile=True)
     return connection
 

@@ -240,14 +240,20 @@ def test_postgresql_end_to_end_with_case_rules(make_connection, chinook_pg, fake
 
 
 def test_schema_loaded_up_front_is_used(chinook, fake_llm, django_assert_num_queries):
+    from chat import model_log
     from chat.answering.pipeline import load_schema
+    from chat.models import ModelCall
 
     schema = load_schema(chinook)
     assert schema.snapshot_id and schema.document.table("main.Customer")
     fake_llm.reply({"sql": "SELECT count(*) FROM Customer", "explanation": "59."})
-    with django_assert_num_queries(0):  # worker threads need no system-database connection
-        answer = answer_question(chinook, "How many customers?", schema=schema)
-    assert answer.rows == [(59,)]
+    # Worker threads need no system-database connection: the model calls they make go to
+    # the answer's audit log, written by the thread that collects them (as the chat does).
+    with model_log.collecting() as calls:
+        with django_assert_num_queries(0):
+            answer = answer_question(chinook, "How many customers?", schema=schema)
+        assert len(calls) == 1
+    assert answer.rows == [(59,)] and ModelCall.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,8 @@ def register(name: str, kind: str, params: ConnectionParams) -> Connection:
             options=dict(params.options),
             description="spider-train benchmark database (manage.py eval_spider)",
             tags=["spider"],
+            # Public benchmark data: an LLM run sees values, as before issue 18.
+            data_exposure="values",
         ),
     )
     return connection
