@@ -24,7 +24,7 @@ from federation.services import alias_for, run_federated
 from . import exposure, gateway, llm
 from .generators import GenerationError, Request, SqlGenerator, _context, _model_errors
 from .labels import column_labels
-from .types import Answer, Attempt, Turn
+from .types import Answer, Attempt, Generated, Turn
 
 SYSTEM_PROMPT = (
     """You translate questions into ONE read-only SQL query over several databases that are
@@ -59,10 +59,10 @@ def answer_if_linked(
     *,
     max_rows: int | None = None,
 ) -> tuple[Connection, Answer] | None:
-    """(the first database, the federated Answer) when the chat's databases are linked and
-    an LLM writes the SQL; None otherwise (each database is then asked on its own). Reads
-    the links here, in the caller's thread."""
-    if len(targets) < 2 or not generator.one_call_for_several:
+    """(the first database, the federated Answer) when the chat's databases are linked;
+    None otherwise (each database is then asked on its own). Reads the links here, in the
+    caller's thread."""
+    if len(targets) < 2:
         return None
     if any(schema.document is None for _, schema in targets):
         return None
@@ -81,13 +81,16 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
     if refusal:
         return Answer(question, refusal, None, refused=True, engine=generator.name)
     connections = [c for c, _ in targets]
-    messages = build_messages(question, targets, links, history, generator)
+    if generator.one_call_for_several:
+        write = _model_writer(build_messages(question, targets, links, history, generator))
+    else:
+        write = _builtin_writer(question, targets, links, history, generator)
     attempts: list[Attempt] = []
     usage: list[dict] = []
+    failed: tuple[str, str] | None = None
     for _ in range(generator.max_corrections + 1):
         try:
-            with _model_errors():
-                generated = llm._ask(messages, purpose="generate-federated")
+            generated = write(failed)
         except GenerationError as error:
             usage += error.usage.get("calls", [])
             return _done(
@@ -108,14 +111,7 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
             result = run_federated(connections, generated.sql, max_rows=max_rows)
         except FederationError as error:
             attempts.append(Attempt(generated.sql, "error", str(error), _ms(phase)))
-            messages += [
-                {"role": "assistant", "content": json.dumps({"sql": generated.sql})},
-                {
-                    "role": "user",
-                    "content": f"That SQL failed with this error:\n{error}\n"
-                    "Reply with a corrected query in the same JSON form (or refuse).",
-                },
-            ]
+            failed = (generated.sql, str(error))
             continue
         attempts.append(
             Attempt(
@@ -156,6 +152,47 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
         usage,
         started,
     )
+
+
+def _model_writer(messages: list[dict[str, str]]):
+    """The model's query, and after a failure its correction (the conversation grows)."""
+
+    def write(failed: tuple[str, str] | None) -> Generated:
+        if failed is not None:
+            messages.extend(
+                [
+                    {"role": "assistant", "content": json.dumps({"sql": failed[0]})},
+                    {
+                        "role": "user",
+                        "content": f"That SQL failed with this error:\n{failed[1]}\n"
+                        "Reply with a corrected query in the same JSON form (or refuse).",
+                    },
+                ]
+            )
+        with _model_errors():
+            return llm._ask(messages, purpose="generate-federated")
+
+    return write
+
+
+def _builtin_writer(question, targets, links, history, generator):
+    """The built-in engine over one merged schema: each database's tables under its alias,
+    the links as foreign keys (federation.merged), so its joins cross databases through
+    them. It writes once; there is no correction round."""
+    from federation.merged import MERGED_DIALECT, merged_document
+    from federation.planner import Database
+
+    databases = [Database(alias_for(c), c.name, c.kind, s.document) for c, s in targets]
+    profiles = {alias_for(c): s.profiles or {} for c, s in targets}
+    document, merged_profiles = merged_document(databases, links, profiles)
+    request = Request(
+        question, MERGED_DIALECT, document, merged_profiles, (), tuple(history), date.today()
+    )
+
+    def write(failed: tuple[str, str] | None) -> Generated:
+        return generator.first(request) if failed is None else Generated(sql=None)
+
+    return write
 
 
 def build_messages(question, targets, links, history, generator) -> list[dict[str, str]]:

@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from federation.models import CrossDatabaseLink
 from schemas_app import services as schema_services
 
 CUSTOMERS = [
@@ -91,3 +92,19 @@ def fed(transactional_db, fed_tables, make_connection, pg_params, mysql_params, 
     for connection in made.values():
         assert schema_services.extract_now(connection).status == "succeeded"
     return made
+
+
+@pytest.fixture
+def linked(fed):
+    """fed, with shop.fed_customers.email <-> crm.fed_orders.customer_email declared."""
+    link = CrossDatabaseLink(
+        left_connection=fed["shop"],
+        left_table="fed_customers",
+        left_column="email",
+        right_connection=fed["crm"],
+        right_table="fed_orders",
+        right_column="customer_email",
+    )
+    link.full_clean()
+    link.save()
+    return fed

@@ -1,32 +1,14 @@
 """The LLM path on linked databases: one prompt with aliases, both schemas and the links,
 and the model's SQL run federated (the scripted model server of tests/chat/fake_llm.py)."""
 
-import pytest
-
 from chat import conversation, sessions
 from chat.models import ChatMessage
-from federation.models import CrossDatabaseLink
 
 PAID = (
     "SELECT c.name, SUM(o.amount) AS total FROM shop.fed_customers c "
     "JOIN crm.fed_orders o ON o.customer_email = c.email WHERE o.status = 'paid' "
     "GROUP BY c.name ORDER BY c.name"
 )
-
-
-@pytest.fixture
-def linked(fed):
-    link = CrossDatabaseLink(
-        left_connection=fed["shop"],
-        left_table="fed_customers",
-        left_column="email",
-        right_connection=fed["crm"],
-        right_table="fed_orders",
-        right_column="customer_email",
-    )
-    link.full_clean()
-    link.save()
-    return fed
 
 
 def test_linked_chat_gets_one_federated_query(alice, linked, fake_llm):
