@@ -7,7 +7,8 @@ order, so `email_address` and `EmailAddress` are e-mail columns while `addressab
 Choices, and why:
 - `*_id` / `*_count` / `*_type` ... name a reference or a fact *about* the value, not the value:
   `address_id` is a foreign key, `email_verified` a flag; they are never flagged by name.
-- Booleans and has_/is_ flags are never flagged by name (`has_phone` holds no number).
+- Booleans, has_/is_ flags and min_/max_/avg_/total_ figures are never flagged by name
+  (`has_phone` holds no number, `max_salary` of a job grade is nobody's pay).
 - Postal code, city, district and country are not flagged: alone they name an area, not a
   person, and "customers per city" is the kind of question the model should see values for.
   Staff can mark them when the data is small enough for them to identify someone.
@@ -77,7 +78,10 @@ NOT_THE_VALUE = {
     "id", "ids", "uuid", "fk", "count", "counts", "type", "kind", "status", "verified",
     "confirmed", "flag", "enabled", "valid", "at", "on", "format", "length", "len", "expires",
     "expiry", "expiration", "changed", "updated", "created", "policy", "hint", "reset", "sent",
+    "code", "description", "from", "to", "since", "until",  # address_type_code, date_address_to
 }  # fmt: skip
+# A first word that makes it a flag or a figure over many people: has_phone, max_salary.
+NOT_A_PERSON = {"has", "is", "min", "max", "avg", "average", "total"}
 _BOOLEAN_TYPES = {"bool", "boolean", "bit"}
 _TEXT_SHARE = 0.8  # share of the values seen that must match a pattern
 
@@ -93,7 +97,7 @@ def words(name: str) -> list[str]:
 def name_reason(name: str, type_name: str = "") -> str | None:
     """'name: e-mail' when the column's name says it holds a sensitive value, else None."""
     parts = [w for w in words(name) if not w.isdigit()]  # address2 is an address
-    if not parts or parts[-1] in NOT_THE_VALUE or parts[0] in ("has", "is"):
+    if not parts or parts[-1] in NOT_THE_VALUE or parts[0] in NOT_A_PERSON:
         return None
     if set(re.findall(r"[a-z]+", type_name.lower())) & _BOOLEAN_TYPES:
         return None
@@ -109,6 +113,8 @@ def name_reason(name: str, type_name: str = "") -> str | None:
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().-]+$")
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+_EXTENSION = re.compile(r"\s*(x|ext\.?)\s*\d{1,6}$", re.IGNORECASE)
+_AREA_CODE = re.compile(r"\(\d{1,5}\)\s*\d")
 _NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
 _CARD_CHARS = re.compile(r"^\d[\d -]{11,22}\d$")
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
@@ -147,13 +153,19 @@ def is_iban(text: str) -> bool:
 def is_phone(text: str) -> bool:
     """7-15 digits written the way phone numbers are: a leading +, an area code in
     parentheses, or two or more separated groups. Dates, times and plain numbers are not."""
+    text = _EXTENSION.sub("", text)  # "915-617-2408x832", "555 1234 ext. 12"
     if not _PHONE_CHARS.match(text) or _DATE_LIKE.match(text) or _NUMBER.match(text):
         return False
     digits = sum(c.isdigit() for c in text)
     if not 7 <= digits <= 15:
         return False
     groups = len(re.findall(r"\d+", text))
-    return text.startswith("+") or "(" in text or groups >= 3
+    # Brackets hold an area code before the number ("(403) 262-3443"), not a count after it
+    # ("444-464 (21)", a fleet series).
+    area_code = bool(_AREA_CODE.search(text))
+    if "(" in text and not area_code:
+        return False
+    return text.startswith("+") or area_code or groups >= 3
 
 
 PATTERNS = [  # most specific first: a card number is not also reported as a phone

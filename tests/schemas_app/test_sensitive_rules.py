@@ -87,6 +87,9 @@ def test_name_rules_flag(name, what):
         "passage",
         "mailbox_size",
         "last_update",
+        "address_type_code",  # a code list of kinds of address
+        "date_address_from",
+        "max_salary",  # a job grade's range, nobody's pay
         "keyword",
     ],
 )
@@ -108,6 +111,8 @@ def test_boolean_columns_are_not_flagged_by_name():
         (["DE89370400440532013000", "GB82 WEST 1234 5698 7654 32"], "values: IBANs in 2/2 samples"),
         (["+55 (12) 3923-5555", "+1 (780) 428-9482"], "values: phone numbers in 2/2 samples"),
         (["030 1234 5678", "040-555-1234"], "values: phone numbers in 2/2 samples"),
+        (["(948)040-1064x387", "915-617-2408 ext. 832"], "values: phone numbers in 2/2 samples"),
+        (["792.333.7714", "+41(8)1897032009"], "values: phone numbers in 2/2 samples"),
     ],
 )
 def test_value_patterns_flag(values, reason):
@@ -125,6 +130,8 @@ def test_value_patterns_flag(values, reason):
         ["a@x.org", "not one", "nor this"],  # one in three is not "nearly all"
         [None, None],
         ["Rock", "Jazz"],
+        ["444-464 (21)", "465-467 (3)"],  # a fleet series (spider pilot_record), not phones
+        ["1.2.3", "10.0.0.1"],  # versions and IP addresses are not phones either
         [True, False],
     ],
 )
