@@ -129,8 +129,11 @@ def snapshot_profiles(snapshot_id: int) -> dict:
 
 def clear_caches() -> None:
     """Forget parsed documents and profiles (tests reuse snapshot ids across rollbacks)."""
+    from .sensitive import clear_cache  # sensitive reads snapshots through this module
+
     _parsed_document.cache_clear()
     _stored_profiles.cache_clear()
+    clear_cache()
 
 
 def active_snapshot(connection: Connection) -> SchemaSnapshot | None:

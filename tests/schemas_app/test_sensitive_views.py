@@ -145,3 +145,15 @@ def test_admin_lists_and_flips_decisions(admin_client, alice_client, chinook):
     override.refresh_from_db()
     assert override.sensitive is False and override.note == "public job titles"
     assert "General Manager" in detail(alice_client, chinook)
+
+
+def test_snapshots_from_before_detection_are_detected_when_read(alice_client, chinook):
+    """A snapshot stored before this feature has no stored detection (NULL): it is worked
+    out from its document and profiles when first needed, so upgrading masks at once."""
+    from schemas_app import sensitive
+    from schemas_app.models import SchemaSnapshot
+
+    SchemaSnapshot.objects.filter(connection=chinook).update(sensitive=None)
+    sensitive.clear_cache()
+    assert ("main.Employee", "Email") in sensitive.sensitive_columns(chinook)
+    assert "andrew@chinookcorp.com" not in detail(alice_client, chinook)
