@@ -127,3 +127,12 @@ def test_a_side_the_guard_refuses_runs_nothing(fed):
 def test_bad_queries_get_a_clear_error(fed, sql, words):
     with pytest.raises(FederationError, match=words):
         run_federated([fed["shop"], fed["crm"]], sql)
+
+
+def test_the_join_memory_limit_is_a_clear_error(fed, settings):
+    settings.FEDERATION_MEMORY_LIMIT = "2MB"
+    with pytest.raises(FederationError, match=r"more than the federation memory limit \(2MB"):
+        run_federated(
+            [fed["shop"]],
+            "SELECT c.name, list_sort(range(3000000)) AS big FROM shop.fed_customers c",
+        )
