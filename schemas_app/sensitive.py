@@ -225,7 +225,20 @@ def set_override(
     return column_states(connection).get((table, column))
 
 
-def masked_for(user, connection: Connection) -> set[tuple[str, str]]:
+def masked_for(user, connection: Connection, snapshot=None) -> set[tuple[str, str]]:
     """The columns to mask for this user: all sensitive ones, none for staff (who see values
-    with a "sensitive" badge, as they can mark and unmark columns)."""
-    return set() if user.is_staff else sensitive_columns(connection)
+    with a "sensitive" badge, as they can mark and unmark columns). With an older `snapshot`
+    (a download of it), what was detected in that one is masked too, unless staff unmarked it:
+    a column dropped since is not in the latest detection."""
+    if user.is_staff:
+        return set()
+    states = column_states(connection)
+    hidden = {key for key, state in states.items() if state.sensitive}
+    if snapshot is not None:
+        hidden |= {
+            (table, column)
+            for table, columns in detected(snapshot).items()
+            for column in columns
+            if (table, column) not in states or states[(table, column)].sensitive
+        }
+    return hidden

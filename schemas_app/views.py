@@ -219,7 +219,7 @@ def download(request, connection_id):
     if snapshot is None:
         raise Http404("No schema snapshot to download.")
     document, profiles = snapshot.document, snapshot.profiles
-    hidden = sensitive.masked_for(request.user, connection)
+    hidden = sensitive.masked_for(request.user, connection, snapshot)
     if hidden:  # non-staff download what the page shows them: sensitive values masked
         document = sensitive.mask_document(SchemaDocument.from_dict(document), hidden).to_dict()
         profiles = sensitive.mask_profiles(profiles, hidden)

@@ -157,3 +157,25 @@ def test_snapshots_from_before_detection_are_detected_when_read(alice_client, ch
     sensitive.clear_cache()
     assert ("main.Employee", "Email") in sensitive.sensitive_columns(chinook)
     assert "andrew@chinookcorp.com" not in detail(alice_client, chinook)
+
+
+def test_an_older_snapshot_downloads_masked_too(alice_client, make_connection, tmp_path):
+    """A column dropped since (so not in the latest detection) is still masked in the
+    download of the snapshot that had it."""
+    import sqlite3
+
+    from connections.dialects.base import ConnectionParams
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT)")
+        db.execute("INSERT INTO people VALUES (1, 'ann@example.org')")
+    connection = make_connection(ConnectionParams(kind="sqlite", database=str(path)))
+    old = services.extract_now(connection)
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE people DROP COLUMN email")
+    services.clear_caches()
+    assert services.extract_now(connection).sensitive == {}
+    url = reverse("schema_download", args=[connection.pk]) + f"?snapshot={old.pk}"
+    body = alice_client.get(url).content.decode()
+    assert "ann@example.org" not in body and "a***@example.org" in body
