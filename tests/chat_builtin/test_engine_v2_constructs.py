@@ -16,11 +16,11 @@ CREATE TABLE performance (performance_id INTEGER PRIMARY KEY, title TEXT, venue 
 CREATE TABLE member_attendance (member_id INTEGER REFERENCES member(member_id),
     performance_id INTEGER REFERENCES performance(performance_id));
 CREATE TABLE round (round_id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES member(member_id),
-    score INTEGER);
+    score INTEGER, judge_id INTEGER);
 INSERT INTO member VALUES (1, 'Ann', 30), (2, 'Bob', 41), (3, 'Cid', 25), (4, 'Dee', 52);
 INSERT INTO performance VALUES (10, 'Hamlet', 'Globe'), (11, 'Faust', 'Odeon');
 INSERT INTO member_attendance VALUES (1, 10), (1, 11), (3, 10);
-INSERT INTO round VALUES (100, 2, 7), (101, 2, 9), (102, 4, 3);
+INSERT INTO round VALUES (100, 2, 7, 1), (101, 2, 9, 2), (102, 4, 3, 1);
 """
 
 
@@ -129,4 +129,43 @@ def test_a_condition_after_the_average_is_refused(school):  # noqa: F811
         school,
         "List the names of students whose age is below the average age of students in Paris.",
     )
+    assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # a column of a table that refers to the subject: listed for each of its rows
+        (
+            "What are the venues of performances attended by the member named Ann?",
+            None,
+        ),
+        (
+            "What are the scores of the member Bob?",
+            "SELECT r.score FROM member m JOIN round r ON r.member_id = m.member_id "
+            "WHERE m.name = 'Bob'",
+        ),
+        (
+            "What is the maximum score of members older than 40?",
+            "SELECT MAX(r.score) FROM member m JOIN round r ON r.member_id = m.member_id "
+            "WHERE m.age > 40",
+        ),
+    ],
+)
+def test_a_column_of_a_child_table(club, question, gold):
+    if gold is None:  # two tables away (through attendance): not a child's column
+        assert ask(club, question).refused
+    else:
+        check(club, question, gold)
+
+
+def test_a_child_tables_id_is_not_the_subjects(club):
+    # an id of the rows that refer to the subject is not read as one of the subject's
+    generated = ask(club, "What are the judge ids of members older than 40?")
+    assert generated.refused, generated.sql
+
+
+def test_a_column_after_have_is_no_second_output(school):  # noqa: F811
+    # "Which titles have credits ...": "credits" is no second column to list
+    generated = ask(school, "Which titles have credits from the Physics department?")
     assert generated.refused, generated.sql

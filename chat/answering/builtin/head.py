@@ -13,6 +13,7 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
     capacity of", "how many different", "the 3 youngest". Returns where the head ended."""
     pending: list[str] = []
     distinct = False
+    has_verb = False
     i = 0
     while i < stop:
         m = r.ms[i]
@@ -21,8 +22,10 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
         elif m.kind == "function":
             if stop_at_clause and m.text in ("whose", "where", "with", "that", "having"):
                 break
-            if stop_at_clause and r.outputs and m.text in ("have", "has", "had", "who"):
-                break  # "Which cities have an average age over 22": a clause
+            if r.outputs and m.text in ("have", "has", "had", "who"):
+                if stop_at_clause:
+                    break  # "Which cities have an average age over 22": a clause
+                has_verb = True  # "Which committees have delegates from ...": no second column
             r.take(i)
         elif m.is_role("count") and i > 0 and r.ms[i - 1].kind == "column" and i - 1 in r.used:
             r.take(i)  # "the total enrollment number of colleges": part of the column's name
@@ -60,6 +63,8 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             pending.append(_agg_word(r, i))  # "total payment amount": total, not orders.total
             r.take(i)
         elif m.kind == "column":
+            if has_verb:
+                break
             if not pending and m.extra.get("implied") in ("money", "metric"):
                 pending = [m.extra.get("agg", "sum")]  # "revenue per segment": its sum
             if not pending and _column_is_condition(r, i, strict=not stop_at_clause):
@@ -80,6 +85,7 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 and not _names_table(m, r.lex.table(col.table))
                 and not r.amount_subject  # "which country has the most revenue"
                 and not is_parent(r, col.table)
+                and not is_child(r, col)
             ):
                 raise Refusal(f"{r.subject.name} has no column '{m.text}'.")
             r.named_outputs = True
@@ -220,6 +226,21 @@ def is_parent(r: Reading, table: str) -> bool:
     "the country of the customer" in addresses)."""
     name = r.lex.table(table).name
     return any(fk.referred_table == name for fk in r.subject.foreign_keys)
+
+
+def is_child(r: Reading, col: Col) -> bool:
+    """`col` is a table's that refers to the subject by one foreign key: "the booking start
+    dates of apartments with ..." lists the column for each of their bookings. Never a key
+    ("the ids of attractions" are the attractions' own, not their visits' ids)."""
+    other = r.lex.table(col.table)
+    keys = [fk for fk in other.foreign_keys if fk.referred_table == r.subject.name]
+    if len(keys) != 1 or other is r.subject:
+        return False
+    from .index import name_words
+
+    column = other.column(col.column)
+    own_key = list(other.primary_key) == [column.name]  # part of a composite key is data
+    return not own_key and name_words(column.name)[-1] != "id"
 
 
 def _total_number(r: Reading, i: int, col: Col) -> bool:
