@@ -152,6 +152,7 @@ def _table_detail(request, connection, snapshot, table, *, notice: str = "", sta
             (c, profiles.get(c.name), states.get((name, c.name))) for c in table.columns
         ],
         "sensitive_notice": notice,
+        "sensitive_names": {c for (t, c), state in states.items() if t == name and state.sensitive},
     }
     return render(request, f"schemas_app/schema_page.html#{part}", context, status=status)
 

@@ -68,6 +68,15 @@ def test_users_see_masked_values_staff_see_them_with_a_badge(alice_client, admin
     assert "Andrew" in user_page and "General Manager" in user_page  # others untouched
 
 
+def test_the_tree_lists_sensitive_columns_with_a_badge(alice_client, chinook):
+    url = reverse("schema_table", args=[chinook.pk]) + "?table=main.Employee&part=columns"
+    items = alice_client.get(url).content.decode().split("</li>")
+    flagged = {
+        item.split('title="')[1].split('"')[0] for item in items if "badge sensitive" in item
+    }
+    assert flagged == {"BirthDate", "Address", "Phone", "Fax", "Email"}
+
+
 def test_staff_mark_and_unmark_and_it_survives_reextraction(alice_client, admin_client, chinook):
     response = toggle(admin_client, chinook, "Title", "1")
     assert response.status_code == 200 and 'class="badge sensitive"' in response.content.decode()
