@@ -8,29 +8,26 @@ form by the family of its column type (numbers, dates, booleans, NULL, text) and
 Python; the per-row hashes are summed, so the order of the rows does not matter. SQLite has
 no hash function and always takes the Python path. Above COMPARE_MAX_ROWS rows a table is
 sampled deterministically (rows whose integer key is a multiple of n, the same rows on both
-sides) and the result says so; without an integer key only the counts are compared.
-Every query goes through the SQL guard and the engine's read-only, time-limited session.
+sides) and the result says so; without an integer key only the counts are compared. A table
+that differs is read once more (comparisons.rows.locate) to name the keys of the rows only one
+side has and of those whose values differ. Every query goes through the SQL guard and the engine's read-only, time-limited session.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from sqlglot import exp
 
-from connections.dialects import ConnectorError, Dialect
-from connections.dialects.schema import Table
-from connections.guard import UnsafeSQLError, guard_sql
+from connections.dialects import ConnectorError
+from connections.guard import UnsafeSQLError
 
+from .rows import Side, key_column, locate, python_checksum, run
 from .types import column_type
 
-NULL = "\x00N"  # no text value can be this
-SEPARATOR = "\x1f"
+__all__ = ["Side", "TableData", "compare_table"]
 
 
 @dataclass
@@ -44,41 +41,19 @@ class TableData:
     method: str = ""
     sampled: str = ""  # how the rows were sampled, when they were
     note: str = ""
+    # Keys of the rows that differ (at most rows.SHOWN each), when the table has a key.
+    rows_only_left: list[str] = field(default_factory=list)
+    rows_only_right: list[str] = field(default_factory=list)
+    rows_changed: list[str] = field(default_factory=list)
+    row_difference_counts: list[int] = field(default_factory=list)  # the three totals
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-@dataclass
-class Side:
-    engine: Dialect
-    kind: str
-    table: Table
-    columns: list[str]  # this side's spelling of the common columns, in one shared order
-
-
-def run(side: Side, sql: str, max_rows: int) -> list[tuple]:
-    guarded = guard_sql(sql, side.kind)
-    result = side.engine.execute(
-        guarded, max_rows=max_rows, timeout=float(settings.QUERY_TIMEOUT_SECONDS)
-    )
-    return result.rows
-
-
 def count_rows(side: Side) -> int:
     sql = f"SELECT COUNT(*) AS row_count FROM {side.engine.checked_from(side.table, None)}"
     return int(run(side, sql, 1)[0][0])
-
-
-def key_column(table: Table) -> str | None:
-    """The table's one-column key: its primary key, or on ClickHouse (no primary key in that
-    sense) a primary key expression that is just one column."""
-    if len(table.primary_key) == 1:
-        return table.primary_key[0]
-    column = (
-        table.column(table.primary_key_expr.strip().strip("`")) if table.primary_key_expr else None
-    )
-    return column.name if column else None
 
 
 def integer_key(side: Side) -> str | None:
@@ -120,15 +95,28 @@ def compare_table(name: str, left: Side, right: Side) -> TableData:
             result.right_checksum = _native(right, where[1])
         else:
             result.method = "canonical values hashed in Python, rows fetched in key order"
-            result.left_checksum = _python(left, where[0])
-            result.right_checksum = _python(right, where[1])
+            result.left_checksum = python_checksum(left, where[0])
+            result.right_checksum = python_checksum(right, where[1])
     except (ConnectorError, UnsafeSQLError) as exc:
         result.status = "error"
         result.note = getattr(exc, "user_message", None) or str(exc)
         return result
     if result.left_rows != result.right_rows or result.left_checksum != result.right_checksum:
         result.status = "differs"
+        _locate(result, left, right, where)
     return result
+
+
+def _locate(result: TableData, left: Side, right: Side, where: tuple) -> None:
+    """Which rows differ, by key: a second pass over the rows of the differing table."""
+    try:
+        found = locate(left, right, where)
+    except (ConnectorError, UnsafeSQLError) as exc:
+        result.note = f"could not list the differing rows: {getattr(exc, 'user_message', exc)}"
+        return
+    if found:
+        result.rows_only_left, result.rows_only_right = found.only_left, found.only_right
+        result.rows_changed, result.row_difference_counts = found.changed, list(found.counts)
 
 
 def _multiple_of(key: str, step: int) -> exp.Expression:
@@ -142,97 +130,3 @@ def _native(side: Side, where) -> str:
     sql = side.engine.table_checksum_sql(side.table, side.columns, where)
     count, checksum = run(side, sql, 1)[0]
     return f"{count}:{checksum}"
-
-
-def _python(side: Side, where) -> str:
-    """Sum of 64-bit hashes of the canonical rows, fetched in batches under the row cap: by
-    key ranges when the table has a one-column key, else pages ordered by every column."""
-    families = [column_type(side.table.column(c).type, side.kind).family for c in side.columns]
-    dialect = side.engine.sqlglot_dialect
-    batch = max(1, min(5_000, int(settings.QUERY_MAX_ROWS)))
-    key = key_column(side.table)
-    if key not in side.columns:
-        key = None  # a key only this side has cannot page both sides alike
-    order = [key] if key else side.columns
-    total, count, last, offset = 0, 0, None, 0
-    while True:
-        query = exp.select(*(exp.column(c, quoted=True) for c in side.columns)).from_(
-            side.table.sql_ref(side.kind)
-        )
-        if where is not None:
-            query = query.where(where)
-        if key and last is not None:
-            query = query.where(
-                exp.GT(this=exp.column(key, quoted=True), expression=_literal(last))
-            )
-        query = query.order_by(*(exp.column(c, quoted=True) for c in order)).limit(batch)
-        if not key and offset:
-            query = query.offset(offset)
-        rows = run(side, query.sql(dialect=dialect), batch)
-        for row in rows:
-            digest = hashlib.blake2b(_canonical(row, families).encode(), digest_size=8)
-            total = (total + int.from_bytes(digest.digest(), "big")) % (1 << 64)
-        count += len(rows)
-        if len(rows) < batch:
-            return f"{count}:{total:016x}"
-        if key:
-            last = rows[-1][side.columns.index(key)]
-        offset += batch
-
-
-def _literal(value) -> exp.Expression:
-    return exp.Literal.number(value) if isinstance(value, int) else exp.Literal.string(str(value))
-
-
-def _canonical(row: tuple, families: list[str]) -> str:
-    return SEPARATOR.join(canonical(v, f) for v, f in zip(row, families, strict=True))
-
-
-def canonical(value, family: str) -> str:
-    """One text form per value whatever engine returned it: 12.50, 12.5 and 12.5e0 are
-    "12.5"; a datetime and SQLite's text "2024-01-02T03:04:05" are "2024-01-02 03:04:05";
-    True, 1 and "t" in a boolean column are "1"."""
-    if value is None:
-        return NULL
-    if family in ("integer", "decimal", "float") or isinstance(value, (int, float, Decimal)):
-        if not isinstance(value, bool):
-            number = _number(value)
-            if number is not None:
-                return number
-    if family == "boolean":
-        text = str(value).strip().lower()
-        if text in ("1", "true", "t", "yes"):
-            return "1"
-        return "0" if text in ("0", "false", "f", "no") else text
-    if family in ("date", "datetime", "datetime with time zone") or isinstance(value, (date, time)):
-        return _temporal(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    return str(value)
-
-
-def _number(value) -> str | None:
-    try:
-        number = Decimal(repr(value) if isinstance(value, float) else str(value))
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return str(number)
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
-
-
-def _temporal(value) -> str:
-    if isinstance(value, str):  # SQLite keeps dates as text
-        text = value.strip()
-        try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ", timespec="microseconds").removesuffix(".000000")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)

@@ -40,6 +40,7 @@ def text_lines(result: Comparison) -> list[str]:
         counts = f"{data.left_rows} vs {data.right_rows} rows"
         what = "rows differ" if data.left_rows == data.right_rows else "row counts differ"
         lines.append(f"  {data.table}: {what} ({counts})" + (f"; {data.note}" if data.note else ""))
+        lines += _row_keys(result, data)
     sampled = [d.table for d in result.data or [] if d.sampled]
     if sampled:
         lines.append(f"  sampled (over COMPARE_MAX_ROWS): {', '.join(sampled)}")
@@ -50,4 +51,20 @@ def text_lines(result: Comparison) -> list[str]:
         if result.differs
         else f"EQUAL ({checked})"
     )
+    return lines
+
+
+def _row_keys(result: Comparison, data) -> list[str]:
+    if not data.row_difference_counts:
+        return []
+    lines = []
+    for keys, total, where in zip(
+        (data.rows_only_left, data.rows_only_right, data.rows_changed),
+        data.row_difference_counts,
+        (f"only in {result.left.name}", f"only in {result.right.name}", "changed"),
+        strict=True,
+    ):
+        if total:
+            more = f" and {total - len(keys)} more" if total > len(keys) else ""
+            lines.append(f"    rows {where} (key): {', '.join(keys)}{more}")
     return lines

@@ -86,12 +86,19 @@ def test_a_deliberate_change_is_reported_exactly(make_connection, cmp_shop, mysq
     assert {t for t, d in data.items() if d.status != "equal"} == {"customers", "order_items"}
     # the tables that differ come first
     assert [d.table for d in result.data][:2] == ["customers", "order_items"]
+    # and the rows that differ are named by their keys
+    assert (data["customers"].rows_changed, data["customers"].row_difference_counts) == (
+        ["7"],
+        [0, 0, 1],
+    )
+    assert (data["order_items"].rows_only_left, data["order_items"].rows_only_right) == (["5"], [])
 
     code, out = run_command(capsys, "prod", "staging", "--data")
     assert code == 1
     assert "products: column only in staging: note" in out
     assert "customers: rows differ (500 vs 500 rows)" in out
     assert "order_items: row counts differ (2874 vs 2873 rows)" in out
+    assert "rows only in prod (key): 5" in out and "rows changed (key): 7" in out
     code, out = run_command(capsys, "prod", "staging", "--json")
     assert code == 1
     body = json.loads(out)
@@ -115,6 +122,7 @@ def test_one_kind_compares_the_engines_own_checksums(make_connection, cmp_shop, 
     assert orders.method == "engine checksum (mysql)"
     assert orders.left_rows == orders.right_rows == 1500
     assert orders.left_checksum != orders.right_checksum
+    assert orders.rows_changed == ["3"] and orders.row_difference_counts == [0, 0, 1]
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "clickhouse"])

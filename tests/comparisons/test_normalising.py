@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from comparisons.data import NULL, canonical
+from comparisons.canonical import NULL, canonical
 from comparisons.types import ColumnType, column_type, compare_types, type_difference
 
 

@@ -42,6 +42,7 @@ def test_compare_page(alice_client, admin_client, envs, mysql_copy, make_connect
     page = admin_client.get(f"/comparisons/?left={pg.pk}&right={changed.pk}&data=1")
     html = page.content.decode()
     assert "DIFFERENT (schema and data): payments" in html
+    assert "only in env-prod: 9</li>" in html  # the deleted row, by its key
     # the table that differs is listed before the equal ones
     rows = html[html.index("compare-data") :]
     assert rows.index("<td>payments</td>") < rows.index("<td>categories</td>")
