@@ -307,7 +307,15 @@ def _without_sql(question: str, generated: Generated, attempts: list[Attempt]) -
     if not generated.refused and generated.explanation:
         return _from_schema(question, generated, attempts)
     reason = generated.reason or "I could not write a query for this question."
-    return Answer(question, reason, None, refused=True, attempts=attempts)
+    # What the engine did understand, when it says: the page shows it beside the refusal.
+    return Answer(
+        question,
+        reason,
+        None,
+        refused=True,
+        attempts=attempts,
+        interpretation=generated.interpretation,
+    )
 
 
 class _Run:

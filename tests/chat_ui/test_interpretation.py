@@ -173,3 +173,30 @@ def test_the_comparison_merges_by_label_and_shows_a_shared_reading(
         alice_client.get(reverse("chat_merged_csv", args=[reply.pk])).streaming_content
     ).decode()
     assert csv.splitlines()[0] == "Database,Country,Number of invoices"
+
+
+def test_a_refusal_shows_what_the_engine_understood_and_questions_to_try(
+    alice, alice_client, session, scripted
+):
+    from chat.answering.types import Generated
+
+    understood = "invoices of customers, by a colour nobody records"
+    scripted(
+        Scripted(
+            Generated(
+                sql=None,
+                refused=True,
+                reason="There is no colour in this database.",
+                interpretation=understood,
+            )
+        )
+    )
+    reply = conversation.ask(alice, session, "Which invoices are blue?")
+    [database] = reply.result["databases"]
+    assert database["refused"] and database["interpretation"] == understood
+    page = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    last = page[page.rindex('class="msg assistant"') :]
+    # The refusal in words, what was understood, then questions this database answers.
+    assert last.index("There is no colour") < last.index(f"Read as: {understood}")
+    assert last.index(f"Read as: {understood}") < last.index('class="rephrasings"')
+    assert last.count("data-example=") >= 2
