@@ -179,3 +179,33 @@ def test_bad_requests_are_refused_clearly(make_connection, cmp_shop, capsys):
         with pytest.raises(CommandError, match=says) as refused:
             call_command("compare_databases", "pg", other, "--data")
         assert refused.value.returncode == 2
+
+
+def test_two_sqlite_files_views_skipped(make_connection, cmp_shop, tmp_path):
+    import shutil
+    import sqlite3
+
+    from connections.dialects import ConnectionParams
+
+    paths = [tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"]
+    for path in paths:
+        shutil.copy(cmp_shop["sqlite"].database, path)
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100")
+    with sqlite3.connect(paths[1]) as conn:
+        conn.execute("UPDATE products SET price = price * 2 WHERE id = 11")
+    a, b = (
+        registered(make_connection, ConnectionParams(kind="sqlite", database=str(p)), p.stem)
+        for p in paths
+    )
+
+    result = compare(a, b, data=True)
+
+    assert result.differing_tables == ["products"]
+    data = {d.table: d for d in result.data}
+    assert data["products"].rows_changed == ["11"]
+    assert data["products"].method.startswith("canonical values")  # SQLite: no hash function
+    assert (data["big_orders"].status, data["big_orders"].note) == (
+        "skipped",
+        "a view: its tables are compared",
+    )
