@@ -57,16 +57,18 @@ class Side:
     def label(self) -> str:
         return f"{self.database.alias}.{self.table.name}"
 
-    def pushed_sql(self, *, with_filters: bool = True) -> str:
-        """The side's query in its own dialect: needed columns, and its filters."""
+    def pushed_sql(self, filters: list[exp.Expression] | None = None) -> str:
+        """The side's query in its own dialect: needed columns, and `filters` (all of the
+        side's when None)."""
+        filters = self.filters if filters is None else filters
         kind = self.database.kind
         # A side whose columns the query never reads (COUNT(*) over it) still needs its rows.
         columns = self.columns or [self.table.columns[0].name]
         query = exp.select(*(exp.column(c, quoted=True) for c in columns)).from_(
             self.table.sql_ref(kind)
         )
-        if with_filters and self.filters:
-            query = query.where(exp.and_(*(self._unbound(f) for f in self.filters)))
+        if filters:
+            query = query.where(exp.and_(*(self._unbound(f) for f in filters)))
         return query.sql(dialect=SQLGLOT_DIALECTS[kind])
 
     def _unbound(self, condition: exp.Expression) -> exp.Expression:

@@ -86,22 +86,40 @@ def run_federated(
     )
 
 
+def _pushable_filters(side: Side, kind: str, allowed_tables) -> tuple[list, list[str]]:
+    """The side's filters its database's guard accepts. One it refuses (a DuckDB-only
+    function, say) is still applied in the join; only the saving is lost, and the plan says so."""
+    try:
+        guard_sql(side.pushed_sql(), kind, allowed_tables=allowed_tables)
+        return side.filters, []
+    except UnsafeSQLError:
+        pass
+    accepted, reasons = [], []
+    for condition in side.filters:
+        try:
+            guard_sql(side.pushed_sql([condition]), kind, allowed_tables=allowed_tables)
+            accepted.append(condition)
+        except UnsafeSQLError as exc:
+            reasons.append(f"{condition.sql(FEDERATED_DIALECT)}: {exc.reason}")
+    return accepted, reasons
+
+
 def fetch_side(side: Side, connection: Connection, allowed_tables) -> SideResult:
     """One side through its database's read-only path, cut at the row and memory caps."""
     cap_rows = settings.FEDERATION_MAX_ROWS_PER_SIDE
     cap_bytes = settings.FEDERATION_MAX_BYTES_PER_SIDE
-    sql, pushed, notes = side.pushed_sql(), [f.sql(FEDERATED_DIALECT) for f in side.filters], []
+    filters, refused = _pushable_filters(side, connection.kind, allowed_tables)
+    sql = side.pushed_sql(filters)
+    pushed = [f.sql(FEDERATED_DIALECT) for f in filters]
+    notes = []
+    if refused:
+        notes.append(
+            f"{side.label}: filters not pushed down (applied in the join): {'; '.join(refused)}."
+        )
     try:
         guard_sql(sql, connection.kind, limit=cap_rows + 1, allowed_tables=allowed_tables)
     except UnsafeSQLError as exc:
-        if not side.filters:
-            raise FederationError(
-                f"Refused by the SQL guard on {side.label}: {exc.reason}"
-            ) from None
-        # A filter the database's guard does not accept (a DuckDB-only function, say) is
-        # still applied in the join; only the saving is lost.
-        sql, pushed = side.pushed_sql(with_filters=False), []
-        notes.append(f"{side.label}: filters not pushed down ({exc.reason}).")
+        raise FederationError(f"Refused by the SQL guard on {side.label}: {exc.reason}") from None
     started = time.monotonic()
     try:
         # One row over the cap tells whether the side was cut.

@@ -136,3 +136,19 @@ def test_the_join_memory_limit_is_a_clear_error(fed, settings):
             [fed["shop"]],
             "SELECT c.name, list_sort(range(3000000)) AS big FROM shop.fed_customers c",
         )
+
+
+def test_a_filter_the_side_guard_refuses_stays_in_the_join(fed):
+    """list_sort is DuckDB's, not on PostgreSQL's function allow-list: the guard refuses the
+    side with it, so that filter is applied in the join only, and the plan says so."""
+    result = run_federated(
+        [fed["shop"], fed["crm"]],
+        "SELECT c.name FROM shop.fed_customers c "
+        "WHERE c.country = 'DE' AND list_sort([c.name])[1] = 'Ann'",
+    )
+    assert result.rows == [("Ann",)]
+    (shop,) = result.sides
+    # The other filter still goes down: 3 German customers fetched, not all 5.
+    assert shop.sql.endswith("WHERE \"country\" = 'DE'") and len(shop.rows) == 3
+    assert shop.filters_pushed == ['"c"."country" = \'DE\'']
+    assert "filters not pushed down" in shop.note and "not on the list" in shop.note

@@ -48,3 +48,13 @@ def test_unlinked_databases_are_asked_one_by_one(alice, fed, fake_llm):
     fake_llm.reply({"refused": True, "reason": "Not about these tables."})
     conversation.ask(alice, session, "How much did each customer pay?")
     assert "Alias shop" not in fake_llm.prompt() and 'Database "Shop"' in fake_llm.prompt()
+
+
+def test_a_capped_side_is_said_in_the_answer(alice, linked, fake_llm, settings):
+    settings.FEDERATION_MAX_ROWS_PER_SIDE = 2
+    session = sessions.create_session(alice, connections=[linked["shop"], linked["crm"]])
+    fake_llm.reply({"sql": PAID, "explanation": "Paid order totals per customer."})
+    reply = conversation.ask(alice, session, "How much did each customer pay?")
+    (answer,) = reply.result["databases"]
+    assert "row cap of 2 rows per side was hit" in answer["text"]
+    assert "incomplete" in answer["text"] and answer["truncated"] is True
