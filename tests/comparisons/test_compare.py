@@ -209,3 +209,35 @@ def test_two_sqlite_files_views_skipped(make_connection, cmp_shop, tmp_path):
         "skipped",
         "a view: its tables are compared",
     )
+
+
+def test_a_read_only_account_compares_through_its_read_only_session(
+    make_connection, cmp_shop, mysql_copy
+):
+    """The product's way: a least-privileged account, the override off. The engine checksum
+    (PostgreSQL, both sides) and the row pass run in its read-only sessions."""
+    from dataclasses import replace
+
+    from tests.demo_shop import _pg_connect
+    from tests.servers import PG_READONLY_USER
+
+    from .conftest import NAME, target
+
+    with _pg_connect(target("postgresql", NAME)) as conn:
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {PG_READONLY_USER[0]}")
+    user, password = PG_READONLY_USER
+    ro = replace(cmp_shop["postgresql"], username=user, password=password, allow_privileged=False)
+    reader = registered(make_connection, ro, "pg-ro")
+    assert reader.engine().test_connection().privilege_problems == []
+    admin = registered(make_connection, cmp_shop["postgresql"], "pg-admin")
+
+    same_kind = compare(reader, admin, data=True)
+    assert not same_kind.differs and same_kind.data[0].method == "engine checksum (postgresql)"
+
+    copy_params, conn = mysql_copy
+    conn.cursor().execute("DELETE FROM payments WHERE id = 4")
+    conn.commit()
+    copy = registered(make_connection, copy_params, "my-copy")
+    across = compare(reader, copy, data=True)
+    payments = next(d for d in across.data if d.table == "payments")
+    assert across.differing_tables == ["payments"] and payments.rows_only_left == ["4"]
