@@ -4,7 +4,7 @@ to learn) and 403 for the export."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -51,9 +51,19 @@ def parse_since(text: str) -> datetime | None:
         if day is None:
             raise ValueError(f"since={text!r} is not a date: use YYYY-MM-DD or an ISO date-time.")
         moment = datetime.combine(day, time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    return as_utc(moment)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """`moment` in UTC (naive: the server's zone), or ValueError when it has no UTC value."""
+    if moment is None:
+        return None
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("since is out of range.") from None
 
 
 @login_required

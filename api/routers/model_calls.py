@@ -9,8 +9,10 @@ from typing import Any
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from chat import model_log
+from chat.model_log_views import as_utc
 from chat.models import ModelCall
 
 from ..schemas import INT32, responses
@@ -42,6 +44,16 @@ class ModelCallFilters(Schema):
     message_id: int | None = Field(None, ge=1, le=INT32)
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0)
+
+    @field_validator("since")
+    @classmethod
+    def _in_utc(cls, since: datetime | None) -> datetime | None:
+        # The database reads offsets of at most a day's fraction it knows (not -19:04):
+        # compare in UTC, naive moments being the server's time.
+        try:
+            return as_utc(since)
+        except ValueError as error:
+            raise ValueError(str(error)) from None
 
 
 def _require_staff(request) -> None:
