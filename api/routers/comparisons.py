@@ -34,8 +34,10 @@ class ComparisonOut(Schema):
         "columns_added/removed, changes (type, type spelling, nullable) and keys."
     )
     data: list[dict[str, Any]] | None = Field(
-        description="Per common table: rows and checksum on each side, status, method, "
-        "sampled; null when data was not asked."
+        description="Per common table: rows and checksum on each side, status (equal, "
+        "differs, error, skipped), method, sampled, and for a table that differs the keys of "
+        "rows_only_left, rows_only_right and rows_changed (at most 20 each; "
+        "row_difference_counts has the totals); null when data was not asked."
     )
     notes: list[str]
 
