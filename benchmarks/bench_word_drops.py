@@ -1,6 +1,7 @@
 """The mutation check (issue 11, item 2) over spider-train's DEV split: for each question the
 built-in engine answers, change one word at a time (drop it, swap a comparison word for its
-opposite, raise a number, replace it with a made-up word) and ask again. A change that yields
+opposite, raise a number, replace it with a made-up word; swap a column, table or value the
+question names for another of the schema) and ask again. A change that yields
 the very same SQL means the engine ignored a word that may carry meaning.
 
     .venv/bin/python benchmarks/bench_word_drops.py                      # all dev questions
@@ -38,7 +39,12 @@ from sqlglot import exp  # noqa: E402
 from chat.answering.builtin import generate  # noqa: E402
 from chat.answering.builtin.engine import understand  # noqa: E402
 from chat.answering.builtin.index import lexicon_for  # noqa: E402
-from chat.answering.builtin.mutations import KINDS, must_change, mutations  # noqa: E402
+from chat.answering.builtin.mutations import (  # noqa: E402
+    KINDS,
+    must_change,
+    mutations,
+    schema_swaps,
+)
 from chat.answering.builtin.reader import Refusal  # noqa: E402
 from chat.answering.spider import dataset, load  # noqa: E402
 from connections.dialects import ConnectionParams, dialect_class  # noqa: E402
@@ -127,7 +133,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=None, help="N dev questions, seeded")
     parser.add_argument("--databases", default="", help="comma-separated dev databases")
-    parser.add_argument("--kinds", default=",".join(KINDS), help="drop,swap,number,unknown")
+    parser.add_argument(
+        "--kinds",
+        default=",".join((*KINDS, "schema")),
+        help="drop,swap,number,unknown,schema (column/table/value swaps)",
+    )
     parser.add_argument("--report", type=Path, default=None, help="eval_spider dev JSON")
     parser.add_argument("--examples", type=int, default=2, help="examples per word")
     parser.add_argument("--top", type=int, default=40, help="words listed")
@@ -156,7 +166,10 @@ def main() -> None:
             if not sql:
                 continue
             answered += 1
-            same = [m for m in mutations(q.question, kinds) if ask(m.question) == sql]
+            changes = mutations(q.question, kinds)
+            if "schema" in kinds:
+                changes += schema_swaps(q.question, lexicon_for(document, profiles))
+            same = [m for m in changes if ask(m.question) == sql]
             if same:
                 kinds_at = mention_kinds(q.question, document, profiles)
                 flagged.append(
@@ -194,7 +207,7 @@ def summarise(answered: int, flagged: list[dict], o) -> None:
           f"{questions_with(lambda m: m['kind'] == 'drop' and not m['function_word'])}")  # fmt: skip
     print(f"  engine function word dropped: "
           f"{questions_with(lambda m: m['kind'] == 'drop' and m['function_word'])}")  # fmt: skip
-    for kind in ("swap", "number", "unknown"):
+    for kind in ("swap", "number", "unknown", "column", "table", "value"):
         print(f"  {kind}: {questions_with(lambda m, k=kind: m['kind'] == k)}")
     if any(f["status"] != "?" for f in flagged):
         print("  base status of flagged questions:", dict(Counter(f["status"] for f in flagged)))

@@ -42,6 +42,12 @@ def _column_equals(r: Reading, i: int) -> int | None:
         j = r.next(i + 1)
         v = r.at(j)
         own = [x for x in (v.values if v is not None else ()) if x.table is r.subject]
+        if "name" in m.text.split():
+            from .index import name_words
+
+            # "whose name is 'Banking'" says the column: not industry, though 'Banking' is
+            # stored there ("named"/"called" say no column and take the one holding it).
+            own = [x for x in own if "name" in name_words(x.column.name)]
         names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
         if len({x.column.name for x in own}) == 1:
             col = r.ref(r.subject, own[0].column.name)

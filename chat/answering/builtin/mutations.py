@@ -7,7 +7,9 @@ Kinds of change, each on one token of the question:
 - **swap**: a comparison or direction word for its opposite (above/below, most/least,
   ascending/descending, before/after, with/without, ...);
 - **number**: a number one higher ("above 30" -> "above 31", "top 3" -> "top 4");
-- **unknown**: the word replaced by a made-up one, which nothing can place.
+- **unknown**: the word replaced by a made-up one, which nothing can place;
+- **column / table / value** (schema_swaps, needs the schema): a column, table or stored value
+  the question names replaced by another one of the same schema.
 
 Not dropped: GRAMMAR, words that only frame a question in English ("what are the", "show me",
 "of", "in"): deleting them leaves the same question. That list is this check's own judgement
@@ -102,8 +104,8 @@ def _changes(token: Token) -> list[tuple[str, str]]:
 
 
 def must_change(m: Mutation) -> bool:
-    """This change must not keep the SQL: a swap, a number, a made-up word, or a dropped
-    word of MEANING."""
+    """This change must not keep the SQL: a swap (of a word or of a schema name), a number, a
+    made-up word, or a dropped word of MEANING."""
     return m.kind != "drop" or m.word in MEANING
 
 
@@ -115,3 +117,72 @@ def same_sql(question: str, ask: Callable[[str], str | None], kinds=KINDS) -> li
     if not sql:
         return []
     return [m for m in mutations(question, kinds) if ask(m.question) == sql]
+
+
+def schema_swaps(question: str, lex) -> list[Mutation]:
+    """Changes that need the schema: a column the question names swapped for another column
+    of the same table and kind (text / number), a table for another table, a stored value for
+    another value of its column. Each names something else, so none may keep the SQL. []
+    when the question is refused."""
+    from .engine import understand
+    from .index import name_words
+    from .reader import Refusal
+
+    tokens = tokenize(question)
+    try:
+        understood = understand(question, lex)
+    except Refusal:
+        return []
+    mentions, read = understood.mentions, understood.interpretation.tables()
+    out = []
+    for m in mentions:
+        if m.start >= len(tokens) or m.end > len(tokens) or m.end <= m.start:
+            continue  # a mention the reader made up (an implied column): no words to swap
+        said = set(m.text.lower().split())
+        other = None
+        # The column meant: of those the words name in full, the one in a table the query reads.
+        exact = [r for r in m.columns if r.exact and r.table.qualified_name in read]
+        if m.kind == "column" and len({r.key for r in exact}) == 1:
+            ref = exact[0]
+            numeric = lex.is_numeric(ref.column)
+            other = next(
+                (
+                    " ".join(name_words(c.name))
+                    for c in ref.table.columns
+                    if c.name != ref.column.name
+                    and lex.is_numeric(c) == numeric
+                    and not lex.words.is_key(ref.table, c)
+                    and not said & set(name_words(c.name))
+                ),
+                None,
+            )
+            kind = "column"
+        elif m.kind == "table" and len(m.tables) == 1:
+            other = next(
+                (
+                    " ".join(name_words(t.name))
+                    for t in lex.document.tables
+                    if t is not m.tables[0] and not said & set(name_words(t.name))
+                ),
+                None,
+            )
+            kind = "table"
+        elif m.kind == "value" and len({(v.table.name, v.column.name) for v in m.values}) == 1:
+            v = m.values[0]
+            other = next(
+                (
+                    str(x.value)
+                    for refs in lex.values.values()
+                    for x in refs
+                    if x.column is v.column
+                    and x.table is v.table
+                    and str(x.value).lower() != str(v.value).lower()
+                    and not said & set(str(x.value).lower().split())
+                ),
+                None,
+            )
+            kind = "value"
+        if other:
+            text = question[: tokens[m.start].start] + other + question[tokens[m.end - 1].end :]
+            out.append(Mutation(kind, m.text, " ".join(text.split()), False, m.start))
+    return out
