@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from connections.dialects.schema import ForeignKey, SchemaDocument, Table
 
-from .planner import Database, find_table
+from .planner import Database, FederationError, find_table
 
 # The engine writes SQL for this dialect; DuckDB reads PostgreSQL's forms of what it writes.
 MERGED_DIALECT = "postgresql"
@@ -51,7 +51,10 @@ def merged_document(
             if database is None:
                 break
             schema, _, name = getattr(link, f"{side}_table").rpartition(".")
-            original = find_table(database.document, name, schema)
+            try:
+                original = find_table(database.document, name, schema)
+            except FederationError:
+                break  # a newer snapshot lost the table: the link no longer joins anything
             ends.append((tables[(alias, original.qualified_name)], getattr(link, f"{side}_column")))
         if len(ends) != 2:
             continue  # a link to a database outside this chat

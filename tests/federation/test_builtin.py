@@ -39,3 +39,11 @@ def test_builtin_on_unlinked_databases_answers_each(alice, fed, settings):
     session = sessions.create_session(alice, connections=[fed["shop"], fed["crm"]])
     reply = conversation.ask(alice, session, "how many fed customers are there")
     assert len(reply.result["databases"]) == 2
+
+
+def test_a_link_whose_table_is_gone_is_left_out(linked):
+    """A newer snapshot without the table (renamed, dropped): the link joins nothing."""
+    CrossDatabaseLink.objects.update(left_table="public.fed_gone")
+    databases = [d for _, d in databases_for([linked["shop"], linked["crm"]]).values()]
+    document, _ = merged_document(databases, CrossDatabaseLink.objects.all())
+    assert all(not t.foreign_keys for t in document.tables)
