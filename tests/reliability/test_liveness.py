@@ -98,7 +98,9 @@ def test_the_page_says_waiting_for_a_worker(alice_client, alice, chinook, settin
 
 
 def _start_answer(worker, message_id, redis_url):
-    Celery(broker=redis_url).send_task(
+    # Not the current app: shared tasks run later in this process (eagerly, as the settings
+    # say) would otherwise be published to this bare app's broker and never run.
+    Celery(broker=redis_url, set_as_current=False).send_task(
         "chat.tasks.answer_message_task", args=[message_id, False], queue=worker.queue
     )
 
@@ -130,7 +132,8 @@ def test_a_worker_killed_mid_answer_is_interrupted_and_run_again_answers(
             "the worker to claim the answer",
         )
         assert running.claimed_by.endswith(f":{worker._process.pid}"), running.claimed_by
-        wait_for(lambda: llm.requests, 30, "the model to be asked")
+        # A cold process imports the LLM client first: slow on a busy machine.
+        wait_for(lambda: llm.requests, 90, "the model to be asked")
         beat = running.heartbeat_at
         wait_for(
             lambda: ChatMessage.objects.get(pk=first.pk).heartbeat_at > beat, 10, "a heartbeat"
@@ -221,7 +224,8 @@ def test_a_web_process_stopped_mid_answer_is_ended_when_the_next_one_starts(
             30,
             "the web process to claim the answer",
         )
-        wait_for(lambda: llm.requests, 30, "the model to be asked")
+        # A cold process imports the LLM client first: slow on a busy machine.
+        wait_for(lambda: llm.requests, 90, "the model to be asked")
         web.stop()  # SIGTERM to gunicorn
         # Its worker process may linger, waiting for the answer's threads (the model call);
         # `docker stop` / systemd SIGKILL whatever is left after their grace period.
