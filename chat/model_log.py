@@ -104,15 +104,20 @@ def _purge_now_and_then() -> None:
     purge()
 
 
+class _Sink(list):
+    closed = False
+
+
 @contextlib.contextmanager
 def collecting(**fields) -> Iterator[list]:
     """Model calls made in this block (and in threads handed `gateway.current_about()`) are
     stored when it ends, with `fields` (user, message, databases); failed answers too."""
-    sink: list[dict] = []
+    sink = _Sink()
     try:
         with gateway.about(**fields, sink=sink):
             yield sink
     finally:
+        sink.closed = True  # a straggling thread's later call is stored on its own
         try:
             store(list(sink))
         except Exception:  # the log must never fail an answer; the line says it is missing

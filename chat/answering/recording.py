@@ -43,9 +43,11 @@ def record(**entry: Any) -> None:
     fields = current_about()
     sink = fields.pop("sink", None)
     entry = {**fields, **entry}
-    if sink is not None:
+    if sink is not None and not getattr(sink, "closed", False):
         sink.append(entry)
         return
+    # No answer collects it, or its answer has been written already (a worker thread that
+    # outlived the chat's deadline): stored on its own.
     try:
         from chat import model_log
 

@@ -179,3 +179,27 @@ def test_data_exposure_in_the_databases_api(admin_user, alice, make_connection, 
     assert refused.status_code == 403
     connection.refresh_from_db()
     assert connection.data_exposure == ""
+
+
+@pytest.mark.django_db(transaction=True)  # the thread's own connection sees alice
+def test_a_call_after_its_answer_was_written_is_stored_on_its_own(alice):
+    """A worker thread that outlived the chat's deadline still has the answer's fields."""
+    import threading
+
+    with model_log.collecting(user=alice.pk):
+        handed = gateway.current_about()
+    late = threading.Thread(target=lambda: _late_call(handed))
+    late.start()
+    late.join()
+    (call,) = ModelCall.objects.all()
+    assert call.purpose == "late" and call.user == alice
+
+
+def _late_call(handed: dict) -> None:
+    from django.db import connections
+
+    try:
+        with gateway.about(**handed):
+            gateway.recording.record(kind="chat", purpose="late", request=PROMPT)
+    finally:
+        connections.close_all()
