@@ -169,3 +169,29 @@ def test_a_column_after_have_is_no_second_output(school):  # noqa: F811
     # "Which titles have credits ...": "credits" is no second column to list
     generated = ask(school, "Which titles have credits from the Physics department?")
     assert generated.refused, generated.sql
+
+
+BOTH_AGES = (
+    "SELECT city FROM Student WHERE age > 24 INTERSECT SELECT city FROM Student WHERE age < 20"
+)
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("Which cities have both students older than 24 and students younger than 20?", BOTH_AGES),
+        ("Show the cities that have both students with age above 24 and below 20.", BOTH_AGES),
+        (
+            "Which cities have both students of age 20 and students of age 31?",
+            "SELECT city FROM Student WHERE age = 20 INTERSECT SELECT city FROM Student "
+            "WHERE age = 31",
+        ),
+    ],
+)
+def test_both_two_conditions_no_row_meets(school, question, gold):  # noqa: F811
+    check(school, question, gold)
+
+
+def test_both_with_one_condition_is_refused(school):  # noqa: F811
+    generated = ask(school, "Which cities have both students older than 24?")
+    assert generated.refused, generated.sql

@@ -44,6 +44,24 @@ def _contradiction(r: Reading) -> tuple[Filter, Filter] | None:
     return None
 
 
+def _both_said(r: Reading) -> None:
+    """ "a movie both in 1999 and 2000": "both" says what two conditions on one column that
+    no single row meets already read as (rows of each, the values both have); otherwise it
+    stays unplaced and the question is refused."""
+    left = [i for i, m in enumerate(r.ms) if i not in r.used and m.is_role("both")]
+    if len(left) != 1 or _contradiction(r) is None:
+        return
+    r.take(left[0])
+    # "industries that have both companies in USA and companies in China": the subject's
+    # rows named again on each side of the "and", right after "both" and after the "and"
+    for i in range(left[0] + 1, len(r.ms)):
+        m, before = r.ms[i], r.ms[i - 1]
+        if i in r.used or m.kind != "table" or m.tables != (r.subject,):
+            continue
+        if before.is_role("both", "and") or (before.is_fn() and r.ms[i - 2].is_role("both", "and")):
+            r.take(i)
+
+
 def _one_key_each(r: Reading, outputs: list[Measure]) -> None:
     """Problems refer to Staff twice (reported by, closed by): a condition or a column of
     Staff would silently pick one of the two. Refuse unless one key leads there."""
@@ -157,6 +175,7 @@ def _categories_listed(r: Reading, plain: list[Measure]) -> bool:
 
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
+    _both_said(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
     if leftover:
         words = ", ".join(f"'{m.text}'" for m in leftover)
