@@ -26,7 +26,8 @@ def snapshot(make_connection, chinook_sqlite):
 def test_each_level_keeps_only_its_part(snapshot):
     connection, document, profiles = snapshot
     genre = next(t for t in document.tables if t.name == "Genre")
-    assert genre.sample_rows and profiles["main.Genre"]["Name"]["top_values"]  # there is data to cut
+    # There is data to cut.
+    assert genre.sample_rows and profiles["main.Genre"]["Name"]["top_values"]
 
     doc, prof = exposure.restrict(document, profiles, "schema")
     assert prof == {} and all(not t.sample_rows and t.row_count is None for t in doc.tables)
