@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "api",
     "demo",  # no models: `manage.py seed_demo`
     "comparisons",  # no models: environment comparison (issue 16)
+    "reports",  # scheduled reports (issue 16)
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,34 @@ CELERY_BEAT_SCHEDULE = {
     # The model's audit log keeps MODEL_LOG_RETENTION_DAYS (chat.model_log.purge).
     "purge-model-log": {"task": "chat.tasks.purge_model_log", "schedule": 3600.0},
 }
+
+# Scheduled reports (reports/): beat looks for due reports every REPORTS_TICK_SECONDS; a run
+# whose database fails is retried REPORTS_MAX_RETRIES times, waiting BACKOFF, 2x, 4x ... (at
+# most BACKOFF_MAX) seconds, then marked failed. A run keeps REPORTS_MAX_ROWS rows per table.
+REPORTS_TICK_SECONDS = env.float("REPORTS_TICK_SECONDS", default=60.0)
+REPORTS_MAX_RETRIES = env.int("REPORTS_MAX_RETRIES", default=3)
+REPORTS_RETRY_BACKOFF_SECONDS = env.int("REPORTS_RETRY_BACKOFF_SECONDS", default=30)
+REPORTS_RETRY_BACKOFF_MAX_SECONDS = env.int("REPORTS_RETRY_BACKOFF_MAX_SECONDS", default=600)
+REPORTS_MAX_ROWS = env.int("REPORTS_MAX_ROWS", default=100)
+CELERY_BEAT_SCHEDULE["enqueue-due-reports"] = {
+    "task": "reports.tasks.enqueue_due_reports",
+    "schedule": REPORTS_TICK_SECONDS,
+}
+# Report emails (Django's email framework). Without EMAIL_HOST they go to the console log.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DataChat <datachat@localhost>")
 
 # --- Question answering (chat.answering) -------------------------------------------------
 # Without LLM_MODEL the built-in offline engine answers; with it, litellm calls that model
