@@ -70,3 +70,18 @@ def test_a_refusal_offers_questions_this_database_answers_closest_first(
         assert f'data-example="{question}"' in html  # one click asks (chat.js)
     # An unrelated refusal still offers useful questions, not "close to yours".
     assert examples.rephrasings("Why is the sky blue?", chinook)
+
+
+def test_no_rephrasings_when_another_database_answered(chinook):
+    from types import SimpleNamespace
+
+    from chat.templatetags.chat_tags import rephrasings
+
+    refused = {"connection_id": str(chinook.pk), "refused": True, "columns": []}
+    answered = {"connection_id": "x", "refused": False, "columns": ["n"], "error": ""}
+    # Refused on its own: questions to try.
+    alone = SimpleNamespace(pk=1, question=REFUSED, result={"databases": [refused]})
+    assert rephrasings(alone, refused)["questions"]
+    # Refused while another database answered: the question was about that one, no help needed.
+    beside = SimpleNamespace(pk=2, question=REFUSED, result={"databases": [refused, answered]})
+    assert rephrasings(beside, refused) == {"questions": [], "related": False}
