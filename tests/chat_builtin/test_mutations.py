@@ -166,3 +166,19 @@ def test_only_a_superlative_adjective_ranks(demo):
     assert "LIMIT 1" in ask("What is the name of the cheapest product?")
     assert ask("What are the names of cheap products?") is None  # no threshold said
     assert ask("What is the name of the expensive product?") is None
+
+
+def test_a_reading_that_shows_nothing_is_refused_not_crashed(tmp_path):
+    # Found by dropping "pixels" from a spider dev question: the set-operation reading had no
+    # column left to show and the restatement failed on it.
+    path = load.load_sqlite(SPIDER, "phone_1", cache_dir=tmp_path).params.database
+    document, profiles = _extract(path)
+    got = generate(
+        "Find the of the screen modes that are used by both phones with full accreditation "
+        "types and phones with Provisional accreditation types.",
+        document=document,
+        profiles=profiles,
+        dialect="sqlite",
+    )
+    assert got.refused
+    assert "understand this question well enough" not in got.reason  # not the crash message

@@ -58,7 +58,12 @@ def understand(
         raise
     filters = tuple(f for m in mentions for f in m.extra.get("filters", ()))
     it = replace(it, filters=it.filters + tuple(f for f in filters if f not in it.filters))
-    return Understood(mentions, settle(it, lex, mentions))
+    it = settle(it, lex, mentions)
+    if not it.outputs and not it.whole_rows:
+        # A reading that shows nothing ("Find the of the screen modes used by both ...") is a
+        # gap in a rule, not an answer: refuse rather than compile or restate it.
+        raise Refusal("I could not tell what to show; please name a column.")
+    return Understood(mentions, it)
 
 
 def answer(
