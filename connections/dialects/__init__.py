@@ -48,6 +48,8 @@ DIALECTS: dict[str, str] = {
     "mysql": "connections.dialects.mysql.MySQL",
     "clickhouse": "connections.dialects.clickhouse.ClickHouse",
     "sqlite": "connections.dialects.sqlite.SQLite",
+    "redshift": "connections.dialects.redshift.Redshift",
+    "bigquery": "connections.dialects.bigquery.BigQuery",
 }
 
 

@@ -44,8 +44,13 @@ class PrivilegedAccountError(ConnectorError):
 SECRET_OPTION_WORDS = ("pass", "secret", "token", "key", "credential")
 
 
+# Secret by name though no word above says so: Redshift's IAM role ARN names the account.
+SECRET_OPTION_NAMES = frozenset({"iam_role_arn"})
+
+
 def is_secret_option(name: str) -> bool:
-    return any(word in name.lower() for word in SECRET_OPTION_WORDS)
+    lowered = name.lower()
+    return lowered in SECRET_OPTION_NAMES or any(word in lowered for word in SECRET_OPTION_WORDS)
 
 
 # A PostgreSQL role DataChat switches to at session start (the `session_role` option): a
@@ -99,6 +104,8 @@ class QueryResult:
     rows: list[tuple]
     truncated: bool
     duration_ms: float
+    # Bytes a dry run said the query reads (BigQuery, before running it); None elsewhere.
+    estimated_bytes: int | None = None
 
     @property
     def row_count(self) -> int:
@@ -117,6 +124,12 @@ class Dialect(Capabilities, ABC):
         self.params = params
         self.pool_max_size = pool_max_size
         self._privileges: PrivilegeReport | None = None
+
+    @classmethod
+    def option_errors(cls, options: dict) -> list[str]:
+        """What is wrong with a connection's settings (fields and options, secrets merged),
+        found without connecting; one message per problem."""
+        return []
 
     @abstractmethod
     def test_connection(self) -> TestResult: ...

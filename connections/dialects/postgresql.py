@@ -54,7 +54,7 @@ def _read_only(conn: psycopg.Connection) -> None:
     conn.read_only = True
 
 
-def _clean(conn: psycopg.Connection) -> None:
+def _clean(conn: psycopg.Connection, reset: str = "DISCARD ALL") -> None:
     """Nothing a query did may outlive it on a pooled connection: roll back, then DISCARD ALL,
     because session-level advisory locks, prepared statements and cursors survive a rollback.
     DISCARD ALL returns settings to the connection's start-up values, so anything meant to last
@@ -67,7 +67,7 @@ def _clean(conn: psycopg.Connection) -> None:
     try:
         conn.rollback()
         conn.autocommit = True  # DISCARD ALL cannot run inside a transaction block
-        conn.execute("DISCARD ALL")
+        conn.execute(reset)
         conn.autocommit = False
     except psycopg.Error:
         conn.close()
@@ -92,6 +92,8 @@ class PostgreSQL(PostgreSQLCapabilities, Dialect):
     name = "postgresql"
     default_port = 5432
     sqlglot_dialect = "postgres"
+    # What _clean runs after each use of a pooled connection (Redshift has no DISCARD).
+    session_reset = "DISCARD ALL"
 
     def __init__(self, params, *, pool_max_size: int = 20):
         super().__init__(params, pool_max_size=pool_max_size)
@@ -254,7 +256,7 @@ class PostgreSQL(PostgreSQLCapabilities, Dialect):
                 try:
                     return self._run(conn, sql, max_rows, timeout, started)
                 finally:
-                    _clean(conn)
+                    _clean(conn, self.session_reset)
         except PoolTimeout:
             # Either every connection is busy or the server went away; find out which.
             self._connect().close()
@@ -293,15 +295,18 @@ class PostgreSQL(PostgreSQLCapabilities, Dialect):
         try:
             with self._get_pool().connection() as conn:
                 try:
-                    return introspection.introspect(conn)
+                    return self._read_catalog(conn)
                 finally:
-                    _clean(conn)
+                    _clean(conn, self.session_reset)
         except PoolTimeout:
             raise ConnectorError(
                 "All connections are busy; try again shortly.", transient=True
             ) from None
         except psycopg.Error as exc:
             raise self._query_error(exc, connect_timeout()) from None
+
+    def _read_catalog(self, conn: psycopg.Connection) -> SchemaDocument:
+        return introspection.introspect(conn)
 
     def profile_source(self, table, limit: int):
         """A big table is read through TABLESAMPLE SYSTEM: about `limit` rows from random

@@ -171,7 +171,73 @@ SQLITE = COMMON | _names(
     """
 )
 
+# Redshift's leader- and compute-node functions that read their arguments; PostgreSQL's
+# pg_* administration (pg_terminate_backend, pg_cancel_backend) stays out like everywhere.
+REDSHIFT = COMMON | _names(
+    """
+    listagg median percentile_cont percentile_disc stddev stddev_pop stddev_samp variance
+    var_pop var_samp bool_and bool_or bit_and bit_or any_value ratio_to_report approximate
+    approx_distinct
+
+    trunc cbrt degrees radians sin cos tan asin acos atan atan2 cot dexp dlog1 dlog10 random
+    checksum
+
+    btrim char_length character_length octet_length charindex strpos position left right lpad
+    rpad len reverse split_part translate initcap concat regexp_count regexp_instr
+    regexp_replace regexp_substr md5 sha1 sha2 func_sha1 crc32 fnv_hash quote_ident
+    quote_literal soundex difference to_hex ascii chr textlen
+
+    add_months convert_timezone current_date date_cmp dateadd datediff date_add date_diff
+    date_part date_part_year date_trunc extract getdate sysdate last_day months_between
+    next_day timestamp_cmp to_char to_date to_timestamp to_number timezone
+
+    nvl nvl2 decode convert
+
+    json_extract_path_text json_extract_array_element_text json_array_length is_valid_json
+    is_valid_json_array json_parse json_serialize can_json_parse
+
+    current_database current_schema
+    """
+)
+
+# BigQuery (GoogleSQL). EXTERNAL_QUERY (runs SQL on a Cloud SQL server), ML.* / AI.* (a schema
+# prefix is refused anyway), SESSION_USER and the array generators are left out.
+BIGQUERY = COMMON | _names(
+    """
+    countif any_value array_agg string_agg logical_and logical_or bit_and bit_or bit_xor
+    approx_count_distinct approx_quantiles approx_top_count approx_top_sum stddev stddev_pop
+    stddev_samp variance var_pop var_samp corr covar_pop covar_samp max_by min_by
+    percentile_cont percentile_disc
+
+    is_inf is_nan ieee_divide rand pow div safe_divide safe_multiply safe_negate safe_add
+    safe_subtract trunc cos sin tan acos asin atan atan2 range_bucket
+
+    ascii byte_length char_length character_length chr code_points_to_string contains_substr
+    ends_with format initcap instr left lpad normalize regexp_contains regexp_extract
+    regexp_extract_all regexp_instr regexp_replace reverse right rpad split starts_with strpos
+    to_base64 to_hex md5 sha1 sha256 farm_fingerprint
+
+    current_date current_datetime current_time current_timestamp date datetime time timestamp
+    date_add date_sub date_diff date_trunc datetime_add datetime_sub datetime_diff
+    datetime_trunc timestamp_add timestamp_sub timestamp_diff timestamp_trunc time_add
+    time_sub time_diff time_trunc extract format_date format_datetime format_timestamp
+    format_time parse_date parse_datetime parse_timestamp parse_time last_day unix_date
+    unix_seconds unix_millis unix_micros timestamp_seconds timestamp_millis timestamp_micros
+    date_from_unix_date
+
+    if ifnull safe_cast
+
+    array_length array_to_string array_concat array_reverse unnest offset safe_offset ordinal
+    safe_ordinal struct
+
+    json_extract json_extract_scalar json_query json_value json_extract_array
+    json_value_array to_json_string parse_json
+    """
+)
+
 ALLOWED_FUNCTIONS: dict[str, frozenset[str]] = {
+    "redshift": REDSHIFT,
+    "bigquery": BIGQUERY,
     "postgresql": POSTGRESQL,
     "mysql": MYSQL,
     "clickhouse": CLICKHOUSE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
@@ -272,4 +272,21 @@ SQLITE = EngineSpec(
     ),
 )
 
-ENGINES: tuple[EngineSpec, ...] = (POSTGRESQL, MYSQL, CLICKHOUSE, SQLITE)
+
+
+def _redshift(request):
+    # No Redshift cluster here: the local PostgreSQL stands in, on the PostgreSQL wire that
+    # Redshift speaks, with SSL off (the engine's default is sslmode=require).
+    params, admin = _pg(request)
+
+    def redshift(**overrides):
+        pg = params(**overrides)
+        options = {"sslmode": "disable", **dict(pg.options)}
+        return replace(pg, kind="redshift", options=tuple(sorted(options.items())))
+
+    return redshift, admin
+
+
+REDSHIFT = replace(POSTGRESQL, kind="redshift", reach=_redshift, chinook=None)
+
+ENGINES: tuple[EngineSpec, ...] = (POSTGRESQL, MYSQL, CLICKHOUSE, SQLITE, REDSHIFT)

@@ -249,6 +249,23 @@ DANGEROUS = [
     ("postgresql", "-- only a comment", "only comments"),
     ("mysql", "SELECT a FROM t WHERE b =", "could not be parsed"),
     ("sqlite", "SELEC 1", "found SELEC"),
+    # Redshift: administration functions, S3 unload/load, system tables with others' SQL.
+    ("redshift", "SELECT pg_terminate_backend(pid) FROM t", "pg_terminate_backend is not on"),
+    ("redshift", "UNLOAD ('SELECT * FROM t') TO 's3://b/x' IAM_ROLE 'arn'", "found UNLOAD"),
+    ("redshift", "COPY t FROM 's3://b/x' IAM_ROLE 'arn'", "found COPY"),
+    ("redshift", "SELECT querytxt FROM stl_query", "stl_query is not allowed"),
+    ("redshift", "SELECT 1; DROP TABLE t", "Only one statement"),
+    # BigQuery: federated and ML calls, scripting, exports, other users' jobs.
+    ("bigquery", "SELECT * FROM EXTERNAL_QUERY('c', 'SELECT 1')", "EXTERNAL_QUERY is not on"),
+    ("bigquery", "SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", "PREDICT is not on"),
+    ("bigquery", "DECLARE x INT64; SELECT x", "Only one statement"),
+    ("bigquery", "EXECUTE IMMEDIATE 'DROP TABLE t'", "found EXECUTE"),
+    ("bigquery", "BEGIN SELECT 1; END", "Only one statement"),
+    ("bigquery", "CALL shop.proc()", "found CALL"),
+    ("bigquery", "EXPORT DATA OPTIONS(uri='gs://b/*') AS SELECT 1", "found EXPORT"),
+    ("bigquery", "SELECT * FROM `region-us`.INFORMATION_SCHEMA.JOBS", "JOBS is not allowed"),
+    ("bigquery", "MERGE t USING s ON t.a = s.a WHEN MATCHED THEN DELETE", "found MERGE"),
+    ("bigquery", "SELECT GENERATE_ARRAY(1, 1000000000)", "GENERATE_ARRAY is not on"),
 ]
 
 LEGITIMATE = [
@@ -338,6 +355,11 @@ LEGITIMATE = [
     ("sqlite", "SELECT * FROM t LIMIT 5 OFFSET 2"),
     ("sqlite", "EXPLAIN QUERY PLAN SELECT * FROM t"),
     ("sqlite", "EXPLAIN SELECT * FROM t"),
+    ("redshift", "SELECT DATEADD(month, -1, GETDATE()), NVL(a, 0), LISTAGG(b, ',') FROM t"),
+    ("redshift", "SELECT MEDIAN(total), APPROXIMATE COUNT(DISTINCT c) FROM orders"),
+    ("bigquery", "SELECT DATE_TRUNC(d, MONTH) AS m, COUNTIF(x > 5) FROM shop.orders GROUP BY m"),
+    ("bigquery", "SELECT SAFE_DIVIDE(a, b), xs[OFFSET(0)], FORMAT_DATE('%Y', d) FROM `p.s.t`"),
+    ("bigquery", "SELECT table_name FROM shop.INFORMATION_SCHEMA.COLUMNS"),
 ]
 
 
