@@ -82,7 +82,8 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
         return Answer(question, refusal, None, refused=True, engine=generator.name)
     connections = [c for c, _ in targets]
     if generator.one_call_for_several:
-        write = _model_writer(build_messages(question, targets, links, history, generator))
+        level = exposure.strictest([s.exposure or exposures.effective(c) for c, s in targets])
+        write = _model_writer(build_messages(question, targets, links, history, generator), level)
     else:
         write = _builtin_writer(question, targets, links, history, generator)
     attempts: list[Attempt] = []
@@ -154,8 +155,10 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
     )
 
 
-def _model_writer(messages: list[dict[str, str]]):
-    """The model's query, and after a failure its correction (the conversation grows)."""
+def _model_writer(messages: list[dict[str, str]], level: str):
+    """The model's query, and after a failure its correction (the conversation grows). The
+    error goes back at the strictest database's exposure level: a value it quotes from a row
+    is hidden below `values`, as on the single-database path."""
 
     def write(failed: tuple[str, str] | None) -> Generated:
         if failed is not None:
@@ -164,7 +167,8 @@ def _model_writer(messages: list[dict[str, str]]):
                     {"role": "assistant", "content": json.dumps({"sql": failed[0]})},
                     {
                         "role": "user",
-                        "content": f"That SQL failed with this error:\n{failed[1]}\n"
+                        "content": "That SQL failed with this error:\n"
+                        f"{exposure.scrub_error(failed[1], failed[0], level)}\n"
                         "Reply with a corrected query in the same JSON form (or refuse).",
                     },
                 ]

@@ -58,3 +58,25 @@ def test_a_capped_side_is_said_in_the_answer(alice, linked, fake_llm, settings):
     (answer,) = reply.result["databases"]
     assert "row cap of 2 rows per side was hit" in answer["text"]
     assert "incomplete" in answer["text"] and answer["truncated"] is True
+
+
+def test_a_correction_prompt_hides_values_the_error_quotes(alice, linked, fake_llm):
+    """Below `values` (the default here is `profiles`), a row value that a side's database
+    quotes in its error goes back to the model as '…', as on the single-database path."""
+    bad = (
+        "SELECT c.name FROM shop.fed_customers c "
+        "JOIN crm.fed_orders o ON o.customer_email = c.email "
+        "WHERE CAST(c.name AS INTEGER) > 1"
+    )
+    session = sessions.create_session(alice, connections=[linked["shop"], linked["crm"]])
+    fake_llm.reply({"sql": bad, "explanation": "Customers."})
+    fake_llm.reply({"refused": True, "reason": "Cannot."})
+    conversation.ask(alice, session, "Which customers have a numeric name?")
+
+    assert len(fake_llm.requests) == 2
+    correction = fake_llm.prompt(1)
+    assert "That SQL failed with this error" in correction
+    # The side's error named a customer ("Ann", "Bob" or "Cy"); none of them may reach the model.
+    assert "invalid input syntax" in correction or "Could not convert" in correction, correction
+    for name in ("Ann", "Bob", "Cy"):
+        assert f'"{name}"' not in correction and f"'{name}'" not in correction
