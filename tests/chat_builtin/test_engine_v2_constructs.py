@@ -17,6 +17,10 @@ CREATE TABLE member_attendance (member_id INTEGER REFERENCES member(member_id),
     performance_id INTEGER REFERENCES performance(performance_id));
 CREATE TABLE round (round_id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES member(member_id),
     score INTEGER, judge_id INTEGER);
+CREATE TABLE grapes (grape TEXT PRIMARY KEY, colour TEXT);
+CREATE TABLE wine (wine_id INTEGER PRIMARY KEY, grape TEXT REFERENCES grapes(grape), price REAL);
+INSERT INTO grapes VALUES ('Merlot', 'red'), ('Riesling', 'white'), ('Syrah', 'red');
+INSERT INTO wine VALUES (1, 'Merlot', 10), (2, 'Merlot', 30), (3, 'Riesling', 12);
 INSERT INTO member VALUES (1, 'Ann', 30), (2, 'Bob', 41), (3, 'Cid', 25), (4, 'Dee', 52);
 INSERT INTO performance VALUES (10, 'Hamlet', 'Globe'), (11, 'Faust', 'Odeon');
 INSERT INTO member_attendance VALUES (1, 10), (1, 11), (3, 10);
@@ -195,3 +199,21 @@ def test_both_two_conditions_no_row_meets(school, question, gold):  # noqa: F811
 def test_both_with_one_condition_is_refused(school):  # noqa: F811
     generated = ask(school, "Which cities have both students older than 24?")
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # the group's table has nothing but its key to show: the subject's column holding it
+        (
+            "How many wines are there for each grape?",
+            "SELECT grape, COUNT(*) FROM wine GROUP BY grape",
+        ),
+        (
+            "Show the average price of wines for different grapes.",
+            "SELECT grape, AVG(price) FROM wine GROUP BY grape",
+        ),
+    ],
+)
+def test_a_group_shown_by_the_key_the_subject_holds(club, question, gold):
+    check(club, question, gold)

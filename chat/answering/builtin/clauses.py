@@ -196,6 +196,12 @@ def _group(r: Reading, i: int) -> int | None:
             return j + 1
         labels = r.lex.words.label_columns(table)
         if all(c.name in table.primary_key or c.name.lower() == "id" for c in labels):
+            if len(linked) == 1 and m.text != "by":  # "the number of transactions for each
+                # investor": the key is all there is to show, and the subject holds it
+                # ("used by the customer X" names who, not a group)
+                r.group_by.append(r.ref(r.subject, next(iter(linked))))
+                r.take(i, j)
+                return j + 1
             raise Refusal(f"{table.name} has no name-like column to show per group; name one.")
         r.group_by += [r.ref(table, c.name) for c in labels]
         r.take(i, j)
