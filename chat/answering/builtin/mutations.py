@@ -7,7 +7,8 @@ Kinds of change, each on one token of the question:
 - **swap**: a comparison or direction word for its opposite (above/below, most/least,
   ascending/descending, before/after, with/without, ...);
 - **number**: a number one higher ("above 30" -> "above 31", "top 3" -> "top 4");
-- **unknown**: the word replaced by a made-up one, which nothing can place;
+- **unknown**: the word (any word, framing ones too) replaced by a made-up one, which nothing
+  can place;
 - **column / table / value** (schema_swaps, needs the schema): a column, table or stored value
   the question names replaced by another one of the same schema.
 
@@ -93,10 +94,11 @@ def _changes(token: Token) -> list[tuple[str, str]]:
     if token.is_number:
         number = token.number + 1
         return [("number", str(int(number)) if number == int(number) else str(number))]
-    if token.low in GRAMMAR:
-        changes = []
-    else:
-        changes = [("drop", ""), ("unknown", UNKNOWN)]
+    # A made-up word in any place must be refused, a framing word's place included: a rule
+    # that skips whatever stands there would take it silently.
+    changes = (
+        [("unknown", UNKNOWN)] if token.low in GRAMMAR else [("drop", ""), ("unknown", UNKNOWN)]
+    )
     if token.low in SWAPS:
         swapped = SWAPS[token.low]
         changes.append(("swap", swapped.capitalize() if token.text[:1].isupper() else swapped))
