@@ -149,6 +149,11 @@ def answer_words(message) -> dict:
     result = getattr(message, "result", None) or {}
     databases = result.get("databases") or []
     words = {"text": text, "lead": "", "big": None}
+    if len(databases) > 1:
+        words["lead"] = _comparison_lead(result)
+        if words["lead"]:
+            words["text"] = ""  # "db1: There are 59 customers." per line: the table says it
+        return words
     if len(databases) != 1 or databases[0].get("error") or not databases[0].get("columns"):
         return words
     d = databases[0]
@@ -162,6 +167,27 @@ def answer_words(message) -> dict:
             words["text"] = ""
         words["lead"] = lead
     return words
+
+
+def _comparison_lead(result: dict) -> str:
+    """One value per database, compared in a sentence: "All 3 databases give 59 (number of
+    customers)." or "prod has the highest number of customers (59), ahead of backup (46)."
+    "" for other comparisons, and when any database failed or did not answer (its own line
+    says why)."""
+    merged = result.get("merged") or {}
+    columns, rows = merged.get("columns") or [], merged.get("rows") or []
+    databases = result.get("databases") or []
+    if len(columns) != 2 or len(rows) != len(databases) or merged.get("truncated"):
+        return ""
+    if any(d.get("error") or not d.get("columns") for d in databases):
+        return ""
+    labels = labels_for(columns, merged.get("column_labels"))
+    values = [row[1] for row in rows]
+    if len(set(map(str, values))) == 1:
+        shown = display_rows(columns, rows)[0][1]
+        label = labels[1][:1].lower() + labels[1][1:]
+        return f"All {len(rows)} databases give {shown} ({label})."
+    return lead_sentence(columns, rows, labels, complete=True)
 
 
 @register.filter

@@ -125,6 +125,30 @@ def test_the_sentence_replaces_only_the_generic_text():
     assert two == {"text": "t", "lead": "", "big": None}
 
 
+def test_one_value_per_database_is_compared_in_a_sentence():
+    databases = [{"name": n, "columns": ["n"], "rows": [[v]]} for n, v in (("a", 46), ("b", 59))]
+    merged = {
+        "columns": ["database", "n"],
+        "column_labels": ["Database", "Number of customers"],
+        "rows": [["a", 46], ["b", 59]],
+    }
+    text = "a: There are 46 customers.\nb: There are 59 customers."
+    words = answer_words(
+        SimpleNamespace(text=text, result={"databases": databases, "merged": merged})
+    )
+    assert words["lead"] == "b has the highest number of customers (59), ahead of a (46)."
+    assert words["text"] == ""  # the per-database lines: the table beside says them
+    same = {**merged, "rows": [["a", 1234], ["b", 1234]]}
+    words = answer_words(
+        SimpleNamespace(text=text, result={"databases": databases, "merged": same})
+    )
+    assert words["lead"] == "All 2 databases give 1,234 (number of customers)."
+    # A database that failed keeps the text, which says why.
+    failed = [databases[0], {**databases[1], "error": "timeout"}]
+    words = answer_words(SimpleNamespace(text=text, result={"databases": failed, "merged": merged}))
+    assert words == {"text": text, "lead": "", "big": None}
+
+
 def test_charts_are_labelled_with_their_data_as_a_table():
     spec = {
         "type": "bar",
