@@ -112,6 +112,7 @@ from .routers import (  # noqa: E402
     groups,
     messages,
     model_calls,
+    reports,
     sensitive,
     tasks,
     tools,
@@ -128,3 +129,4 @@ api.add_router("/messages", messages.router)
 api.add_router("/model-calls", model_calls.router)
 api.add_router("/comparisons", comparisons.router)
 api.add_router("/groups", groups.router)
+api.add_router("/reports", reports.router)
