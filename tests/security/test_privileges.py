@@ -242,6 +242,8 @@ def test_postgresql_session_role_drops_privileges_per_session(pg_as):
         (f"no_such_role_{SUFFIX}", "does not exist or"),
         ("x -c role=postgres", "plain role name"),
     ],
+    # Fixed ids: the role name carries the process id, and xdist workers must collect alike.
+    ids=["not-granted", "missing", "not-a-name"],
 )
 def test_postgresql_session_role_mistakes_are_named(pg_as, role, words):
     engine = dialect_class("postgresql")(pg_as(WRITER, options={"session_role": role}))
