@@ -43,6 +43,7 @@ from chat.answering.builtin.mutations import (  # noqa: E402
     KINDS,
     must_change,
     mutations,
+    paraphrases,
     schema_swaps,
 )
 from chat.answering.builtin.reader import Refusal  # noqa: E402
@@ -135,8 +136,8 @@ def main() -> None:
     parser.add_argument("--databases", default="", help="comma-separated dev databases")
     parser.add_argument(
         "--kinds",
-        default=",".join((*KINDS, "schema")),
-        help="drop,swap,number,unknown,schema (column/table/value swaps)",
+        default=",".join((*KINDS, "schema", "paraphrase")),
+        help="drop,swap,number,unknown,schema (column/table/value swaps),paraphrase",
     )
     parser.add_argument("--report", type=Path, default=None, help="eval_spider dev JSON")
     parser.add_argument("--examples", type=int, default=2, help="examples per word")
@@ -158,6 +159,7 @@ def main() -> None:
 
     answered = 0
     flagged: list[dict] = []
+    differ: list[dict] = []  # paraphrases answered with another SQL
     for name, questions in chosen.items():
         document, profiles = schema_of(name)
         ask = asker(document, profiles)
@@ -170,6 +172,14 @@ def main() -> None:
             if "schema" in kinds:
                 changes += schema_swaps(q.question, lexicon_for(document, profiles))
             same = [m for m in changes if ask(m.question) == sql]
+            if "paraphrase" in kinds:
+                for m in paraphrases(q.question):
+                    other = ask(m.question)
+                    if other and other != sql:  # one of the two answers is wrong
+                        differ.append(
+                            dict(database=name, base=q.question, changed=m.question, sql=sql,
+                                 other=other)
+                        )  # fmt: skip
             if same:
                 kinds_at = mention_kinds(q.question, document, profiles)
                 flagged.append(
@@ -191,8 +201,12 @@ def main() -> None:
                     )
                 )
     summarise(answered, flagged, o)
+    print(f"\nparaphrases answered with another SQL (one of the two is wrong): {len(differ)}")
+    for d in differ[: o.top]:
+        print(f"  {d['base']}\n    -> {d['changed']}\n    {d['sql']}\n    {d['other']}")
     if o.json_path:
-        o.json_path.write_text(json.dumps(dict(answered=answered, flagged=flagged), indent=1))
+        report = dict(answered=answered, flagged=flagged, paraphrases=differ)
+        o.json_path.write_text(json.dumps(report, indent=1))
 
 
 def summarise(answered: int, flagged: list[dict], o) -> None:

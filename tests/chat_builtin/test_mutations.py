@@ -3,7 +3,9 @@ questions: change one word of each answered question (drop it, swap it for its o
 number, make it up; swap a column, table or value it names for another of the schema) and the
 engine must answer differently or refuse — never the same SQL. Dropping a word is held to that
 only for words that always carry an operator (mutations.MEANING): other drops may leave an
-equally complete question ("the total revenue" / "the revenue").
+equally complete question ("the total revenue" / "the revenue"). The other way round, the same
+question said another way (mutations.paraphrases: "the" dropped, "Find" for "Show") must be
+refused or answered alike: two different answers mean one of them is wrong.
 
 The questions: the demo and Chinook sets (chat/eval/*.yaml) and a fixed sample of spider-train
 dev questions. The full dev run is benchmarks/bench_word_drops.py.
@@ -24,6 +26,7 @@ from chat.answering.builtin.mutations import (
     Mutation,
     must_change,
     mutations,
+    paraphrases,
     same_sql,
     schema_swaps,
 )
@@ -77,6 +80,16 @@ def test_mutations_drop_swap_raise_and_make_up_words():
     assert not [m for m in mutations("customers named 'Ann Lee'") if "Ann" not in m.question]
 
 
+def test_paraphrases_drop_empty_words_and_reword_the_opening():
+    said = {m.question for m in paraphrases("Find the names of all the singers")}
+    assert said == {
+        "Find names of all the singers",
+        "Find the names of the singers",
+        "Find the names of all singers",
+        "Show the names of all the singers",
+    }
+
+
 def test_same_sql_lists_only_the_changes_answered_alike():
     answers = {"orders above 500": "A", "orders below 500": "B", "orders above 501": "A"}
     found = same_sql("orders above 500", answers.get)
@@ -111,6 +124,12 @@ def offenders(ask, questions, lex) -> tuple[int, list[str]]:
             f"{question!r} -> {m.question!r}"
             for m in [*mutations(question), *schema_swaps(question, lex)]
             if must_change(m) and m.question not in ALIKE and ask(m.question) == sql
+        ]
+        # Said another way ("the" dropped, "Find" -> "Show"): refused or the same answer.
+        found += [
+            f"{question!r} ~ {m.question!r}: {ask(m.question)}"
+            for m in paraphrases(question)
+            if ask(m.question) not in (None, sql)
         ]
     return answered, found
 

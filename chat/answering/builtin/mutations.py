@@ -188,3 +188,25 @@ def schema_swaps(question: str, lex) -> list[Mutation]:
             text = question[: tokens[m.start].start] + other + question[tokens[m.end - 1].end :]
             out.append(Mutation(kind, m.text, " ".join(text.split()), False, m.start))
     return out
+
+
+# Changes that keep the meaning: the answer may be refused but must not be another answer.
+_SAME_MEANING = {"the", "all", "please", "me", "a", "an"}
+_OPENERS = [
+    ("what are the ", "List the "), ("show ", "List "), ("find ", "Show "),
+    ("give me ", "Show "), ("list ", "Show "), ("return ", "Show "),
+]  # fmt: skip
+
+
+def paraphrases(question: str) -> list[Mutation]:
+    """The question with one word that adds nothing dropped ("the", "all", "please") or its
+    opening verb said another way ("Find" -> "Show"): kind "paraphrase"."""
+    out = [
+        Mutation("paraphrase", t.low, " ".join((question[: t.start] + question[t.end :]).split()))
+        for t in tokenize(question)
+        if t.low in _SAME_MEANING
+    ]
+    for opener, other in _OPENERS:
+        if question.lower().startswith(opener):
+            out.append(Mutation("paraphrase", opener.strip(), other + question[len(opener) :]))
+    return out
