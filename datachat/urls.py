@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("connections.urls")),
     path("", include("schemas_app.urls")),
     path("", include("comparisons.urls")),  # /comparisons/, /groups/
+    path("", include("reports.urls")),  # /reports/
     path("", include("api.urls")),  # /api/v1/ and /profile/tokens/
 ]
