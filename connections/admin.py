@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 
 from . import services
+from .dialects import dialect_class
 from .forms import ConnectionAdminForm
 from .models import Connection, ConnectionGroup, DatabaseSelection
 
@@ -52,6 +53,15 @@ class ConnectionAdmin(admin.ModelAdmin):
                     "password",
                     "options",
                 ],
+                # Each kind's credentials template (the dialect class says what it needs).
+                "description": format_html_join(
+                    "",
+                    "<p><strong>{}</strong>: {}</p>",
+                    (
+                        (dialect_class(kind).label, dialect_class(kind).credentials_template)
+                        for kind in ("redshift", "bigquery")
+                    ),
+                ),
             },
         ),
         (

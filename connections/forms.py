@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from . import services
 from .connection_url import ConnectionURLError, parse_connection_url
-from .dialects import is_secret_option, retire_engine
+from .dialects import DIALECTS, dialect_class, is_secret_option, retire_engine
 from .dialects.base import SESSION_ROLE_NAME
 from .models import SECRET_MASK, Connection
 
@@ -88,6 +90,32 @@ class ConnectionAdminForm(forms.ModelForm):
         self.secret_options: dict = {}
         self.test_result = None
 
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.errors:
+            self._mask_submitted_secrets()
+
+    def _mask_submitted_secrets(self) -> None:
+        """A form shown again with errors must not carry the secret options just typed (a
+        key file, a password) back to the browser: they show as the mask, like stored ones.
+        Unreadable options text that names a secret is not shown at all."""
+        raw = self.data.get("options")
+        if not raw:
+            return
+        try:
+            options = json.loads(raw)
+        except (TypeError, ValueError):
+            options = None
+        if isinstance(options, dict):
+            masked = {k: SECRET_MASK if is_secret_option(k) else v for k, v in options.items()}
+            shown = json.dumps(masked)
+        elif any(is_secret_option(word) for word in str(raw).replace('"', " ").split()):
+            shown = "{}"
+        else:
+            return
+        self.data = self.data.copy()
+        self.data["options"] = shown
+
     def clean_password(self):
         password = self.cleaned_data.get("password", "")
         if not password and self.instance.pk:
@@ -125,6 +153,7 @@ class ConnectionAdminForm(forms.ModelForm):
             self.add_error("kind", "Choose a kind, or give a connection URL.")
         cleaned["options"], self.secret_options = self._split_options(cleaned.get("options") or {})
         self._check_session_role(cleaned)
+        self._check_kind_options(cleaned)
         if self.errors or cleaned.get("skip_test"):
             return cleaned
         self.test_result = self._test(cleaned)
@@ -163,6 +192,17 @@ class ConnectionAdminForm(forms.ModelForm):
             self.add_error("options", "session_role is for PostgreSQL only.")
         elif not isinstance(role, str) or not SESSION_ROLE_NAME.fullmatch(role):
             self.add_error("options", "session_role must be a plain role name.")
+
+    def _check_kind_options(self, cleaned) -> None:
+        """The kind's own checks that need no server (BigQuery's key file, dataset, project);
+        they apply even with "Save without testing". Messages never echo a secret."""
+        kind = cleaned.get("kind")
+        if kind not in DIALECTS:
+            return
+        settings = {**cleaned.get("options", {}), **self.secret_options}
+        settings["database"] = cleaned.get("database") or ""
+        for problem in dialect_class(kind).option_errors(settings):
+            self.add_error("options", problem)
 
     def _test(self, cleaned):
         # An unsaved copy with its own id, so a failed attempt never replaces the pooled

@@ -44,6 +44,14 @@ class BigQuery(BigQueryCapabilities, Dialect):
     name = "bigquery"
     default_port = None
     sqlglot_dialect = "bigquery"
+    credentials_template = (
+        "Database: the dataset. Host, port, user and password stay blank. Options: "
+        '{"project": "my-project", "location": "EU", "maximum_bytes_billed": 1000000000, '
+        '"credentials_json": <the service account key file>}. The key file is stored '
+        "encrypted and never shown again; the account needs only BigQuery Data Viewer and "
+        "BigQuery Job User. A query whose dry run reads more than maximum_bytes_billed "
+        "(default 1 GB) is refused before it runs."
+    )
 
     def __init__(self, params: ConnectionParams, *, pool_max_size: int = 20):
         super().__init__(params, pool_max_size=pool_max_size)

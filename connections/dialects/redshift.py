@@ -53,6 +53,13 @@ class Redshift(RedshiftCapabilities, PostgreSQL):
     default_port = 5439
     sqlglot_dialect = "redshift"
     session_reset = "RESET ALL"
+    credentials_template = (
+        "Host: the cluster endpoint (…redshift.amazonaws.com); port 5439 (blank); database; "
+        "user and password of a read-only user. SSL is required (sslmode=require) unless "
+        'options say otherwise, e.g. {"sslmode": "verify-full"}. Optional '
+        '{"iam_role_arn": "arn:aws:iam::…"} is stored encrypted, for reference: IAM '
+        "authentication itself is not supported yet."
+    )
 
     def _connect_kwargs(self) -> dict:
         kwargs = super()._connect_kwargs()
