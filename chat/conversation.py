@@ -440,6 +440,7 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
                 "row_count": len(answer.rows),
                 "truncated": answer.truncated,
                 "duration_ms": round(answer.timings_ms.get("total", 0.0), 1),
+                "estimated_bytes": answer.estimated_bytes,
                 "engine": answer.engine,
                 "error": answer.error,
                 "refused": answer.refused,

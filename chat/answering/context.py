@@ -84,6 +84,21 @@ DIALECT_NOTES: dict[str, str] = {
         "date('now', '-1 year'). Row limit: LIMIT n. Integer division truncates: multiply by "
         "1.0 for averages and ratios."
     ),
+    "redshift": (
+        "Amazon Redshift (PostgreSQL 8 syntax). Identifiers fold to lower case; quote with "
+        "double quotes, strings with single quotes. Dates: DATE_TRUNC('month', col), "
+        "EXTRACT(YEAR FROM col), DATEADD(year, -1, GETDATE()), DATEDIFF(day, a, b). "
+        "NVL(a, b), LISTAGG(col, ', ') WITHIN GROUP (ORDER BY col). Row limit: LIMIT n. No "
+        "arrays, generate_series or string_agg. Integer division truncates: cast to DECIMAL."
+    ),
+    "bigquery": (
+        "Google BigQuery, GoogleSQL (not legacy SQL). Tables are in the default dataset: "
+        "name them as listed; quote names with backticks, strings with single quotes. Dates: "
+        "DATE_TRUNC(col, MONTH), EXTRACT(YEAR FROM col), DATE_SUB(CURRENT_DATE(), INTERVAL 1 "
+        "YEAR), FORMAT_DATE('%Y-%m', col). Types: INT64, FLOAT64, NUMERIC, STRING. "
+        "SAFE_DIVIDE(a, b) for ratios; COUNTIF(cond). Row limit: LIMIT n. Every byte read is "
+        "billed: select only the columns needed, never SELECT *."
+    ),
 }
 
 

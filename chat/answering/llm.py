@@ -31,6 +31,8 @@ DIALECT_NAMES = {
     "mysql": "MariaDB/MySQL",
     "clickhouse": "ClickHouse",
     "sqlite": "SQLite",
+    "redshift": "Amazon Redshift",
+    "bigquery": "Google BigQuery (GoogleSQL)",
 }
 
 RULES = """Rules for the query:

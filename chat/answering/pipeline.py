@@ -391,6 +391,7 @@ class _Run:
             column_labels=column_labels(
                 result.columns, generated.column_labels, sql=shown, dialect=kind
             ),
+            estimated_bytes=result.estimated_bytes,
         )
 
     def failure(self) -> Answer:

@@ -64,3 +64,5 @@ class Answer:
     usage: dict[str, Any] = field(default_factory=dict)  # LLM tokens and latency, all calls
     interpretation: str = ""  # see Generated.interpretation
     column_labels: list[str] = field(default_factory=list)  # one per column, human headers
+    # Bytes the engine's dry run said the query reads, before it ran (BigQuery); else None.
+    estimated_bytes: int | None = None
