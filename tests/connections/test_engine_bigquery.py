@@ -268,3 +268,64 @@ def test_the_client_library_is_not_imported_until_used():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- a question end to end: the estimate on the answer, the refusal before running -------------
+
+SCHEMA = {
+    "INFORMATION_SCHEMA.TABLES": (
+        [("table_name", "STRING"), ("table_type", "STRING")],
+        [["orders", "BASE TABLE"]],
+    ),
+    "INFORMATION_SCHEMA.COLUMNS": (
+        [(n, "STRING") for n in ("table_name", "column_name", "p", "is_nullable", "t")],
+        [["orders", "id", "1", "NO", "INT64"], ["orders", "total", "2", "YES", "NUMERIC"]],
+    ),
+    "CONSTRAINT_COLUMN_USAGE": ([(n, "STRING") for n in "abc"], []),
+    "KEY_COLUMN_USAGE": ([(n, "STRING") for n in "abcd"], []),
+    "COUNT(*)": ([("n", "INTEGER")], [["3"]]),
+}
+
+
+@pytest.fixture
+def warehouse(db, fake, private_key, make_connection):
+    fake.script.results = dict(SCHEMA)
+    params = ConnectionParams(
+        kind="bigquery",
+        database="shop",
+        options=(
+            ("api_endpoint", fake.url),
+            ("credentials_json", key_file(private_key, fake.url + "/token")),
+            ("maximum_bytes_billed", 1_000_000),
+        ),
+    )
+    connection = make_connection(params, name="warehouse", allow_privileged=False)
+    from schemas_app.services import extract_now
+
+    assert extract_now(connection).status == "succeeded"
+    yield connection
+    connection.engine().close()
+
+
+def test_a_question_carries_its_estimate(fake, warehouse, fake_llm):
+    from chat.answering.pipeline import answer_question
+
+    fake.script.bytes_by_sql = {"COUNT(*)": 8_000}
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    answer = answer_question(warehouse, "How many orders?")
+    assert answer.rows == [(3,)] and answer.estimated_bytes == 8_000
+    assert "Google BigQuery" in fake_llm.prompt() and "backticks" in fake_llm.prompt()
+
+
+def test_a_question_over_the_maximum_is_refused_before_running(fake, warehouse, fake_llm):
+    from chat.answering.pipeline import answer_question
+
+    fake.script.bytes_by_sql = {"COUNT(*)": 3_000_000_000}
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    before = len(fake.inserted_jobs(dry_run=False))
+    answer = answer_question(warehouse, "How many orders?")
+    assert not answer.rows and "Refused before running" in answer.attempts[0].error
+    assert "3.0 GB, more than the maximum of 1.0 MB" in answer.attempts[0].error
+    assert len(fake.inserted_jobs(dry_run=False)) == before  # no query ran
