@@ -217,3 +217,36 @@ def test_both_with_one_condition_is_refused(school):  # noqa: F811
 )
 def test_a_group_shown_by_the_key_the_subject_holds(club, question, gold):
     check(club, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "Which cities are shared by more than one student?",
+            "SELECT city FROM Student GROUP BY city HAVING COUNT(*) > 1",
+        ),
+        (
+            "Find the city shared by the most students.",
+            "SELECT city FROM Student GROUP BY city ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+        (
+            "How many wines are made by each grape?",
+            "SELECT grape, COUNT(*) FROM wine GROUP BY grape",
+        ),
+    ],
+)
+def test_a_verb_and_by_before_a_count_or_group(school, club, question, gold):  # noqa: F811
+    check(club if "wine" in question else school, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the group is another table's column: the verb may name one link among several
+        "How many students are advised by each department name?",
+    ],
+)
+def test_a_verb_and_by_elsewhere_stays_unplaced(school, question):  # noqa: F811
+    generated = ask(school, question)
+    assert generated.refused, generated.sql

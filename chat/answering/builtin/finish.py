@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .index import name_words
 from .interpretation import Filter, Interpretation, Measure, Order
+from .placed import _both_said, _verbs_by
 from .reader import Reading, Refusal, _name_like
 
 
@@ -42,24 +43,6 @@ def _contradiction(r: Reading) -> tuple[Filter, Filter] | None:
             if numbers and a.op in (">", ">=") and b.op in ("<", "<=") and x >= y:
                 return (a, b) if r.filters.index(a) < r.filters.index(b) else (b, a)
     return None
-
-
-def _both_said(r: Reading) -> None:
-    """ "a movie both in 1999 and 2000": "both" says what two conditions on one column that
-    no single row meets already read as (rows of each, the values both have); otherwise it
-    stays unplaced and the question is refused."""
-    left = [i for i, m in enumerate(r.ms) if i not in r.used and m.is_role("both")]
-    if len(left) != 1 or _contradiction(r) is None:
-        return
-    r.take(left[0])
-    # "industries that have both companies in USA and companies in China": the subject's
-    # rows named again on each side of the "and", right after "both" and after the "and"
-    for i in range(left[0] + 1, len(r.ms)):
-        m, before = r.ms[i], r.ms[i - 1]
-        if i in r.used or m.kind != "table" or m.tables != (r.subject,):
-            continue
-        if before.is_role("both", "and") or (before.is_fn() and r.ms[i - 2].is_role("both", "and")):
-            r.take(i)
 
 
 def _one_key_each(r: Reading, outputs: list[Measure]) -> None:
@@ -123,36 +106,6 @@ def _count_held_in_a_column(r: Reading, outputs: list[Measure]) -> None:
                         f"I could not tell whether to count {table.name} rows or add up "
                         f"{other.name}.{column.name}; please say which."
                     )
-
-
-def _verbs_by(r: Reading) -> None:
-    """ "products produced by Sony", "papers published by the institution 'X'": a verb and
-    "by" before a value or table already read say only how the two are linked, when they
-    are linked one way (a single foreign-key path)."""
-    for i, m in enumerate(r.ms):
-        if i in r.used or m.kind != "unknown" or not m.text.endswith(("ed", "en")):
-            continue
-        j = r.next(i + 1)
-        by = r.at(j)
-        if by is None or not by.is_role("by"):
-            continue
-        k = r.next(j + 1)
-        while r.at(k) is not None and r.ms[k].is_role("both"):
-            k = r.next(k + 1)
-        target = r.at(k)
-        if target is None or k not in r.used:
-            continue
-        tables = [t.qualified_name for t in target.tables] or [
-            v.table.qualified_name for v in target.values
-        ]
-        if len(set(tables)) != 1:
-            continue
-        if (
-            tables[0] != r.subject.qualified_name
-            and len(r.lex.graph.path(r.subject.qualified_name, tables[0])) > 2
-        ):
-            continue
-        r.take(i, j)
 
 
 def _categories_listed(r: Reading, plain: list[Measure]) -> bool:
