@@ -28,7 +28,7 @@ from connections.models import Connection
 from datachat.queueing import QUEUE_UNAVAILABLE, enqueue_on_commit
 from datachat.textinput import refuse_control_characters
 
-from . import liveness, model_log, sessions
+from . import examples, liveness, model_log, sessions
 from .answering import exposure, federated, gateway, pipeline
 from .answering.generators import GenerationError, SqlGenerator, sql_generator_for
 from .answering.labels import labels_for
@@ -451,6 +451,8 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
     answered = [d for d in databases if d["columns"] and not d["error"]]
     # With several databases, one refusing means the question is not about that one.
     concerned = answered or databases
+    if not answered:
+        _suggest(message.question, databases, [c for c, _ in results])
     # Merged from the full results (each up to QUERY_MAX_ROWS), not the previews; the page
     # shows the first rows and pages / downloads the rest from the runs (chat.results).
     merged = merge_results(
@@ -477,6 +479,18 @@ def _payload(message: ChatMessage, results: list[tuple[Connection, Answer]]) -> 
             chart_spec(merged["columns"], merged_rows, merged["column_labels"]) if merged else None
         ),
     }
+
+
+def _suggest(question: str, databases: list[dict], connections: list[Connection]) -> None:
+    """Questions each refusing database does answer (chat.examples), stored with the answer
+    so that the page offers them without checking them again on every view."""
+    by_id = {str(c.pk): c for c in connections}
+    for d in databases:
+        if d["refused"] and not d["error"] and d["connection_id"] in by_id:
+            try:
+                d["suggestions"] = examples.rephrasings(question, by_id[d["connection_id"]])
+            except Exception:  # a help, never a reason for the answer to fail
+                logger.warning("no rephrasings for %s", d["name"], exc_info=True)
 
 
 def _with_own_runs(message: ChatMessage, payload: dict) -> dict:

@@ -230,11 +230,14 @@ def rephrasings(message, database) -> dict:
     if any(d.get("columns") and not d.get("error") for d in databases):
         return found  # another database answered: the question was not about this one
     try:
-        connection = Connection.objects.filter(pk=database.get("connection_id")).first()
-        if connection is None:
-            return found
         question = getattr(message, "question", "") or ""
-        found["questions"] = examples.rephrasings(question, connection)
+        if "suggestions" in database:  # stored with the answer (chat.conversation)
+            found["questions"] = list(database["suggestions"] or [])
+        else:  # an answer from before they were stored: checked now
+            connection = Connection.objects.filter(pk=database.get("connection_id")).first()
+            if connection is None:
+                return found
+            found["questions"] = examples.rephrasings(question, connection)
         asked = examples.stems(question)
         found["related"] = any(asked & examples.stems(q) for q in found["questions"])
     except Exception:  # suggestions are a help, not the answer

@@ -64,6 +64,8 @@ def test_a_refusal_offers_questions_this_database_answers_closest_first(
     assert all(examples.answerable(q, schema, chinook.kind) for q in offered), offered
     # One sharing a word with the refused question comes first.
     assert "invoice" in offered[0].lower(), offered
+    # Kept with the answer, so a page view does not check them again.
+    assert reply.result["databases"][0]["suggestions"] == offered
     html = alice_client.get(reverse("chat_session", args=[session.pk])).content.decode()
     assert "Questions chinook can answer, close to yours:" in html
     for question in offered:
