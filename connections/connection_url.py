@@ -13,6 +13,7 @@ SCHEME_KINDS = {
     "mariadb": "mysql",
     "clickhouse": "clickhouse",
     "sqlite": "sqlite",
+    "redshift": "redshift",  # redshift://user:pass@cluster...:5439/dev (PostgreSQL wire)
 }
 
 
@@ -31,7 +32,8 @@ def parse_connection_url(url: str) -> dict:
     kind = SCHEME_KINDS.get(scheme)
     if not kind:
         raise ConnectionURLError(
-            "Unsupported connection URL scheme; use postgresql://, mysql://, clickhouse:// or sqlite:///."
+            "Unsupported connection URL scheme; use postgresql://, mysql://, clickhouse://, "
+            "redshift:// or sqlite:/// (BigQuery: fill in the fields)."
         )
     try:
         parts = urlsplit(url)

@@ -162,6 +162,9 @@ class Connection(models.Model):
     def display_target(self) -> str:
         if self.kind == self.Kind.SQLITE:
             return self.database
+        if self.kind == self.Kind.BIGQUERY:  # no host: the project and dataset say where
+            project = (self.options or {}).get("project")
+            return f"{project}.{self.database}" if project else self.database
         return f"{self.host}:{self.effective_port}/{self.database}"
 
     def params(self) -> ConnectionParams:

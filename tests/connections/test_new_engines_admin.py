@@ -126,3 +126,19 @@ def test_a_redshift_database_on_the_postgresql_stand_in_is_tested_on_save(admin_
     change = reverse("admin:connections_connection_change", args=[connection.pk])
     assert ARN not in admin_client.get(change).content.decode()
     connection.engine().close()
+
+
+def test_a_redshift_url_fills_the_fields_and_the_port_defaults_to_5439(db):
+    from connections.connection_url import parse_connection_url
+
+    parsed = parse_connection_url(
+        "redshift://ann:pw@acme.abc123.eu-west-1.redshift.amazonaws.com/dev"
+    )
+    assert parsed["kind"] == "redshift" and parsed["database"] == "dev"
+    assert Connection(kind="redshift", host=parsed["host"]).effective_port == 5439
+
+
+def test_a_bigquery_database_is_shown_as_project_and_dataset(db):
+    connection = Connection(kind="bigquery", database="shop", options={"project": "acme-analytics"})
+    assert connection.display_target == "acme-analytics.shop"
+    assert Connection(kind="bigquery", database="shop").display_target == "shop"
