@@ -20,6 +20,7 @@ from .models import Report, ReportRun
 
 logger = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+MAX_CHARS = {"name": 200, "question": MAX_QUESTION_CHARS, "schedule": 100}
 
 
 class ReportError(ValueError):
@@ -69,13 +70,13 @@ def save_report(user, report: Report | None, **fields) -> Report:
             value = (fields[field] or "").strip()
             if not value:
                 raise ReportError(f"{field}: must not be empty.")
+            if len(value) > MAX_CHARS[field]:
+                raise ReportError(f"{field}: at most {MAX_CHARS[field]} characters.")
             try:
                 refuse_control_characters(field, value, multiline=field == "question")
             except ValueError as error:
                 raise ReportError(str(error)) from None
             setattr(report, field, value)
-    if len(report.question) > MAX_QUESTION_CHARS:
-        raise ReportError(f"question: at most {MAX_QUESTION_CHARS} characters.")
     try:
         schedule.parse(report.schedule)
     except schedule.ScheduleError as error:

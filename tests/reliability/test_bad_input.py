@@ -12,6 +12,7 @@ from api.models import ApiToken
 from chat import conversation, sessions
 from chat.models import ChatMessage, QueryRun
 from connections.models import ConnectionGroup
+from reports.models import Report
 from schemas_app import services as schema_services
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,10 @@ def world(admin_user, alice, make_connection, chinook_sqlite):
     token, _ = ApiToken.issue(alice, "tests")
     group = ConnectionGroup.objects.create(name="envs")
     group.members.set([connection])
+    report = Report.objects.create(owner=alice, name="r", question="How many tracks are there?")
+    report.databases.set([connection])
     return {
+        "report_id": report.pk,
         "group_id": group.pk,
         "session_id": session.pk,
         "message_id": reply.pk,
