@@ -67,7 +67,13 @@ def run(run_id: int, *, final: bool) -> None:
         return
     current.attempts += 1
     try:
-        _answer(current)
+        try:
+            _answer(current)
+        except RunFailed:
+            raise
+        except Exception as error:  # a bug or the soft time limit: logged, retried, then failed
+            logger.exception("Report run %s failed unexpectedly", run_id)
+            raise RunFailed(f"Unexpected error ({type(error).__name__}); it was logged.") from None
     except RunFailed as failure:
         current.error = str(failure)
         if not final:
