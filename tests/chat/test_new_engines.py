@@ -40,6 +40,27 @@ def test_the_kinds_name_their_sqlglot_dialects():
     assert "GoogleSQL" in DIALECT_NAMES["bigquery"] and "backticks" in DIALECT_NOTES["bigquery"]
 
 
+def test_redshift_profiles_read_a_bounded_subquery(make_connection, chinook_pg):
+    params = dataclasses.replace(
+        chinook_pg.params, kind="redshift", options=(("sslmode", "disable"),)
+    )
+    connection = make_connection(params, name="profiled-redshift")
+    try:
+        assert extract_now(connection, with_profile=True).status == "succeeded"
+        snapshot = latest_snapshot(connection)
+        snapshot.refresh_from_db()
+        assert snapshot.profile_status == "done", snapshot.profile_error
+        genre = snapshot.profiles["public.genre"]["name"]
+        assert genre["distinct"] == 25 and genre["type"] == "character varying(120)"
+        # A big table is read through a bounded subquery: Redshift has no TABLESAMPLE.
+        track = SchemaDocument.from_dict(snapshot.document).table("public.track")
+        track.row_count = 10_000_000
+        source = connection.engine().profile_source(track, 1000).sql(dialect="redshift")
+        assert "LIMIT 1000" in source and "TABLESAMPLE" not in source.upper()
+    finally:
+        connection.engine().close()
+
+
 def test_builtin_engine_answers_on_redshift(chinook_redshift, settings):
     settings.LLM_MODEL = ""
     answer = answer_question(chinook_redshift, "How many customers are there?")
