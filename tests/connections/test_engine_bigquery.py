@@ -329,3 +329,18 @@ def test_a_question_over_the_maximum_is_refused_before_running(fake, warehouse, 
     assert not answer.rows and "Refused before running" in answer.attempts[0].error
     assert "3.0 GB, more than the maximum of 1.0 MB" in answer.attempts[0].error
     assert len(fake.inserted_jobs(dry_run=False)) == before  # no query ran
+
+
+def test_the_chat_shows_the_estimate_with_the_answer(fake, warehouse, fake_llm, admin_user, client):
+    from django.urls import reverse
+
+    from chat import conversation, sessions
+
+    fake.script.bytes_by_sql = {"COUNT(*)": 8_000}
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    session = sessions.create_session(admin_user, connections=[warehouse])
+    reply = conversation.ask(admin_user, session, "How many orders?")
+    reply.refresh_from_db()
+    client.force_login(admin_user)
+    page = client.get(reverse("chat_session", args=[session.pk])).content.decode()
+    assert "reads 7.8\xa0KB" in page or "reads 7.8 KB" in page, page[-3000:]
