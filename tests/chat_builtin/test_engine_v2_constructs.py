@@ -250,3 +250,28 @@ def test_a_verb_and_by_before_a_count_or_group(school, club, question, gold):  #
 def test_a_verb_and_by_elsewhere_stays_unplaced(school, question):  # noqa: F811
     generated = ask(school, question)
     assert generated.refused, generated.sql
+
+
+HAS_ROUNDS = "SELECT name FROM member WHERE member_id IN (SELECT member_id FROM round)"
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("List the names of members who have a round.", HAS_ROUNDS),
+        ("List the names of members with any round.", HAS_ROUNDS),
+        ("List the names of members who have rounds.", HAS_ROUNDS),
+        (
+            "What is the average age of members who had some rounds?",
+            "SELECT AVG(age) FROM member WHERE member_id IN (SELECT member_id FROM round)",
+        ),
+    ],
+)
+def test_rows_that_have_related_rows(club, question, gold):
+    check(club, question, gold)
+
+
+def test_related_rows_followed_by_a_condition_are_refused(club):
+    # "with a score above 5": the rounds' score or the members'? not read as a bare EXISTS
+    generated = ask(club, "List the names of members who have a round with the score 7.")
+    assert generated.refused or "score" in generated.sql, generated.sql

@@ -16,6 +16,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .comparisons import _aggregate_comparison, _comparison, _number_before_column
     from .dates import _relative_year, _year
     from .equals import _column_equals
+    from .exists import _has_related
     from .named_values import _values
     from .ordering import _direction, _order
     from .ranking import _having, _superlative
@@ -42,6 +43,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _aggregate_comparison,
         _having,
         _negated_related,
+        _has_related,
         _comparison,
         _like,
         _values,
