@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat import sessions
+from reports import service
 from schemas_app import services as schema_services
 from tests.browser.test_chat_browser import sign_in, wait_answered
 
@@ -62,6 +63,15 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(page, alic
     expect(page.locator("#chat-sidebar")).to_be_hidden()
     problems["chat-folded"] = serious_violations(page)
     page.locator("[data-sidebar-toggle]").click()
+    report = service.save_report(
+        alice,
+        None,
+        name="Revenue",
+        question="Total revenue per country",
+        schedule="0 8 * * *",
+        database_ids=[chinook.pk],
+    )
+    service.start_run(report, trigger="manual")  # the page with a result and a run
     urls = {
         "databases": "/databases/",
         "database": f"/databases/{chinook.pk}/",
@@ -70,6 +80,9 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_main_pages(page, alic
         "dashboard": "/dashboard/",
         "datapoints": "/datapoints/",
         "api-tokens": "/profile/tokens/",
+        "reports": "/reports/",
+        "report-new": "/reports/new/",
+        "report": f"/reports/{report.pk}/",
     }
     page.goto(urls["api-tokens"])
     page.get_by_label("Name").fill("notebook")
