@@ -125,3 +125,46 @@ def test_a_refused_question_is_not_retried(alice, chinook, settings):
     if run.status == "refused":
         assert run.attempts == 1
     assert ReportRun.objects.filter(report=report).count() == 1
+
+
+def test_a_postgresql_report_whose_server_goes_away_fails_without_its_password(
+    alice, make_connection, chinook_pg, settings, mail_to
+):
+    """On a real PostgreSQL: the run answers, then the server is unreachable (its port moved):
+    retried, failed, and neither the run, its email nor the API shape holds the password."""
+    from dataclasses import replace
+
+    from connections.dialects import retire_engine
+    from schemas_app.services import extract_now
+    from tests.servers import assert_secret_absent
+
+    secret = "report-s3cret-pw"  # the local server trusts loopback: any password connects
+    connection = make_connection(replace(chinook_pg.params, password=secret), name="shop-pg")
+    assert extract_now(connection).status == "succeeded"
+    report = service.save_report(
+        alice,
+        None,
+        name="PG customers",
+        question=QUESTION,
+        schedule="0 8 * * *",
+        database_ids=[connection.pk],
+        email_owner=True,
+    )
+    ok = service.start_run(report, trigger="manual")
+    ok.refresh_from_db()
+    assert ok.status == "ok" and ok.result["databases"][0]["rows"] == [[59]], ok.error
+
+    settings.REPORTS_MAX_RETRIES = 1
+    connection.port = 1
+    connection.save()
+    retire_engine(str(connection.pk))
+    failed = service.start_run(report, trigger="manual")
+    failed.refresh_from_db()
+    assert failed.status == "failed" and failed.attempts == 2
+    assert "shop-pg" in failed.error
+    messages = mail_to.wait(2)
+    assert [m["Subject"] for _, m in messages] == [
+        "[DataChat] PG customers: OK",
+        "[DataChat] PG customers: Failed",
+    ]
+    assert_secret_absent(secret, failed.error, str(failed.result), messages[1][1].as_string())
