@@ -142,3 +142,23 @@ def test_a_bigquery_database_is_shown_as_project_and_dataset(db):
     connection = Connection(kind="bigquery", database="shop", options={"project": "acme-analytics"})
     assert connection.display_target == "acme-analytics.shop"
     assert Connection(kind="bigquery", database="shop").display_target == "shop"
+
+
+@pytest.mark.django_db
+def test_the_test_action_on_a_redshift_row_and_one_without_ssl(admin_client, pg_server):
+    from tests.connections.test_admin import run_action
+
+    fields = dict(kind="redshift", host=pg_server.host, port=pg_server.port, database="postgres")
+    fields.update(username=pg_server.username, allow_privileged=True)
+    plain = Connection.objects.create(name="stand-in", options={"sslmode": "disable"}, **fields)
+    # The default sslmode=require: the local server speaks no SSL, and the test says so.
+    ssl = Connection.objects.create(name="ssl-default", **fields)
+    response = run_action(admin_client, "test_selected", plain, ssl)
+    plain.refresh_from_db()
+    ssl.refresh_from_db()
+    assert plain.last_test_ok is True and "not Redshift" in plain.last_test_message
+    if ssl.last_test_ok:
+        pytest.skip("the local PostgreSQL accepts SSL: the refusal cannot be shown here")
+    assert "SSL" in ssl.last_test_message and "Ssl-default: " in response.text
+    for connection in (plain, ssl):
+        connection.engine().close()
