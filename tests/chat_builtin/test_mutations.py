@@ -201,3 +201,23 @@ def test_a_reading_that_shows_nothing_is_refused_not_crashed(tmp_path):
     )
     assert got.refused
     assert "understand this question well enough" not in got.reason  # not the crash message
+
+
+def test_of_different_lists_the_values_and_counts_only_when_asked(demo):
+    # Found by paraphrase: "the list of distinct ranks" was DISTINCT, "the list of different
+    # ranks" a count per rank.
+    ask = asker(demo)
+    listed = ask("Show the list of different countries of customers")
+    assert listed.startswith("SELECT DISTINCT") and "COUNT" not in listed
+    assert listed == ask("Show the list of distinct countries of customers")
+    counted = ask("Show the number of customers for different countries")
+    assert "COUNT" in counted and "GROUP BY" in counted
+
+
+def test_what_before_a_table_asks_as_which(tmp_path):
+    # Found by paraphrase: "What department has the lowest budget?" listed whole rows where
+    # "Which department ..." lists the department's name.
+    path = load.load_sqlite(SPIDER, "college_2", cache_dir=tmp_path).params.database
+    ask = asker(_extract(path))
+    which = ask("Which department has the lowest budget?")
+    assert which and ask("What department has the lowest budget?") == which

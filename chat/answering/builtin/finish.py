@@ -126,6 +126,12 @@ def _categories_listed(r: Reading, plain: list[Measure]) -> bool:
     return True
 
 
+def _only_different(r: Reading) -> bool:
+    """The grouping was said only as "of (for, in, by) different X", never "each"/"per"."""
+    said = [m for i, m in enumerate(r.ms) if i in r.used and m.is_role("group", "by")]
+    return bool(said) and all(m.text.split()[-1] == "different" for m in said)
+
+
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
     _both_said(r)
@@ -162,7 +168,14 @@ def _finish(r: Reading) -> Interpretation:
         outputs = outputs + extra if r.named_outputs and not r.group_first else extra + outputs
         ranked = any(o.measure.agg for o in r.order)
         if not any(o.agg for o in outputs) and not ranked and not r.having:
-            outputs.append(Measure("count", None, subject))
+            if _only_different(r) and {o.column for o in outputs} == set(r.group_by):
+                # "the list of different ranks": the values themselves, as "distinct ranks"
+                # reads; a count per value only when "each", "per" or "by" says so. Only
+                # when the group is all that is shown ("the numbers of wines for different
+                # grapes" shows another column: left to the rules that refuse it).
+                r.group_by, r.distinct = [], True
+            else:
+                outputs.append(Measure("count", None, subject))
     if not outputs and r.from_columns:
         # "the building full names that contain 'court'": no table named, so the column
         # named first is what is listed (and what the condition is about).

@@ -140,7 +140,12 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     r = Reading(moved, lex, today=today)
     r.group_first = moved is not ms  # "For each type, the average tonnage": type first
     ms = moved
-    r.which = bool(ms) and ms[0].text in ("which", "who")
+    # "What department has the lowest budget?" asks as "Which department ...": the rows named
+    # by their label columns, not whole rows.
+    r.which = bool(ms) and (
+        ms[0].text in ("which", "who")
+        or (ms[0].text == "what" and len(ms) > 1 and ms[1].kind == "table")
+    )
     if ms and ms[0].text in ("where", "when"):
         raise Refusal(f"I could not tell which column answers '{ms[0].text}'; name it.")
     if ms and ms[0].is_role("by", "group"):  # "For each X ..." that _group_last could not move
