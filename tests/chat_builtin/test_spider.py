@@ -35,9 +35,11 @@ SAMPLE_DATABASES, SAMPLE_PER_DB = 50, 10
 # 2026-12-02, 500 questions: the built-in engine before v2 answered 15.6 % with 33.3 %
 # precision; v2 as the default (commit 2b2762a) 15.2 % with 94.7 % precision; v2 with
 # column-order-free grading and the precision rules of issue 11's follow-up 28.2 % with
-# 97.2 % (137 right, 4 wrong).
+# 97.2 % (137 right, 4 wrong); after session 10's steps (either/or, anti-joins through a
+# verb, "above the average X", child-table columns, "both", EXISTS) 31.4 % with 96.2 %
+# (151 right, 6 wrong).
 PRECISION_FLOOR = 94.0
-ANSWERED_FLOOR = 25.0
+ANSWERED_FLOOR = 29.0
 
 
 @pytest.mark.slow
