@@ -122,10 +122,21 @@ class BigQuery(BigQueryCapabilities, Dialect):
             dataset = self._call(
                 lambda: client.get_dataset(f"{client.project}.{self.dataset}", timeout=10)
             )
-            self.vet(client, self.privileges)
+            self._vet(client)
             return f"BigQuery {client.project}.{self.dataset} ({dataset.location or 'no location'})"
 
         return timed_test(self, probe)
+
+    def _vet(self, client) -> None:
+        """Dialect.vet (privileges read once per engine, a privileged account refused unless
+        allowed); a refusal closes the client, so the next call builds a new one."""
+        try:
+            self.vet(client, self.privileges)
+        except ConnectorError:
+            with self._lock:
+                if self._client is client:
+                    self._client = None
+            raise
 
     def privileges(self) -> PrivilegeReport:
         """Whether the account could create a table in the dataset: a dry run of CREATE
@@ -173,8 +184,7 @@ class BigQuery(BigQueryCapabilities, Dialect):
     def execute(self, sql: str, *, max_rows: int, timeout: float) -> QueryResult:
         started = time.perf_counter()
         client = self._get_client()
-        if self._privileges is None:
-            self.vet(client, self.privileges)
+        self._vet(client)  # every time: a refused account stays refused
         estimated, statement = self.estimate(sql)
         self.last_estimate = estimated
         if statement.upper() != "SELECT":
