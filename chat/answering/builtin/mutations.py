@@ -23,6 +23,7 @@ meaning: a gap in coverage accounting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -194,13 +195,22 @@ def schema_swaps(question: str, lex) -> list[Mutation]:
 _SAME_MEANING = {"the", "all", "please", "me", "a", "an"}
 _OPENERS = [
     ("what are the ", "List the "), ("show ", "List "), ("find ", "Show "),
-    ("give me ", "Show "), ("list ", "Show "), ("return ", "Show "),
+    ("give me ", "Show "), ("list ", "Show "), ("return ", "Show "), ("which ", "What "),
+    ("what is the ", "Show the "),
+]  # fmt: skip
+# Words and phrases said another way, anywhere in the question (general English synonyms).
+_REWORDINGS = [
+    ("sorted by", "ordered by"), ("ordered by", "sorted by"), ("for each", "for every"),
+    ("different", "distinct"), ("distinct", "different"), ("number of", "count of"),
+    ("more than", "greater than"), ("greater than", "more than"),
+    ("in descending order", "in decreasing order"), ("in ascending order", "in increasing order"),
 ]  # fmt: skip
 
 
 def paraphrases(question: str) -> list[Mutation]:
-    """The question with one word that adds nothing dropped ("the", "all", "please") or its
-    opening verb said another way ("Find" -> "Show"): kind "paraphrase"."""
+    """The question with one word that adds nothing dropped ("the", "all", "please"), its
+    opening said another way ("Find" -> "Show", "Which" -> "What") or a phrase reworded
+    ("sorted by" -> "ordered by", "different" -> "distinct"): kind "paraphrase"."""
     out = [
         Mutation("paraphrase", t.low, " ".join((question[: t.start] + question[t.end :]).split()))
         for t in tokenize(question)
@@ -209,4 +219,9 @@ def paraphrases(question: str) -> list[Mutation]:
     for opener, other in _OPENERS:
         if question.lower().startswith(opener):
             out.append(Mutation("paraphrase", opener.strip(), other + question[len(opener) :]))
+    for said, other in _REWORDINGS:
+        found = re.search(rf"\b{said}\b", question, re.IGNORECASE)
+        if found:
+            text = question[: found.start()] + other + question[found.end() :]
+            out.append(Mutation("paraphrase", said, text))
     return out
