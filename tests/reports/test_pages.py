@@ -72,3 +72,31 @@ def test_create_run_edit_delete_and_the_dashboard(alice_client, chinook, bob):
     assert "Delete the report Customers?" in confirm and Report.objects.exists()
     alice_client.post(reverse("report_delete", args=[report.pk]))
     assert not Report.objects.exists()
+
+
+def test_admin_refuses_a_bad_schedule_and_runs_reports_now(admin_client, admin_user, chinook):
+    add = reverse("admin:reports_report_add")
+    data = {
+        "owner": admin_user.pk,
+        "name": "Customers",
+        "question": QUESTION,
+        "databases": [str(chinook.pk)],
+        "schedule": "0 8 * *",
+        "is_active": "on",
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+    }
+    refused = admin_client.post(add, data)
+    assert refused.status_code == 200 and "five fields" in refused.content.decode()
+    assert not Report.objects.exists()
+
+    assert admin_client.post(add, {**data, "schedule": "0 8 * * *"}).status_code == 302
+    report = Report.objects.get()
+    changelist = reverse("admin:reports_report_changelist")
+    admin_client.post(changelist, {"action": "run_now", "_selected_action": [report.pk]})
+    run = report.runs.get()
+    assert (run.status, run.trigger) == ("ok", "manual")
+    assert (
+        admin_client.get(reverse("admin:reports_reportrun_change", args=[run.pk])).status_code
+        == 200
+    )
