@@ -584,3 +584,174 @@ LEGITIMATE: dict[str, list[str]] = {
         f"SELECT coalesce(nullif(name, ''), 'x') FROM {T} LIMIT 5 OFFSET 1",
     ],
 }
+
+
+# -- Amazon Redshift: PostgreSQL's SQL and catalogs, plus its own system tables and S3 -------------
+
+# PostgreSQL's attacks hold on Redshift as they are, except three refused first for another
+# reason: row_to_json is not on Redshift's list, and Redshift has no EXPLAIN ANALYZE.
+_REDSHIFT_REASONS = {
+    "SELECT row_to_json(a) FROM pg_authid AS a": "Function row_to_json",
+    "EXPLAIN ANALYZE SELECT * FROM pg_authid": "found ANALYZE",
+    "EXPLAIN ANALYZE SELECT pg_sleep(10)": "found ANALYZE",
+}
+ATTACKS["redshift"] = [
+    (sql, _REDSHIFT_REASONS.get(sql, words)) for sql, words in ATTACKS["postgresql"]
+] + [
+    ("SELECT query, querytxt FROM stl_query", f"Table stl_query {CATALOG}"),
+    ("SELECT text FROM stl_querytext", f"Table stl_querytext {CATALOG}"),
+    ("SELECT text FROM svl_statementtext", f"Table svl_statementtext {CATALOG}"),
+    ("SELECT * FROM stv_sessions", f"Table stv_sessions {CATALOG}"),
+    ("SELECT * FROM stl_load_errors", f"Table stl_load_errors {CATALOG}"),
+    ("SELECT * FROM svv_table_info", f"Table svv_table_info {CATALOG}"),
+    ("SELECT * FROM sys_query_history", f"Table sys_query_history {CATALOG}"),
+    ("SELECT usename, passwd FROM pg_user_info", f"Table pg_user_info {CATALOG}"),
+    (f"SELECT * FROM {T} WHERE EXISTS (SELECT 1 FROM stl_query)", "Table stl_query"),
+    (f"UNLOAD ('SELECT * FROM {T}') TO 's3://bucket/x' IAM_ROLE 'arn:aws:iam::1:role/r'", "UNLOAD"),
+    (f"COPY {T} FROM 's3://bucket/x' IAM_ROLE 'arn:aws:iam::1:role/r'", "found COPY"),
+    ("SELECT pg_terminate_backend(1)", "Function pg_terminate_backend"),
+    ("SELECT pg_cancel_backend(1)", "Function pg_cancel_backend"),
+    ("CANCEL 1", "found CANCEL"),
+    (f"CREATE USER {R} PASSWORD 'Secret123'", "found CREATE"),
+    (f"ALTER USER {R} CREATEUSER", "found ALTER"),
+    (f"GRANT ALL ON {T} TO {R}", "found GRANT"),
+    ("SET query_group TO 'superuser'", "found SET"),
+    ("CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'd' IAM_ROLE 'arn'", "found CREATE"),
+]
+
+# PostgreSQL's legitimate queries hold on Redshift, but for what it lacks: now(), string_agg
+# and array_agg, unnest and arrays.
+_NOT_REDSHIFT = ("now()", "string_agg", "unnest")
+LEGITIMATE["redshift"] = [
+    sql for sql in LEGITIMATE["postgresql"] if not any(word in sql for word in _NOT_REDSHIFT)
+] + [
+    f"SELECT * FROM {T} WHERE created_at >= DATEADD(year, -100, GETDATE())",
+    f"SELECT DATEDIFF(day, created_at, SYSDATE) FROM {T}",
+    f"SELECT LISTAGG(name, ', ') WITHIN GROUP (ORDER BY name) FROM {T}",
+    f"SELECT NVL(name, 'none'), NVL2(name, 1, 0), DECODE(name, 'a', 1, 0) FROM {T}",
+    f"SELECT MEDIAN(amount), APPROXIMATE COUNT(DISTINCT name) FROM {T}",
+    f"SELECT CONVERT_TIMEZONE('UTC', 'Europe/Oslo', created_at) FROM {T}",
+    f"SELECT JSON_EXTRACT_PATH_TEXT(tags, 'colour') FROM {T}",
+    f"EXPLAIN VERBOSE SELECT * FROM {T}",
+]
+
+# -- Google BigQuery: scripting, federated and ML calls, exports, other users' jobs ---------------
+
+_BQ_CATALOG = "is not allowed: it is a system catalog (of INFORMATION_SCHEMA only"
+ATTACKS["bigquery"] = [
+    # Catalogs first (harmless reads): other users' jobs and their SQL, grants, definitions.
+    ("SELECT * FROM `region-us`.INFORMATION_SCHEMA.JOBS", f"INFORMATION_SCHEMA.JOBS {_BQ_CATALOG}"),
+    ("SELECT query FROM `region-us`.INFORMATION_SCHEMA.JOBS_BY_PROJECT", "JOBS_BY_PROJECT"),
+    ("SELECT * FROM `region-eu`.INFORMATION_SCHEMA.JOBS_BY_ORGANIZATION", _BQ_CATALOG),
+    ("SELECT * FROM shop.INFORMATION_SCHEMA.OBJECT_PRIVILEGES", "OBJECT_PRIVILEGES"),
+    ("SELECT * FROM `region-us`.INFORMATION_SCHEMA.SESSIONS_BY_PROJECT", _BQ_CATALOG),
+    ("SELECT view_definition FROM shop.INFORMATION_SCHEMA.VIEWS", "INFORMATION_SCHEMA.VIEWS"),
+    ("SELECT * FROM `region-us`.INFORMATION_SCHEMA.ROUTINES", "INFORMATION_SCHEMA.ROUTINES"),
+    ("SELECT * FROM INFORMATION_SCHEMA.JOBS", "Table INFORMATION_SCHEMA.JOBS"),
+    ("SELECT * FROM `proj.region-us.INFORMATION_SCHEMA.JOBS`", _BQ_CATALOG),
+    ("SELECT * FROM `shop.INFORMATION_SCHEMA.VIEWS`", _BQ_CATALOG),
+    (f"SELECT * FROM {T} WHERE EXISTS (SELECT 1 FROM `region-us`.INFORMATION_SCHEMA.JOBS)", "JOBS"),
+    ("WITH j AS (SELECT * FROM `region-us`.INFORMATION_SCHEMA.JOBS) SELECT * FROM j", "JOBS"),
+    (
+        f"SELECT name FROM {T} UNION ALL SELECT query FROM `region-us`.INFORMATION_SCHEMA.JOBS",
+        "JOBS",
+    ),
+    # Other systems and models.
+    ("SELECT * FROM EXTERNAL_QUERY('p.eu.conn', 'SELECT * FROM users')", "Function EXTERNAL_QUERY"),
+    ("SELECT * FROM external_query('c', 'DELETE FROM x')", "Function external_query"),
+    ("SELECT/**/EXTERNAL_QUERY('c', 'SELECT 1')", "Function EXTERNAL_QUERY"),
+    ("SELECT `external_query`('c', 'x')", "Function external_query"),
+    ("SELECT SAFE.EXTERNAL_QUERY('c', 'x')", "Function EXTERNAL_QUERY"),
+    ("SELECT * FROM ML.PREDICT(MODEL shop.m, TABLE shop.t)", "Function PREDICT"),
+    ("SELECT * FROM ML.GENERATE_TEXT(MODEL m, TABLE t)", "Function GENERATE_TEXT"),
+    ("SELECT * FROM ML.FEATURE_INFO(MODEL m)", "Function FEATURE_INFO"),
+    ("SELECT * FROM AI.GENERATE_TABLE(MODEL m, TABLE t)", "Function GENERATE_TABLE"),
+    ("SELECT * FROM VECTOR_SEARCH(TABLE t, 'e', TABLE q)", "Function VECTOR_SEARCH"),
+    ("SELECT * FROM APPENDS(TABLE shop.t)", "Function APPENDS"),
+    ("SELECT * FROM OBJ.FETCH_METADATA(TABLE shop.objects)", "Function FETCH_METADATA"),
+    ("SELECT KEYS.NEW_KEYSET('AEAD_AES_GCM_256')", "Function NEW_KEYSET"),
+    ("SELECT AEAD.DECRYPT_STRING(k, c, 'x') FROM t", "Function DECRYPT_STRING"),
+    ("SELECT NET.HOST('x')", "Function HOST"),
+    ("SELECT SESSION_USER()", "Function SESSION_USER"),
+    ("SELECT shop.my_udf(1)", "Function my_udf"),
+    ("SELECT `shop.my_udf`(1)", "Function shop.my_udf"),
+    ("SELECT ERROR('boom')", "Function ERROR"),
+    # Resource exhaustion (every byte and row is billed or held).
+    ("SELECT GENERATE_ARRAY(1, 1000000000)", "Function GENERATE_ARRAY"),
+    ("SELECT * FROM UNNEST(GENERATE_ARRAY(1, 100000000))", "Function GENERATE_ARRAY"),
+    ("SELECT GENERATE_DATE_ARRAY('1000-01-01', '9999-12-31')", "Function GENERATE_DATE_ARRAY"),
+    (
+        "SELECT GENERATE_TIMESTAMP_ARRAY('2000-01-01', '2100-01-01', INTERVAL 1 SECOND)",
+        "Function GENERATE_TIMESTAMP_ARRAY",
+    ),
+    ("SELECT REPEAT('x', 1000000000)", "Function REPEAT"),
+    # Scripting: several statements, variables, dynamic SQL, procedures.
+    ("SELECT 1; SELECT 2", ONE),
+    (f"SELECT 1; DELETE FROM {T} WHERE true", ONE),
+    (f"SELECT 1 /* ; */ ; DELETE FROM {T} WHERE true", ONE),
+    ("SELECT 'a;b'; DROP TABLE t", ONE),
+    ("DECLARE x INT64 DEFAULT 1; SELECT x", ONE),
+    ("DECLARE x INT64", "found DECLARE"),
+    ("BEGIN SELECT 1; END", ONE),
+    (f"BEGIN TRANSACTION; DELETE FROM {T} WHERE true; COMMIT TRANSACTION", ONE),
+    ("IF true THEN SELECT 1; END IF", ONE),
+    ("LOOP SELECT 1; END LOOP", ONE),
+    ("CREATE TEMP FUNCTION f() AS (1); SELECT f()", ONE),
+    ("EXECUTE IMMEDIATE 'DROP TABLE x'", "found EXECUTE"),
+    ("CALL shop.proc()", "found CALL"),
+    ("SET @@dataset_id = 'other'", "found SET"),
+    ("ASSERT (SELECT COUNT(*) FROM t) > 0", "found ASSERT"),
+    ("RAISE USING MESSAGE = 'x'", "found RAISE"),
+    # Writes, DDL, grants, exports and loads.
+    (f"INSERT INTO {T} (name) VALUES ('x')", "found INSERT"),
+    (f"UPDATE {T} SET name = 'x' WHERE true", "found UPDATE"),
+    (f"DELETE FROM {T} WHERE true", "found DELETE"),
+    (f"MERGE {T} t USING s ON t.id = s.id WHEN MATCHED THEN DELETE", "found MERGE"),
+    (f"TRUNCATE TABLE {T}", "found TRUNCATE"),
+    (f"DROP TABLE {T}", "found DROP"),
+    ("DROP SCHEMA shop CASCADE", "found DROP"),
+    (f"CREATE TABLE x AS SELECT * FROM {T}", "found CREATE"),
+    ("CREATE TEMP TABLE x AS SELECT 1", "found CREATE"),
+    ("CREATE OR REPLACE VIEW v AS SELECT 1", "found CREATE"),
+    ("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT 1 AS label", "found CREATE"),
+    ("CREATE SNAPSHOT TABLE s CLONE t", "found CREATE"),
+    (f"ALTER TABLE {T} ADD COLUMN x INT64", "found ALTER"),
+    (f"GRANT `roles/bigquery.dataEditor` ON TABLE {T} TO 'user:x@y.z'", "found GRANT"),
+    (f"REVOKE `roles/bigquery.dataViewer` ON TABLE {T} FROM 'user:x@y.z'", "found REVOKE"),
+    ("EXPORT DATA OPTIONS(uri='gs://b/*.csv', format='CSV') AS SELECT 1", "found EXPORT"),
+    ("LOAD DATA INTO shop.t FROM FILES(format='CSV', uris=['gs://b/x'])", "found LOAD"),
+    (f"SELECT * INTO x FROM {T}", INTO),
+    ("EXPLAIN SELECT 1", "EXPLAIN is not available on BigQuery"),
+    ("DESCRIBE t", "found DESCRIBE"),
+    ("SHOW TABLES", "found SHOW"),
+]
+
+LEGITIMATE["bigquery"] = [
+    f"SELECT id, name FROM {T} ORDER BY id",
+    f"SELECT COUNT(*) FROM {T}",
+    f"SELECT id, name FROM shop.{T} WHERE name = 'x'",
+    f"SELECT name FROM {T} UNION ALL SELECT 'x'",
+    f"SELECT name FROM {T} EXCEPT DISTINCT SELECT 'nobody'",
+    f"WITH t AS (SELECT name, amount FROM {T}) SELECT name, SUM(amount) FROM t GROUP BY name",
+    f"SELECT id, ROW_NUMBER() OVER (ORDER BY amount DESC) FROM {T}",
+    f"SELECT name, LAG(amount) OVER (ORDER BY id) FROM {T}",
+    f"SELECT * FROM {T} QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY id) = 1",
+    f"-- total\nSELECT SUM(amount) /* all */ FROM {T}",
+    f"SELECT CASE WHEN amount > 10 THEN 'big' ELSE 'small' END AS size FROM {T}",
+    f"SELECT DATE_TRUNC(DATE(created_at), MONTH) AS m, COUNT(*) FROM {T} GROUP BY m ORDER BY m",
+    f"SELECT EXTRACT(YEAR FROM created_at), FORMAT_DATE('%Y-%m', DATE(created_at)) FROM {T}",
+    f"SELECT * FROM {T} WHERE DATE(created_at) >= DATE_SUB(CURRENT_DATE(), INTERVAL 100 YEAR)",
+    f"SELECT TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), created_at, DAY) FROM {T}",
+    f"SELECT IFNULL(name, 'none'), IF(amount > 5, 'y', 'n'), COALESCE(name, 'x') FROM {T}",
+    f"SELECT SAFE_DIVIDE(amount, id), COUNTIF(amount > 5), APPROX_COUNT_DISTINCT(name) FROM {T}",
+    f"SELECT STRING_AGG(name, ', ' ORDER BY name), ARRAY_AGG(id) FROM {T}",
+    f"SELECT ARRAY_LENGTH(ARRAY_AGG(id)) FROM {T}",
+    "SELECT x FROM UNNEST([1, 2, 3]) AS x",
+    f"SELECT JSON_VALUE(tags, '$.colour') FROM {T}",
+    "SELECT table_name FROM shop.INFORMATION_SCHEMA.TABLES",
+    f"SELECT column_name, data_type FROM shop.INFORMATION_SCHEMA.COLUMNS WHERE table_name = '{T}'",
+    f"SELECT ROUND(AVG(amount), 2), MIN(amount), MAX(amount) FROM {T}",
+    f"SELECT a.name FROM {T} AS a JOIN {T} AS b ON a.id = b.id",
+    f"SELECT CAST(amount AS INT64), SAFE_CAST(name AS INT64) FROM `{T}`",
+    f"SELECT 'DROP TABLE {T}; SELECT 1' AS note",
+]

@@ -15,6 +15,8 @@ SNAPSHOT_TABLES = {
     "mysql": {CANARY_TABLE, f"shop.{CANARY_TABLE}"},
     "clickhouse": {CANARY_TABLE, f"shop.{CANARY_TABLE}"},
     "sqlite": {CANARY_TABLE, f"main.{CANARY_TABLE}"},
+    "redshift": {CANARY_TABLE, f"public.{CANARY_TABLE}"},
+    "bigquery": {CANARY_TABLE, f"shop.{CANARY_TABLE}"},
 }
 
 ATTACK_CASES = [(kind, sql, words) for kind, cases in ATTACKS.items() for sql, words in cases]
