@@ -347,3 +347,35 @@ def test_the_chat_shows_the_estimate_with_the_answer(fake, warehouse, fake_llm, 
     client.force_login(admin_user)
     page = client.get(reverse("chat_session", args=[session.pk])).content.decode()
     assert "reads 7.8\xa0KB" in page or "reads 7.8 KB" in page, page[-3000:]
+
+
+def test_samples_and_profiles_over_the_maximum_are_skipped_with_the_reason(
+    fake, private_key, make_connection, db
+):
+    from schemas_app.services import extract_now, latest_snapshot
+
+    fake.script.results = dict(SCHEMA)
+    fake.script.bytes_by_sql = {"orders`": 5_000_000_000}  # every read of the table itself
+    params = ConnectionParams(
+        kind="bigquery",
+        database="shop",
+        options=(
+            ("api_endpoint", fake.url),
+            ("credentials_json", key_file(private_key, fake.url + "/token")),
+            ("maximum_bytes_billed", 1_000_000),
+        ),
+    )
+    connection = make_connection(params, name="big", allow_privileged=False)
+    try:
+        assert extract_now(connection, with_profile=True).status == "succeeded"
+        snapshot = latest_snapshot(connection)
+        snapshot.refresh_from_db()
+    finally:
+        connection.engine().close()
+    assert snapshot.profile_status == "done"
+    refused = "Refused before running: this query would read 5.0 GB"
+    assert snapshot.document["tables"][0]["sample_error"].startswith(refused)
+    assert snapshot.profiles["shop.orders"]["_error"].startswith(refused)
+    assert fake.inserted_jobs(dry_run=False) == [
+        job for job in fake.inserted_jobs(dry_run=False) if "INFORMATION_SCHEMA" in str(job)
+    ]
