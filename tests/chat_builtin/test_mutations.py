@@ -221,3 +221,12 @@ def test_what_before_a_table_asks_as_which(tmp_path):
     ask = asker(_extract(path))
     which = ask("Which department has the lowest budget?")
     assert which and ask("What department has the lowest budget?") == which
+
+
+def test_named_after_a_column_compares_a_name_or_is_not_placed(tmp_path):
+    # Found by paraphrase: without "the", "the zip code county named 'Howard'" compared
+    # Zip_code with 'Howard' (a county name).
+    path = load.load_sqlite(SPIDER, "election", cache_dir=tmp_path).params.database
+    ask = asker(_extract(path))
+    assert "County_name" in ask('What is the zip code the county named "Howard" is located in?')
+    assert ask('What is the zip code county named "Howard" is located in?') is None

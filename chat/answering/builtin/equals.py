@@ -59,9 +59,18 @@ def _column_equals(r: Reading, i: int) -> int | None:
         return None
     v = r.at(j)
     if m.kind == "column" and v is not None and v.is_role("named"):
-        r.take(j)  # "the competition called 'X'", "the pilot named 'Thompson'"
-        j = r.next(j + 1)
+        named_at, j = j, r.next(j + 1)
         v = r.at(j)
+        # "the competition called 'X'": "called" compares a name; "the zip code county named
+        # 'Howard'" would compare Zip_code with a name another column holds: not placed.
+        from .index import name_words
+
+        held = v is not None and any(
+            (x.table.qualified_name, x.column.name) == (col.table, col.column) for x in v.values
+        )
+        if not {"name", "title"} & set(name_words(col.column)) and not held and v and v.values:
+            return None
+        r.take(named_at)
     if v is not None and v.is_role("cmp") and v.arg == "=":
         r.take(j)
         j = r.next(j + 1)
