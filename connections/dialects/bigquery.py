@@ -14,6 +14,7 @@ carries so BigQuery itself refuses to bill more. BigQuery has no read-only sessi
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -240,6 +241,22 @@ class BigQuery(BigQueryCapabilities, Dialect):
             client.close()
 
     # -- errors ------------------------------------------------------------------------
+
+    def scrub(self, message: str) -> str:
+        """Also the key file's parts, whether it was given as text or as a JSON object."""
+        message = super().scrub(message)
+        raw = self.options.get("credentials_json")
+        info = raw if isinstance(raw, dict) else {}
+        if isinstance(raw, str):
+            try:
+                info = json.loads(raw)
+            except ValueError:
+                info = {}
+        for name in ("private_key", "private_key_id"):
+            value = info.get(name) if isinstance(info, dict) else None
+            if isinstance(value, str) and value:
+                message = message.replace(value, "***")
+        return message
 
     def _call(self, fn) -> Any:
         from google.api_core import exceptions

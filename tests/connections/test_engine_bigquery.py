@@ -379,3 +379,10 @@ def test_samples_and_profiles_over_the_maximum_are_skipped_with_the_reason(
     assert fake.inserted_jobs(dry_run=False) == [
         job for job in fake.inserted_jobs(dry_run=False) if "INFORMATION_SCHEMA" in str(job)
     ]
+
+
+def test_errors_are_scrubbed_of_the_key_given_as_an_object(connect, private_key):
+    info = json.loads(key_file(private_key, "https://t"))
+    engine = connect(credentials_json=info)
+    text = f"bad key {info['private_key']} id {info['private_key_id']}"
+    assert engine.scrub(text) == "bad key *** id ***"
