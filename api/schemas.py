@@ -312,6 +312,11 @@ class DatabaseResultOut(Schema):
     row_count: int
     truncated: bool
     duration_ms: float
+    estimated_bytes: int | None = Field(
+        None,
+        description="Bytes the query reads by the database's dry-run estimate, checked against "
+        "its maximum before running (BigQuery); null for other engines.",
+    )
     error: str | None
 
 

@@ -267,6 +267,7 @@ def multi_query(request, payload: MultiQueryIn):
             "row_count": d.get("row_count", 0),
             "truncated": bool(d.get("truncated")),
             "duration_ms": d.get("duration_ms", 0.0),
+            "estimated_bytes": d.get("estimated_bytes"),
             "error": d.get("error") or None,
         }
         for d in result.get("databases", [])

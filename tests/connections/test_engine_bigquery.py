@@ -386,3 +386,21 @@ def test_errors_are_scrubbed_of_the_key_given_as_an_object(connect, private_key)
     engine = connect(credentials_json=info)
     text = f"bad key {info['private_key']} id {info['private_key_id']}"
     assert engine.scrub(text) == "bad key *** id ***"
+
+
+def test_the_api_answer_carries_the_estimate(fake, warehouse, fake_llm, admin_user):
+    from django.test import Client
+
+    from api.models import ApiToken
+
+    fake.script.bytes_by_sql = {"COUNT(*)": 8_000}
+    fake_llm.reply({"sql": "SELECT COUNT(*) AS n FROM orders", "explanation": "3."})
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(admin_user, 'tests')[1]}")
+    response = api.post(
+        "/api/v1/multi-query",
+        {"question": "How many orders?", "connection_ids": [str(warehouse.pk)]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    (result,) = response.json()["results"]
+    assert result["rows"] == [[3]] and result["estimated_bytes"] == 8_000
