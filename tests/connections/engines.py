@@ -273,7 +273,6 @@ SQLITE = EngineSpec(
 )
 
 
-
 def _redshift(request):
     # No Redshift cluster here: the local PostgreSQL stands in, on the PostgreSQL wire that
     # Redshift speaks, with SSL off (the engine's default is sslmode=require).
