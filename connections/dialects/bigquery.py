@@ -34,8 +34,8 @@ from .bigquery_support import (
     credentials_from_json,
     human_bytes,
     option_errors,
-    read_schema,
 )
+from .introspection.bigquery import read_schema
 from .schema import SchemaDocument
 
 DEFAULT_MAXIMUM_BYTES_BILLED = 1_000_000_000  # 1 GB: about half a cent per query on demand

@@ -1,19 +1,16 @@
-"""BigQuery's parts that need no client: what its SQL can do, checking the connection's
-options and service-account JSON, and reading the schema from INFORMATION_SCHEMA through a
-`run(sql) -> rows` the engine provides (so google-cloud-bigquery loads only when used)."""
+"""BigQuery's parts that need no client: what its SQL can do, and checking the connection's
+options and service-account JSON (so google-cloud-bigquery loads only when used). The schema
+is read in introspection/bigquery.py."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
 import sqlglot.expressions as exp
 
 from .base import ConnectorError
 from .capabilities import SYSTEM_CATALOG, Capabilities
-from .introspection import sorted_tables
-from .schema import Column, ForeignKey, SchemaDocument, Table
 
 # INFORMATION_SCHEMA views that describe the dataset's tables; not JOBS* (other users' SQL),
 # OBJECT_PRIVILEGES, SESSIONS_* and the like.
@@ -123,71 +120,3 @@ def option_errors(options: dict) -> list[str]:
         if not ok:
             problems.append("maximum_bytes_billed must be a positive number of bytes.")
     return problems
-
-
-def read_schema(
-    run: Callable[[str], list[tuple]], project: str, dataset: str, location: str
-) -> SchemaDocument:
-    """Tables, columns, keys and row counts in at most four INFORMATION_SCHEMA queries."""
-    from google.api_core.exceptions import GoogleAPICallError
-
-    where = f"`{project}.{dataset}.INFORMATION_SCHEMA"
-    tables: dict[str, Table] = {}
-    for name, table_type in run(f"SELECT table_name, table_type FROM {where}.TABLES`"):
-        kind = {"VIEW": "view", "MATERIALIZED VIEW": "materialized_view"}.get(table_type, "table")
-        tables[name] = Table(schema=dataset, name=name, kind=kind)
-    for name, column, position, nullable, data_type in run(
-        "SELECT table_name, column_name, ordinal_position, is_nullable, data_type "
-        f"FROM {where}.COLUMNS` ORDER BY table_name, ordinal_position"
-    ):
-        if name in tables:
-            tables[name].columns.append(
-                Column(column, data_type, int(position), (nullable or "YES") == "YES")
-            )
-    try:
-        _read_keys(run, where, dataset, tables)
-    except GoogleAPICallError:
-        pass  # datasets without key views (older regions): no keys, the rest still holds
-    if location:
-        # Row counts live in the region's TABLE_STORAGE, not the dataset's.
-        region = f"`{project}.region-{location.lower()}.INFORMATION_SCHEMA.TABLE_STORAGE`"
-        literal = exp.Literal.string(dataset).sql(dialect="bigquery")
-        try:
-            for name, rows, size in run(
-                "SELECT table_name, total_rows, total_logical_bytes "
-                f"FROM {region} WHERE table_schema = {literal}"
-            ):
-                if name in tables:
-                    tables[name].row_count = None if rows is None else int(rows)
-                    tables[name].size_bytes = None if size is None else int(size)
-        except GoogleAPICallError:
-            pass  # no permission on the region's storage view: counts stay unknown
-    for table in tables.values():
-        for column in table.columns:
-            column.primary_key = column.name in table.primary_key
-    return SchemaDocument(dialect="bigquery", tables=sorted_tables(tables.values()))
-
-
-def _read_keys(run, where: str, dataset: str, tables: dict[str, Table]) -> None:
-    referred: dict[str, tuple[str, list[str]]] = {}
-    for name, column, constraint in run(
-        f"SELECT table_name, column_name, constraint_name FROM {where}.CONSTRAINT_COLUMN_USAGE`"
-    ):
-        referred.setdefault(constraint, (name, []))[1].append(column)
-    for name, column, constraint, ctype in run(
-        "SELECT k.table_name, k.column_name, k.constraint_name, c.constraint_type "
-        f"FROM {where}.KEY_COLUMN_USAGE` k JOIN {where}.TABLE_CONSTRAINTS` c "
-        "USING (constraint_name) ORDER BY k.table_name, k.constraint_name, k.ordinal_position"
-    ):
-        table = tables.get(name)
-        if table is None:
-            continue
-        if ctype == "PRIMARY KEY":
-            table.primary_key.append(column)
-        elif ctype == "FOREIGN KEY" and constraint in referred:
-            fk = next((f for f in table.foreign_keys if f.name == constraint), None)
-            if fk is None:
-                target, columns = referred[constraint]
-                fk = ForeignKey([], dataset, target, list(columns), name=constraint)
-                table.foreign_keys.append(fk)
-            fk.columns.append(column)
