@@ -164,6 +164,18 @@ def test_restatement_and_labels(demo):
     assert not generated.interpretation.lower().startswith("read as")
 
 
+def test_restatement_names_the_rows_once(chinook):
+    """ "of tracks" after "number of tracks" says nothing twice; a bare column of the subject
+    still says whose it is."""
+    generated = ask(chinook, "What is the number of tracks for each genre name?")
+    assert generated.sql, generated.reason
+    assert "tracks of tracks" not in generated.interpretation, generated.interpretation
+    assert "number of tracks" in generated.interpretation
+    generated = ask(chinook, "What are the names of all artists?")
+    assert generated.sql, generated.reason
+    assert generated.interpretation.endswith("of artists"), generated.interpretation
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql", "clickhouse"])
 def test_sql_renders_for_each_dialect(demo, dialect):
     generated = ask(demo, "Top 3 categories by number of products", dialect)

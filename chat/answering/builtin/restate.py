@@ -99,6 +99,15 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
     return f"{what} {OP_WORDS[f.op]} {values}"
 
 
+def _needs_subject(m: Measure, it: Interpretation) -> bool:
+    """Whether an output's words leave its rows unsaid: a bare column of the subject ("name")
+    or a count of another table's rows. "number of tracks" and "genre name" say theirs, so
+    "genre name and number of tracks of tracks" never happens."""
+    if m.column is None:
+        return m.table != it.subject
+    return m.column.table == it.subject and not (m.column.period or m.column.label)
+
+
 def restate(it: Interpretation, lex: Lexicon) -> str:
     if it.outer:  # "average number of orders per customer"
         columns = [c.column for c in it.group_by]
@@ -120,12 +129,7 @@ def restate(it: Interpretation, lex: Lexicon) -> str:
         head = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         if it.distinct:
             head = "distinct " + head
-        if not (
-            len(it.outputs) == 1
-            and it.outputs[0].agg == "count"
-            and it.outputs[0].column is None
-            and it.outputs[0].table == it.subject
-        ):
+        if any(_needs_subject(m, it) for m in it.outputs):
             head += f" of {subject}"
     clauses = [_filter_words(f, it, lex) for f in it.filters if f not in named]
     for r in it.related:
