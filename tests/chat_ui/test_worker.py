@@ -32,7 +32,8 @@ def test_worker_answers_and_the_page_polls_until_done(
     # This process's Celery app was configured at import (eager, in-memory broker): queue
     # through a separate producer on Redis instead, onto a queue only our worker reads.
     worker = CeleryWorker(redis_url, tmp_path)
-    producer = Celery(broker=redis_url)
+    # Not the current app: later tests in this process must keep running tasks eagerly.
+    producer = Celery(broker=redis_url, set_as_current=False)
     sent = []
 
     def delay(*args):

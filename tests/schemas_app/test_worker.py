@@ -13,7 +13,8 @@ from tests.servers import CeleryWorker, needs_shared_system_database
 def _run_in_worker(snapshot, redis_url, tmp_path) -> str:
     """Queue the extraction through Redis to a real worker; wait until it is finished."""
     with CeleryWorker(redis_url, tmp_path, SCHEMA_RETRY_BACKOFF_SECONDS="0.2") as worker:
-        producer = Celery(broker=redis_url)
+        # Not the current app: later tests in this process must keep running tasks eagerly.
+        producer = Celery(broker=redis_url, set_as_current=False)
         producer.send_task(
             "schemas_app.tasks.extract_schema_task", args=[snapshot.pk], queue=worker.queue
         )
