@@ -420,41 +420,19 @@ def needs_shared_system_database() -> None:
         missing("the worker process needs a shared system database (PostgreSQL, as make test uses)")
 
 
-class CeleryWorker:
-    """`celery -A datachat worker` in a subprocess, reading only its own queue, on Redis and on
-    this test's system database. Use as a context manager; `output` holds its log afterwards."""
+class _CeleryProcess:
+    """`celery -A datachat <command()>` in a subprocess with `_env`, as a context manager;
+    `output` holds its log afterwards."""
 
-    def __init__(self, redis_url: str, data_dir: Path, **env: str):
-        from tests.conftest import TEST_CREDENTIALS_KEY
+    _env: dict[str, str]
+    output = ""
 
-        self.queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
-        self.output = ""
-        self._env = {
-            **os.environ,
-            "DATABASE_URL": system_database_url(),
-            "REDIS_URL": redis_url,
-            "DATABASE_CREDENTIALS_KEY": TEST_CREDENTIALS_KEY,
-            "DATACHAT_DATA_DIR": str(data_dir),
-            **env,
-        }
+    def command(self) -> list[str]:
+        raise NotImplementedError
 
-    def __enter__(self) -> CeleryWorker:
+    def __enter__(self):
         self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "datachat",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                self.queue,
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
+            [sys.executable, "-m", "celery", "-A", "datachat", *self.command()],
             cwd=Path(__file__).resolve().parents[1],
             env=self._env,
             stdout=subprocess.PIPE,
@@ -466,3 +444,44 @@ class CeleryWorker:
     def __exit__(self, *exc_info) -> None:
         self._process.terminate()
         self.output = self._process.communicate(timeout=30)[0]
+
+
+class CeleryWorker(_CeleryProcess):
+    """`celery -A datachat worker` in a subprocess, reading only its own queue, on Redis and on
+    this test's system database. Use as a context manager; `output` holds its log afterwards."""
+
+    def __init__(self, redis_url: str, data_dir: Path, **env: str):
+        from tests.conftest import TEST_CREDENTIALS_KEY
+
+        self.queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+        self._env = {
+            **os.environ,
+            "DATABASE_URL": system_database_url(),
+            "REDIS_URL": redis_url,
+            "DATABASE_CREDENTIALS_KEY": TEST_CREDENTIALS_KEY,
+            "DATACHAT_DATA_DIR": str(data_dir),
+            **env,
+        }
+
+    def command(self) -> list[str]:
+        return [
+            "worker",
+            "--pool=solo",
+            "-Q",
+            self.queue,
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ]
+
+
+class CeleryBeat(_CeleryProcess):
+    """`celery -A datachat beat` in a subprocess with a worker's environment (same Redis,
+    system database and settings), its schedule file under `data_dir`."""
+
+    def __init__(self, worker: CeleryWorker, data_dir: Path):
+        self._env, self._dir = worker._env, data_dir
+
+    def command(self) -> list[str]:
+        return ["beat", "-l", "info", "--schedule", str(self._dir / "beat-schedule"), "--pidfile="]

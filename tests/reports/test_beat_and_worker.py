@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -17,45 +15,11 @@ from django.utils import timezone
 
 from reports import service
 from reports.models import Report, ReportRun
-from tests.servers import CeleryWorker, needs_shared_system_database
+from tests.servers import CeleryBeat, CeleryWorker, needs_shared_system_database
 
 # A Redis database of its own, so other tests' queues and keys never meet these.
 REDIS_URL = os.environ.get("TEST_REPORTS_REDIS_URL", "redis://127.0.0.1:6379/9")
 WAIT_SECONDS = 90
-
-
-class Beat:
-    """`celery -A datachat beat` in a subprocess with the worker's environment."""
-
-    def __init__(self, env: dict, data_dir: Path):
-        self._env, self._dir, self.output = env, data_dir, ""
-
-    def __enter__(self) -> Beat:
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "datachat",
-                "beat",
-                "-l",
-                "info",
-                "--schedule",
-                str(self._dir / "beat-schedule"),
-                "--pidfile=",
-            ],
-            cwd=Path(__file__).resolve().parents[2],
-            env=self._env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._process.terminate()
-        self.output = self._process.communicate(timeout=30)[0]
 
 
 def _wait_for(predicate, seconds: float):
@@ -122,7 +86,7 @@ def test_beat_and_worker_run_due_reports_retry_failures_and_mail_the_owner(
     # Beat and the worker (its retries, the runs the tick queues) publish to the worker's
     # own queue: settings read CELERY_QUEUE.
     worker._env["CELERY_QUEUE"] = worker.queue
-    with worker, Beat(worker._env, tmp_path) as beat:
+    with worker, CeleryBeat(worker, tmp_path) as beat:
         done = _wait_for(lambda: _finished(good) and _finished(bad), WAIT_SECONDS)
     assert done, (beat.output[-2000:], worker.output[-3000:])
 
