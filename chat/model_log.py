@@ -48,8 +48,9 @@ EXPORT_FIELDS = (
 
 
 def _secrets() -> list[str]:
-    keys = [getattr(settings, "LLM_API_KEY", ""), getattr(settings, "EMBEDDING_API_KEY", "")]
-    return [k for k in keys if k and len(k) >= 4]
+    # Embeddings use the same LLM_API_KEY: there is no other key to hide.
+    key = getattr(settings, "LLM_API_KEY", "")
+    return [key] if key and len(key) >= 4 else []
 
 
 def _redact(value):
