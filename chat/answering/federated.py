@@ -83,7 +83,8 @@ def answer(question, targets, links, history, generator, max_rows) -> Answer:
     connections = [c for c, _ in targets]
     if generator.one_call_for_several:
         level = exposure.strictest([s.exposure or exposures.effective(c) for c, s in targets])
-        write = _model_writer(build_messages(question, targets, links, history, generator), level)
+        messages = build_messages(question, targets, links, history, generator, level)
+        write = _model_writer(messages, level)
     else:
         write = _builtin_writer(question, targets, links, history, generator)
     attempts: list[Attempt] = []
@@ -199,12 +200,11 @@ def _builtin_writer(question, targets, links, history, generator):
     return write
 
 
-def build_messages(question, targets, links, history, generator) -> list[dict[str, str]]:
-    """The aliases, each database's schema (the context budget shared) and the links."""
+def build_messages(question, targets, links, history, generator, level) -> list[dict[str, str]]:
+    """The aliases, each database's schema (the context budget shared) and the links. The
+    conversation is shared: it goes at `level`, the strictest of the databases' levels."""
     budget = getattr(generator, "budget_tokens", 3000) // len(targets)
-    levels = [s.exposure or exposures.effective(c) for c, s in targets]
-    # The conversation is shared: it goes at the level of the strictest database.
-    history = exposure.restrict_history(history, exposure.strictest(levels), question)
+    history = exposure.restrict_history(history, level, question)
     blocks = []
     for connection, schema in targets:
         request = Request(
