@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from connections.dialects.schema import Table
 
+from .count_bounds import bound_first
 from .each_count import each_and_count
 from .index import ColumnRef, Lexicon, name_words
 from .interpretation import Col, Filter, Having, Interpretation, Measure, Order, Related
@@ -135,6 +136,7 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     ):
         ms = ms[1:]  # "And what is ...?": a whole question after the connective
     ms = _either_paired(ms)
+    ms = bound_first(ms)  # "two or more accounts": "at least two accounts"
     ms = each_and_count(ms)  # "Show each X and the number of Y": "the number of Y for each X"
     moved = _group_last(ms)
     r = Reading(moved, lex, today=today)

@@ -1,0 +1,98 @@
+"""Engine v3, counting and grouping: bounds on how many related rows ("two or more loans"),
+checked on the rows they return in a small library database of our own."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from chat.answering.builtin.engine import answer
+from chat.answering.evaluation import same_rows
+
+from .test_builtin import _extract
+
+LIBRARY = """
+CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, branch_name TEXT, town TEXT);
+CREATE TABLE reader (reader_id INTEGER PRIMARY KEY, full_name TEXT, age INTEGER,
+    branch_id INTEGER REFERENCES branch(branch_id));
+CREATE TABLE loan (loan_id INTEGER PRIMARY KEY, reader_id INTEGER REFERENCES reader(reader_id),
+    days INTEGER);
+INSERT INTO branch VALUES (1, 'Central', 'Leeds'), (2, 'Harbour', 'Hull'), (3, 'Hill', 'Leeds');
+INSERT INTO reader VALUES (1, 'Ann Lee', 34, 1), (2, 'Bo Chan', 19, 1), (3, 'Cy Dunn', 52, 2),
+    (4, 'Di Eng', 41, 3), (5, 'Ed Fox', 27, 1);
+INSERT INTO loan VALUES (10, 1, 7), (11, 1, 14), (12, 1, 3), (13, 2, 21), (14, 3, 7),
+    (15, 3, 9), (16, 4, 2);
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, django_db_setup, django_db_blocker):
+    path = str(tmp_path_factory.mktemp("library") / "library.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(LIBRARY)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        return (*_extract(path), path)
+
+
+def ask(schema, question):
+    document, profiles, _ = schema
+    return answer(question, document=document, profiles=profiles, dialect="sqlite")
+
+
+def rows(schema, sql):
+    conn = sqlite3.connect(schema[2])
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def check(schema, question, gold):
+    generated = ask(schema, question)
+    assert generated.sql, generated.reason
+    ordered = "order by" in gold.lower()
+    assert same_rows(rows(schema, gold), rows(schema, generated.sql), ordered), generated.sql
+    return generated
+
+
+LOANS_PER_READER = "SELECT r.full_name FROM reader r JOIN loan l ON l.reader_id = r.reader_id "
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "Which readers have two or more loans? Give their full names.",
+            LOANS_PER_READER + "GROUP BY r.reader_id HAVING COUNT(*) >= 2",
+        ),
+        (
+            "Show the full names of readers with 3 or more loans.",
+            LOANS_PER_READER + "GROUP BY r.reader_id HAVING COUNT(*) >= 3",
+        ),
+        (
+            "List the full names of readers with 2 or fewer loans.",
+            LOANS_PER_READER + "GROUP BY r.reader_id HAVING COUNT(*) <= 2",
+        ),
+        (
+            "Which towns have 2 or more branches?",
+            "SELECT town FROM branch GROUP BY town HAVING COUNT(*) >= 2",
+        ),
+    ],
+)
+def test_bound_after_the_number(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which readers have two or more zorblax? Give their full names.",  # nothing to count
+        "Which readers have two or more? Give their full names.",  # what is counted is unsaid
+    ],
+)
+def test_bound_after_the_number_refused(library, question):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql
