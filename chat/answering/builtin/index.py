@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from connections.dialects.schema import Column, SchemaDocument, Table
 
+from .aliases import column_aliases, table_aliases, table_words
 from .lexicon import ABBREVIATIONS, FUNCTION, PHRASES
 from .linking import SchemaIndex, fold
 from .sqlbuild import JoinGraph
@@ -78,12 +79,14 @@ class Lexicon:
     @classmethod
     def build(cls, document: SchemaDocument, profiles: dict) -> Lexicon:
         lex = cls(document, SchemaIndex.build(document, profiles), JoinGraph(document))
-        tails = []
+        tails, aliases = [], []
         for table in document.tables:
             twords = name_words(table.name)
-            for key in {twords, (singular(fold(table.name)),)}:
+            for key in {twords, table_words(twords), (singular(fold(table.name)),)}:
                 if key:
                     lex.tables.setdefault(key, []).append(table)
+            aliases += [(key, table) for key in table_aliases(twords)]
+            twords = table_words(twords)
             if len(twords) > 1 and twords[-1] not in ("table", "info", "id"):
                 tails.append((twords[-1:], table))
             if len(twords) > 1 and set(twords[1:]) <= GENERIC_TAILS:
@@ -93,6 +96,9 @@ class Lexicon:
             lex._add_last_words(table)
             lex._add_values(table, profiles.get(table.qualified_name) or {})
         exact = set(lex.tables)
+        # A shorter table name must not take a column's name: "star rating" stays
+        # Hotels.star_rating_code, not the table Ref_Hotel_Star_Ratings.
+        tails += [(key, table) for key, table in aliases if key not in lex.columns]
         for key, table in tails:  # "track" for PlaylistTrack, unless a table is Track
             if key not in exact:
                 lex.tables.setdefault(key, []).append(table)
@@ -126,6 +132,7 @@ class Lexicon:
         if column.comment and len(column.comment.split()) <= 4:
             exact.add(value_key(column.comment))
         exact |= {twords + k for k in exact if k and k[: len(twords)] != twords}  # "company name"
+        exact |= column_aliases(twords, words)  # booking_start_date: "start date"
         for key in exact:
             if key:
                 self.columns.setdefault(key, []).append(ColumnRef(table, column))

@@ -1,0 +1,119 @@
+"""Engine v3: noun phrases linked to columns and tables by shorter names derived from the
+schema's own names (aliases.py), checked on the rows they return — and the readings that
+must still refuse."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from chat.answering.builtin.aliases import column_aliases, table_aliases, table_words
+
+from .test_builtin import _extract
+from .test_engine_v2_reading import ask, rows, same_rows
+
+HIRE = """
+CREATE TABLE Ref_Venue_Kinds (venue_kind_code TEXT PRIMARY KEY, venue_kind_description TEXT);
+CREATE TABLE Venues (venue_id INTEGER PRIMARY KEY, venue_name TEXT,
+    venue_kind_code TEXT REFERENCES Ref_Venue_Kinds(venue_kind_code),
+    rent_in_euros REAL, floor_area_thousand REAL);
+CREATE TABLE Venue_Reservations (reservation_id INTEGER PRIMARY KEY,
+    venue_id INTEGER REFERENCES Venues(venue_id),
+    reservation_start_date TEXT, reservation_end_date TEXT, reservation_status TEXT);
+CREATE TABLE Board_Games (game_id INTEGER PRIMARY KEY, GTitle TEXT, GGenre TEXT);
+CREATE TABLE Hall_Rental_Quotes (quote_id INTEGER PRIMARY KEY,
+    venue_id INTEGER REFERENCES Venues(venue_id), quoted_amount REAL);
+INSERT INTO Ref_Venue_Kinds VALUES ('HALL', 'Concert hall'), ('BARN', 'Converted barn'),
+    ('ROOF', 'Roof terrace'), ('TENT', 'Marquee');
+INSERT INTO Venues VALUES (1, 'Elm Hall', 'HALL', 900, 1.2), (2, 'Oak Barn', 'BARN', 400, 0.8),
+    (3, 'Sky Deck', 'ROOF', 650, 0.3);
+INSERT INTO Venue_Reservations VALUES (10, 1, '2024-01-05', '2024-01-06', 'Confirmed'),
+    (11, 2, '2024-02-10', '2024-02-12', 'Cancelled'),
+    (12, 1, '2024-03-01', '2024-03-03', 'Confirmed');
+INSERT INTO Board_Games VALUES (1, 'Go', 'Abstract'), (2, 'Catan', 'Strategy'),
+    (3, 'Chess', 'Abstract');
+INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
+"""
+
+
+@pytest.fixture(scope="module")
+def hire(tmp_path_factory, django_db_setup, django_db_blocker):
+    path = str(tmp_path_factory.mktemp("hire") / "hire.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(HIRE)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        return (*_extract(path), path)
+
+
+def check(schema, question, gold):
+    generated = ask(schema, question)
+    assert generated.sql, generated.reason
+    ordered = "order by" in gold.lower()
+    assert same_rows(rows(schema, gold), rows(schema, generated.sql), ordered), generated.sql
+
+
+def test_aliases_come_from_the_names_only():
+    # The leading words that repeat the table's head noun are dropped...
+    assert ("start", "date") in column_aliases(("booking",), ("booking", "start", "date"))
+    assert ("type",) in column_aliases(("video", "game"), ("g", "type"))  # GType
+    # ...but not words of another noun of the table's name (SportName in SportsInfo).
+    assert not column_aliases(("sport", "info"), ("sport", "name"))
+    # A bare "id" or "name" says nothing without its table.
+    assert not column_aliases(("booking",), ("booking", "id"))
+    assert not column_aliases(("booking",), ("booking", "name"))
+    # A unit or scale at the end of a number's name.
+    assert ("sales",) in column_aliases(("company",), ("sales", "billion"))
+    assert ("rent",) in column_aliases(("venue",), ("rent", "euro"))
+    assert table_words(("ref", "venue", "kind")) == ("venue", "kind")
+    assert table_aliases(("film", "market", "estimation")) == {("market", "estimation")}
+    assert table_aliases(("venue", "reservation")) == set()
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "What are the start dates and end dates of all venue reservations?",
+            "SELECT reservation_start_date, reservation_end_date FROM Venue_Reservations",
+        ),
+        (
+            "Show the titles and genres of all board games.",
+            "SELECT GTitle, GGenre FROM Board_Games",
+        ),
+        (
+            "What is the average rent of venues?",
+            "SELECT AVG(rent_in_euros) FROM Venues",
+        ),
+        (
+            "How many venue kinds are there?",
+            "SELECT COUNT(*) FROM Ref_Venue_Kinds",
+        ),
+        (
+            "What is the description of venue kind 'BARN'?",
+            "SELECT venue_kind_description FROM Ref_Venue_Kinds WHERE venue_kind_code = 'BARN'",
+        ),
+        (
+            "What is the largest quoted amount of the rental quotes?",
+            "SELECT MAX(quoted_amount) FROM Hall_Rental_Quotes",
+        ),
+    ],
+)
+def test_shorter_names_link(hire, question, gold):
+    check(hire, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "date" alone could be the start or the end of a reservation.
+        "What are the dates of all venue reservations?",
+        # "status" of a venue: venues have none; the reservations' status is not the venue's.
+        "What is the floor of each venue?",
+    ],
+)
+def test_still_refused(hire, question):
+    generated = ask(hire, question)
+    assert generated.refused, generated.sql
