@@ -29,9 +29,11 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _negated_related,
         _recent,
     )
+    from .restated import _restated_outputs
     from .text_match import _like
 
     rules = (
+        _restated_outputs,
         _late_outputs,
         _count_related,
         _recent,
