@@ -5,6 +5,7 @@ common builder of")."""
 from __future__ import annotations
 
 from .interpretation import Col, Measure, Order
+from .owners import names_subject_after_of
 from .reader import Reading, Refusal, _name_like, _names_table
 
 
@@ -65,6 +66,12 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
         elif m.kind == "column":
             if has_verb:
                 break
+            if r.outputs and r.from_columns and names_subject_after_of(r, i):
+                # "the area and county of all appelations": the table (misspelt) read as its
+                # own-named column; after "of" it says whose the columns are, not one more
+                r.take(i)
+                i += 1
+                continue
             if not pending and m.extra.get("implied") in ("money", "metric"):
                 pending = [m.extra.get("agg", "sum")]  # "revenue per segment": its sum
             if not pending and _column_is_condition(r, i, strict=not stop_at_clause):

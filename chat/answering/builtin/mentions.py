@@ -9,11 +9,13 @@ unless something else accounts for it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import phrases as _phrases  # noqa: F401  (adds the reader's phrases)
 from .index import SKIP, ColumnRef, Lexicon, ValueRef
 from .lexicon import ADJECTIVES, FUNCTION, MEASURE_VERBS, PHRASES, SYNONYMS
+from .linking import fold
 from .tokens import Token
 
 ROLE_BEATS_SCHEMA = {"neg", "cmp", "between", "like", "or", "dir", "count"}
@@ -198,6 +200,23 @@ def _verb_of_table(m: Mention, lex: Lexicon) -> Mention | None:
     return Mention("table", m.start, m.end, m.text, tables=tuple(found.values()))
 
 
+def _as_typed(values: tuple[ValueRef, ...], text: str) -> tuple[ValueRef, ...]:
+    """A quoted value found only through a typo ('Person' for the stored 'Pearson') still
+    says which column it is about, but the comparison keeps the text as typed: quotes say
+    exactly what to look for, and the stored look-alike may be another thing altogether.
+    Stored values differing only in case, accents, spaces or punctuation ('Tokyo , Japan'
+    for "Tokyo,Japan") are the same value written differently and are kept."""
+    said = _letters(text)
+    return tuple(
+        v if v.exact or _letters(str(v.value)) == said else ValueRef(v.table, v.column, text, False)
+        for v in values
+    )
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
 def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
     n = len(run)
     end = at + n
@@ -212,7 +231,7 @@ def _read(run: tuple[Token, ...], at: int, lex: Lexicon) -> Mention | None:
             if any(str(v.value).lower() == bare_low for v in values):
                 text, low = bare, bare_low
         exact = tuple(v for v in values if str(v.value).lower() == low) or tuple(values)
-        return Mention("literal", at, end, text, values=exact)
+        return Mention("literal", at, end, text, values=_as_typed(exact, text))
     if n == 1 and first.kind == "number":
         return Mention("number", at, end, first.text, number=first.number)
     lows = tuple(t.low for t in run)

@@ -74,6 +74,8 @@ def _and_table(r: Reading, i: int) -> int | None:
     before = _prev_index(r, i)
     if before < 0 or not r.ms[before].is_role("and") or not r.named_outputs:
         return None
+    if any(x.is_role("both") for x in r.ms[:before]):
+        return None  # "used by both phones with X and phones with Y": two conditions
     if r.lex.graph.distance(r.subject.qualified_name, m.tables[0].qualified_name) != 1:
         return None
     table = m.tables[0]

@@ -72,8 +72,11 @@ def _subject_from_columns(r: Reading) -> None:
         tables = {id(c.table): c.table for c in refs}
         holders = tables if holders is None else {k: t for k, t in holders.items() if k in tables}
     if holders and len(holders) > 1:
-        said = {k: t for k, t in holders.items() if any(_names_table(m, t) for m in named)}
-        holders = said or holders
+        said = {k: t for k, t in holders.items() if any(_says_table(m, t) for m in named)}
+        # Words of a table said only inside the column's own name ("product name" for
+        # Products.product_name beside Services.product_name) weigh less than a code table.
+        echoed = {k: t for k, t in holders.items() if any(_names_table(m, t) for m in named)}
+        holders = said or _code_table(holders, named) or echoed or holders
     if holders and len(holders) > 1:  # "the first names of all the instructors" (a rank)
         valued = {id(v.table) for m in r.ms if m.kind == "value" for v in m.values}
         holders = {k: t for k, t in holders.items() if k in valued} or holders
@@ -106,3 +109,42 @@ def _counts_column(r: Reading, i: int) -> bool:
     while r.at(j) is not None and r.ms[j].is_role("distinct", "count"):
         j = r.next(j + 1)
     return r.at(j) is not None and r.ms[j].kind == "column"
+
+
+def _says_table(m: Mention, table) -> bool:
+    """The mention says the table's words beyond the column's own name: "order total" says
+    orders, but "document status code" says Documents no more than Ref_Document_Status,
+    since document_status_code carries "document" in both."""
+    from .index import name_words
+
+    own = [c for c in m.columns if c.table is table]
+    twords = set(name_words(table.name))
+    return _names_table(m, table) and not any(twords <= set(name_words(c.column.name)) for c in own)
+
+
+def _code_table(holders: dict, named: list[Mention]) -> dict:
+    """ "What document status codes do we have?" where Documents refers to
+    Ref_Document_Status by that code: the table the code is the key of lists each code
+    once, the others repeat it per row. Only for one column named that is the sole key of
+    one holder and that every other holder refers to by a foreign key, and only for a code
+    (text): a numeric key ("How many distinct DNO are there?") is a row's number, and
+    whether the rows using it are meant is not said."""
+    from .linking import is_numeric
+
+    if len(named) != 1:
+        return {}
+    keyed = {
+        k: t
+        for k, t in holders.items()
+        if any(
+            c.table is t and list(t.primary_key) == [c.column.name] and not is_numeric(c.column)
+            for c in named[0].columns
+        )
+    }
+    if len(keyed) != 1:
+        return {}
+    (key_table,) = keyed.values()
+    for k, t in holders.items():
+        if k not in keyed and not any(fk.referred_table == key_table.name for fk in t.foreign_keys):
+            return {}
+    return keyed

@@ -1,0 +1,164 @@
+"""Which readings and defaults an answer rests on, derived after the fact from its mentions
+and Interpretation: "value:fuzzy" (a value matched through a typo), "output:default" (a
+column shown that no word named), "join:tied-path" (two equally short join paths, one picked
+by declaration order)... benchmarks/bench_readings.py counts precision per reading; a reading
+that is wrong often, or is a tie-break, is a candidate for a refusal."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .index import Lexicon, name_words
+from .interpretation import Filter, Interpretation
+from .words import singular
+
+
+def readings(understood, lex: Lexicon) -> set[str]:
+    it: Interpretation = understood.interpretation
+    mentions = understood.mentions
+    found: set[str] = set()
+    found |= _structure(it)
+    found |= _values(it, mentions, lex)
+    found |= _columns(it, mentions, lex)
+    found |= _tables(mentions)
+    found |= _joins(it, lex)
+    return found
+
+
+def _structure(it: Interpretation) -> set[str]:
+    found = {"all"}
+    flags = {
+        "group_by": bool(it.group_by),
+        "group_rows": it.group_rows,
+        "having": bool(it.having),
+        "order:column": any(not o.measure.agg for o in it.order),
+        "order:aggregate": any(o.measure.agg for o in it.order),
+        "limit": it.limit is not None,
+        "distinct": it.distinct,
+        "setop": bool(it.setop),
+        "related": bool(it.related),
+        "outer-average": bool(it.outer),
+        "count-rows": any(o.agg == "count" and o.column is None for o in it.outputs),
+        "count-distinct": any(o.agg == "count" and o.distinct for o in it.outputs),
+        "aggregate": any(o.agg and o.agg != "count" for o in it.outputs),
+        "output:whole-rows": it.whole_rows,
+        "filter:or": any(f.op == "or" for f in it.filters),
+        "filter:negated": any(f.keep_nulls for f in it.filters),
+        "filter:like": any(f.op in ("like", "notlike") for f in it.filters),
+        "filter:subquery": any(
+            f.values and type(f.values[0]).__name__ == "Subquery" for f in it.filters
+        ),
+    }
+    found |= {name for name, on in flags.items() if on}
+    plain = [o for o in it.outputs if not o.agg]
+    if any(o.column is not None and o.column.table != it.subject for o in plain):
+        found.add("output:other-table")
+    if len(plain) > 1:
+        found.add("output:several")
+    return found
+
+
+def _all_filters(it: Interpretation) -> list[Filter]:
+    out = []
+    for f in it.filters:
+        out += list(f.values) if f.op == "or" else [f]
+    for rel in it.related:
+        out += list(rel.filters)
+    if it.other is not None:
+        out += _all_filters(it.other)
+    return [f for f in out if isinstance(f, Filter)]
+
+
+def _values(it: Interpretation, mentions, lex: Lexicon) -> set[str]:
+    found = set()
+    for f in _all_filters(it):
+        key = (f.column.table, f.column.column)
+        table = lex.table(f.column.table)
+        column = table.column(f.column.column)
+        if f.op in ("=", "!=", "in", "notin"):
+            if any(isinstance(v, int | float) for v in f.values) and not lex.is_numeric(column):
+                found.add("value:number-on-text-column")
+            if f.column.table != it.subject:
+                found.add("filter:other-table")
+        for m in mentions:
+            if m.kind not in ("value", "literal"):
+                continue
+            mine = [v for v in m.values if (v.table.qualified_name, v.column.name) == key]
+            if not mine or not any(v.value in f.values for v in mine):
+                continue
+            if not any(v.exact for v in mine):
+                found.add(f"{m.kind}:fuzzy")
+            elif not any(str(v.value).lower() == m.text.lower() for v in mine):
+                found.add(f"{m.kind}:plural-or-case")
+            columns = {(v.table.qualified_name, v.column.name) for v in m.values}
+            if len(columns) > 1:
+                found.add(f"{m.kind}:several-columns")
+                if len({c[0] for c in columns}) > 1:
+                    found.add(f"{m.kind}:several-tables")
+    for m in mentions:
+        if m.kind == "literal" and not m.values:
+            found.add("literal:unstored")
+    return found
+
+
+def _columns(it: Interpretation, mentions, lex: Lexicon) -> set[str]:
+    found = set()
+    said = set()
+    for m in mentions:
+        if m.kind != "column":
+            continue
+        said |= {(c.table.qualified_name, c.column.name) for c in m.columns}
+        if len({(c.table.qualified_name, c.column.name) for c in m.columns}) > 1:
+            found.add("column:several-refs")
+        if not any(c.exact for c in m.columns):
+            found.add("column:inexact")
+    defaults = [
+        o
+        for o in it.outputs
+        if not o.agg and o.column is not None and (o.column.table, o.column.column) not in said
+    ]
+    if defaults:
+        found.add("output:default")
+        subject = lex.table(it.subject)
+        if len(lex.words.label_columns(subject)) > 1:
+            found.add("output:default-of-several-labels")
+        if any(lex.words.is_key(subject, subject.column(o.column.column)) for o in defaults
+               if o.column.table == it.subject):  # fmt: skip
+            found.add("output:default-key")
+    return found
+
+
+def _tables(mentions) -> set[str]:
+    found = set()
+    for m in mentions:
+        if m.kind != "table" or len(m.tables) != 1:
+            continue
+        said = {singular(w) for w in m.text.split()}
+        if not set(name_words(m.tables[0].name)) <= said | set(m.text.split()):
+            found.add("table:part-of-name")
+    return found
+
+
+def _joins(it: Interpretation, lex: Lexicon) -> set[str]:
+    tables = it.tables()
+    found = {f"join:{min(len(tables) - 1, 3)}"}
+    for goal in tables - {it.subject}:
+        if _shortest_paths(lex, it.subject, goal) > 1:
+            found.add("join:tied-path")
+    return found
+
+
+def _shortest_paths(lex: Lexicon, start: str, goal: str) -> int:
+    """How many shortest paths lead from start to goal on the FK graph (parallel keys count)."""
+    depth, ways = {start: 0}, {start: 1}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt, _pairs in lex.graph.edges.get(node, []):
+            if nxt not in depth:
+                depth[nxt] = depth[node] + 1
+                ways[nxt] = ways[node]
+                queue.append(nxt)
+            elif depth[nxt] == depth[node] + 1:
+                ways[nxt] += ways[node]
+    return ways.get(goal, 0)

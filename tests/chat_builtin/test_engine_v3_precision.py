@@ -1,0 +1,99 @@
+"""Precision (issue 11): readings that guessed on schemas nobody looked at, checked on the rows
+they return on a small schema of our own, and the reading trace benchmarks/bench_readings.py
+counts precision with."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from chat.answering.builtin.engine import understand
+from chat.answering.builtin.index import lexicon_for
+from chat.answering.builtin.traces import readings
+
+from .test_builtin import _extract
+from .test_engine_v2_reading import ask, check
+
+SHOP = """
+CREATE TABLE ref_order_status (order_status_code TEXT PRIMARY KEY, status_description TEXT);
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY,
+    order_status_code TEXT REFERENCES ref_order_status(order_status_code),
+    customer_name TEXT, city TEXT, price REAL);
+CREATE TABLE box (box_id INTEGER PRIMARY KEY, colour TEXT);
+CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, shop_name TEXT,
+    box_id INTEGER REFERENCES box(box_id), trading_status TEXT);
+CREATE TABLE vineyards (vinyard TEXT PRIMARY KEY, area TEXT, county TEXT);
+INSERT INTO ref_order_status VALUES ('NEW', 'new'), ('DONE', 'done'), ('LOST', 'never used');
+INSERT INTO orders VALUES (1, 'NEW', 'Pearson', 'Tokyo , Japan', 10),
+    (2, 'DONE', 'Wiley', 'Oslo', 20), (3, 'NEW', 'Mayer', 'Oslo', 5);
+INSERT INTO box VALUES (1, 'red'), (2, 'blue'), (3, 'green');
+INSERT INTO shop VALUES (1, 'Alpha', 1, 'Open'), (2, 'Beta', 1, 'Closed'),
+    (3, 'Gamma', 2, 'Open'), (4, 'Delta', 3, 'Closed');
+INSERT INTO vineyards VALUES ('Hill', 'North', 'Napa'), ('Vale', 'South', 'Sonoma');
+"""
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, django_db_setup, django_db_blocker):
+    path = str(tmp_path_factory.mktemp("shop") / "shop.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(SHOP)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        return (*_extract(path), path)
+
+
+def test_a_quoted_value_found_only_through_a_typo_is_compared_as_typed(shop):
+    # 'Pearsen' is not stored; 'Pearson' is another customer: the quotes say what to find
+    check(shop, 'What are the prices of orders whose customer name is "Pearsen" or "Wiley"?',
+          "SELECT price FROM orders WHERE customer_name IN ('Pearsen', 'Wiley')")  # fmt: skip
+    generated = ask(shop, 'What are the prices of orders whose customer name is "Pearsen"?')
+    assert generated.sql and "'Pearson'" not in generated.sql
+
+
+def test_a_quoted_value_written_with_other_spacing_is_the_stored_one(shop):
+    check(shop, 'How many orders have city "Tokyo,Japan"?',
+          "SELECT COUNT(*) FROM orders WHERE city = 'Tokyo , Japan'")  # fmt: skip
+
+
+def test_codes_listed_alone_come_from_the_table_they_are_the_key_of(shop):
+    # orders repeats NEW and never holds LOST: the codes "we have" are the code table's
+    check(shop, "What order status codes do we have?",
+          "SELECT order_status_code FROM ref_order_status")  # fmt: skip
+    # named with their table, they are that table's
+    check(shop, "List the order status codes of all orders.",
+          "SELECT order_status_code FROM orders")  # fmt: skip
+
+
+def test_both_before_two_conditions_adds_no_column_of_the_other_table(shop):
+    # (the second "shops" after "and" is a condition's, not "and their names")
+    check(shop, "Find the colours of the boxes that are used by both shops with Open trading "
+          "status and shops with Closed trading status.",
+          "SELECT b.colour FROM box b JOIN shop s ON s.box_id = b.box_id "
+          "WHERE s.trading_status = 'Open' INTERSECT SELECT b.colour FROM box b "
+          "JOIN shop s ON s.box_id = b.box_id WHERE s.trading_status = 'Closed'")  # fmt: skip
+
+
+def test_a_misspelt_table_after_of_says_whose_the_columns_are(shop):
+    # "vinyards" is one letter from the table and names its own-named (misspelt) column
+    check(shop, "List the area and county of all vinyards.",
+          "SELECT area, county FROM vineyards")  # fmt: skip
+    check(shop, "What are the areas and counties for all vinyards?",
+          "SELECT area, county FROM vineyards")  # fmt: skip
+    # a column of another name after "of" is still listed
+    generated = ask(shop, "List the area and county of all vineyard names.")
+    assert generated.refused or "vineyard" in generated.sql.lower()
+
+
+def test_the_trace_names_the_readings_an_answer_rests_on(shop):
+    document, profiles, _ = shop
+    lex = lexicon_for(document, profiles)
+    found = readings(understand('How many orders have city "Tokyo,Japan"?', lex), lex)
+    assert {"count-rows", "literal:fuzzy", "join:0"} <= found
+    found = readings(understand("What are the colours of boxes used by Alpha?", lex), lex)
+    assert "filter:other-table" in found and "join:1" in found
+    assert "output:default" not in found
+    found = readings(understand("List the shops.", lex), lex)
+    assert "output:default" in found
