@@ -17,12 +17,12 @@ CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, branch_name TEXT, town TEXT)
 CREATE TABLE reader (reader_id INTEGER PRIMARY KEY, full_name TEXT, age INTEGER,
     branch_id INTEGER REFERENCES branch(branch_id));
 CREATE TABLE loan (loan_id INTEGER PRIMARY KEY, reader_id INTEGER REFERENCES reader(reader_id),
-    days INTEGER);
+    days INTEGER, kind TEXT);
 INSERT INTO branch VALUES (1, 'Central', 'Leeds'), (2, 'Harbour', 'Hull'), (3, 'Hill', 'Leeds');
 INSERT INTO reader VALUES (1, 'Ann Lee', 34, 1), (2, 'Bo Chan', 19, 1), (3, 'Cy Dunn', 52, 2),
     (4, 'Di Eng', 41, 3), (5, 'Ed Fox', 27, 1);
-INSERT INTO loan VALUES (10, 1, 7), (11, 1, 14), (12, 1, 3), (13, 2, 21), (14, 3, 7),
-    (15, 3, 9);
+INSERT INTO loan VALUES (10, 1, 7, 'book'), (11, 1, 14, 'dvd'), (12, 1, 3, 'book'),
+    (13, 2, 21, 'dvd'), (14, 3, 7, 'book'), (15, 3, 10, 'book');
 """
 
 
@@ -130,5 +130,40 @@ def test_count_said_again_is_shown(library, question, gold):
     ],
 )
 def test_count_not_said_before_is_refused(library, question):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "Which reader has the highest total days?",
+            "SELECT r.full_name FROM reader r JOIN loan l ON l.reader_id = r.reader_id "
+            "GROUP BY r.reader_id ORDER BY SUM(l.days) DESC LIMIT 1",
+        ),
+        (
+            "Give the full name of the reader with the lowest average days.",
+            "SELECT r.full_name FROM reader r JOIN loan l ON l.reader_id = r.reader_id "
+            "GROUP BY r.reader_id ORDER BY AVG(l.days) ASC LIMIT 1",
+        ),
+        (
+            "Return the kind of loan with the highest total days.",
+            "SELECT kind FROM loan GROUP BY kind ORDER BY SUM(days) DESC LIMIT 1",
+        ),
+    ],
+)
+def test_ranked_by_a_total_or_average(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which loan has the highest total days?",  # one row each: nothing to add up per loan
+        "Which reader has the highest total zorblax?",
+    ],
+)
+def test_ranked_by_a_total_refused(library, question):
     generated = ask(library, question)
     assert generated.refused, generated.sql

@@ -58,6 +58,8 @@ def _superlative(r: Reading, i: int) -> int | None:
         from .ordering import _own_or_parent
 
         measure = Measure("", _own_or_parent(r, r.col(t), t.text))
+    elif t.is_role("agg") and t.arg in ("sum", "avg"):
+        return _ranked_by_aggregate(r, i, j, desc)
     elif t.is_role("count"):
         found = _measure_at(r, j)
         if found is None:
@@ -84,6 +86,41 @@ def _superlative(r: Reading, i: int) -> int | None:
     r.order.append(Order(measure, desc))
     r.limit = r.limit or 1
     return j + 1
+
+
+def _ranked_by_aggregate(r: Reading, i: int, j: int, desc: bool) -> int | None:
+    """ "the customer with the greatest total loan amount", "the type of transaction with the
+    highest total amount": ranked by a sum (average) of a column, per subject row when the
+    column is a related table's, per value of the columns listed when it is the subject's."""
+    k = r.next(j + 1)
+    c = r.at(k)
+    if c is None or c.kind != "column" or c.extra.get("implied") or c.extra.get("period"):
+        return None
+    col = r.col(c)
+    table = r.lex.table(col.table)
+    column = table.column(col.column)
+    if not r.lex.is_numeric(column) or r.lex.words.is_key(table, column):
+        return None
+    if table is r.subject:
+        plain = [o.column for o in r.outputs if not o.agg]
+        if not plain or any(o.agg for o in r.outputs):
+            return None  # nothing listed to group by: the one row with the highest value?
+        r.group_by += [p for p in plain if p not in r.group_by]
+    else:
+        from .reader import one_link
+        from .relations import link_named_elsewhere
+
+        start = r.subject.qualified_name
+        if not r.lex.graph.duplicates_rows_of(start, [table.qualified_name]):
+            return None  # a parent's column: one value per subject row, nothing to add up
+        if not one_link(r, table.qualified_name) or link_named_elsewhere(r, range(i - 3, i), table):
+            return None
+        r.group_rows = True
+    r.take(i, j, k)
+    r.order.append(Order(Measure(r.ms[j].arg, col), desc))
+    r.limit = r.limit or 1
+    r.ranking_output = True
+    return k + 1
 
 
 def _verb_before(r: Reading, i: int) -> None:
