@@ -117,3 +117,42 @@ def test_shorter_names_link(hire, question, gold):
 def test_still_refused(hire, question):
     generated = ask(hire, question)
     assert generated.refused, generated.sql
+
+
+def test_one_slip_is_narrow():
+    from chat.answering.builtin.spelling import _one_slip
+
+    assert _one_slip("deparment", "department")  # a letter dropped
+    assert _one_slip("organization", "organisation")  # changed
+    assert _one_slip("custoemr", "customer")  # two neighbours swapped
+    assert not _one_slip("published", "publisher")  # the ending: another word
+    assert not _one_slip("reservation", "reservations")
+    assert not _one_slip("department", "apartment")
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "What is the average rent of venues with kind code 'HALL'?",
+            "SELECT AVG(rent_in_euros) FROM Venues WHERE venue_kind_code = 'HALL'",
+        ),
+        (
+            "Show the statuses of all venue resevrations.",
+            "SELECT reservation_status FROM Venue_Reservations",
+        ),
+    ],
+)
+def test_misspelled_schema_words_link(hire, question, gold):
+    check(hire, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show the statuses of all venue bookings.",  # nothing of the schema is near
+        "Show the statuses of each venue reservatiom.",  # a slip in the ending
+    ],
+)
+def test_no_near_schema_word_is_refused(hire, question):
+    assert ask(hire, question).refused

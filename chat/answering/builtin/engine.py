@@ -20,6 +20,7 @@ from .mentions import Mention, find_mentions
 from .metrics import point_mentions
 from .reader import Refusal, read
 from .restate import column_labels, restate
+from .spelling import correct_typos
 from .tokens import tokenize
 from .vocabulary import relabel
 
@@ -39,7 +40,7 @@ def understand(
         raise Refusal("The question is empty.")
     if {t.low for t in tokens} & WRITE_WORDS:
         raise Refusal("I only answer questions by reading data; I never change it.")
-    mentions = find_mentions(tokens, lex)
+    mentions = find_mentions(correct_typos(tokens, lex), lex)
     mentions = relabel(point_mentions(mentions, tokens, lex, points, dialect), lex)
     per_group = averages.split(mentions)
     try:
