@@ -18,6 +18,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .equals import _column_equals
     from .exists import _has_related
     from .named_values import _values
+    from .or_comparisons import _number_then_bound
     from .ordering import _direction, _order
     from .ranking import _having, _superlative
     from .relations import (
@@ -30,6 +31,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _recent,
     )
     from .restated import _restated_outputs
+    from .set_operations import _but_not
     from .text_match import _like
 
     rules = (
@@ -42,6 +44,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _group,
         _superlative,
         _number_before_column,
+        _number_then_bound,
         _aggregate_comparison,
         _having,
         _negated_related,
@@ -49,6 +52,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _comparison,
         _like,
         _values,
+        _but_not,
         _column_equals,
         _year,
         _relative_year,

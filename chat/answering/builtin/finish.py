@@ -10,6 +10,7 @@ from .index import name_words
 from .interpretation import Filter, Interpretation, Measure, Order
 from .placed import _both_said, _verbs_by
 from .reader import Reading, Refusal, _name_like
+from .set_operations import except_reading
 
 
 def _categories(r: Reading, outputs: list[Measure]) -> bool:
@@ -252,7 +253,7 @@ def _finish(r: Reading) -> Interpretation:
         )
         other = replace(base, filters=tuple(common + [right]))
         return replace(base, filters=tuple(common + [left]), setop="intersect", other=other)
-    return Interpretation(
+    it = Interpretation(
         subject=subject,
         outputs=tuple(outputs),
         filters=tuple(r.filters),
@@ -266,3 +267,4 @@ def _finish(r: Reading) -> Interpretation:
         whole_rows=whole,
         notes=tuple(r.notes),
     )
+    return except_reading(r, it)

@@ -60,6 +60,13 @@ _add("cmp", "<", "less than", "fewer than", "smaller than", "lower than", "below
      "shorter than", "before", "earlier than")  # fmt: skip
 _add("cmp", "<=", "at most", "no more than", "not more than", "or less", "or fewer",
      "less than or equal to", "up to")  # fmt: skip
+# After the number they bound: "25 or older", "in 2010 or later" (read in or_comparisons.py).
+_add("cmp", ">=", "or older", "or later", "or after", "or higher", "or above", "or over",
+     "or bigger", "or larger", "larger than or equal to", "bigger than or equal to",
+     "higher than or equal to")  # fmt: skip
+_add("cmp", "<=", "or younger", "or earlier", "or before", "or lower", "or below", "or under",
+     "or smaller", "smaller than or equal to", "lower than or equal to",
+     "fewer than or equal to")  # fmt: skip
 _add("cmp", "=", "equal to", "equals", "equal", "exactly", "is equal to", "=")
 _add("cmp", ">", ">")
 _add("cmp", "<", "<")

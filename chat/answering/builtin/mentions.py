@@ -75,6 +75,10 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
             if found is not None:
                 best = found
                 break
+        if best is not None and best.is_role("cmp") and best.text.startswith("or "):
+            if best.end < len(tokens) and tokens[best.end].low == "than":
+                best = _read(tokens[i : i + 1], i, lex)  # "or younger than 40": "or", then
+                # "younger than" (a bound after its number is "40 or younger")
         if best is None:
             t = tokens[i]
             kind = "function" if t.low in FUNCTION else "unknown"

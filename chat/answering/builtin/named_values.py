@@ -72,9 +72,8 @@ def _values(r: Reading, i: int) -> int | None:
             for v in r.ms[g].values
             if (v.table.qualified_name, v.column.name) == (col.table, col.column)
         ][:1]
-    both_said = r.at(_prev_index(r, start)) is not None and r.ms[_prev_index(r, start)].is_role(
-        "both"
-    )
+    both = _both_before(r, start)
+    both_said = both >= 0 and r.ms[both].is_role("both")
     if (
         len(stored) > 1
         and (col.table, col.column) in r.lex.exhaustive
@@ -85,7 +84,6 @@ def _values(r: Reading, i: int) -> int | None:
         if every and set(stored) >= every:
             return None  # "male and female faculty": every value, a breakdown not a filter
     r.take(start, *group)
-    both = _prev_index(r, start)
     joined = [x for x in range(group[0], group[-1]) if r.ms[x].is_role("and")]
     if both >= 0 and r.ms[both].is_role("both") and len(stored) == 2 and joined and not negated:
         # "products made by both Sony and Creative Labs": rows with each, both kept
@@ -96,6 +94,16 @@ def _values(r: Reading, i: int) -> int | None:
     op = ("notin" if negated else "in") if len(stored) > 1 else ("!=" if negated else "=")
     r.filters.append(Filter(col, op, tuple(dict.fromkeys(stored)), keep_nulls=negated))
     return group[-1] + 1
+
+
+def _both_before(r: Reading, start: int) -> int:
+    """Where "both" would stand before the values: right before them, or before the column
+    or table that narrows them ("ordered both products Latte and Americano")."""
+    before = _prev_index(r, start)
+    x = r.at(before)
+    if x is not None and x.kind in ("column", "table") and before in r.used:
+        return _prev_index(r, before)
+    return before
 
 
 def _head_noun(r: Reading, i: int) -> bool:

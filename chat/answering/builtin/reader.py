@@ -56,6 +56,7 @@ class Reading:
     amount_subject: bool = False  # no table named: the subject holds the amount asked about
     today: object = None  # what "last year" counts from
     notes: list[str] = field(default_factory=list)
+    excluded: list[Filter] = field(default_factory=list)  # "but not <value>": EXCEPT its rows
 
     # -- helpers used by both halves --------------------------------------------------------
     def take(self, *indices: int) -> None:

@@ -1,0 +1,90 @@
+"""Alternatives and set operations (issue 11): a bound said after its number ("800 or more"),
+"X but not Y" as EXCEPT and "both" before a narrowing noun; checked on the rows they return
+from a small shop database of our own."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from .test_builtin import _extract
+from .test_engine_v2_reading import ask, rows, same_rows
+
+SHOP = """
+CREATE TABLE region (region_id INTEGER PRIMARY KEY, region_name TEXT);
+CREATE TABLE client (client_id INTEGER PRIMARY KEY, client_name TEXT, pay_method TEXT,
+    age INTEGER, region_id INTEGER REFERENCES region(region_id));
+CREATE TABLE item (item_id INTEGER PRIMARY KEY, item_title TEXT, shelf TEXT, weight INTEGER);
+CREATE TABLE purchase (purchase_id INTEGER PRIMARY KEY,
+    client_id INTEGER REFERENCES client(client_id));
+CREATE TABLE purchase_line (purchase_id INTEGER REFERENCES purchase(purchase_id),
+    item_id INTEGER REFERENCES item(item_id), quantity INTEGER);
+INSERT INTO region VALUES (1, 'North'), (2, 'South');
+INSERT INTO client VALUES (1, 'Ann', 'Card', 31, 1), (2, 'Bob', 'Voucher', 45, 2),
+    (3, 'Cid', 'Card', 22, 1), (4, 'Dee', 'Voucher', 60, 2), (5, 'Eve', NULL, 38, 1);
+INSERT INTO item VALUES (10, 'Kettle', 'Kitchen', 2), (11, 'Toaster', 'Kitchen', 3),
+    (12, 'Lamp', 'Lighting', 1), (13, 'Kettle', 'Outlet', 2);
+INSERT INTO purchase VALUES (100, 1), (101, 2), (102, 3), (103, 1);
+INSERT INTO purchase_line VALUES (100, 10, 1), (101, 11, 2), (102, 12, 1), (103, 11, 1),
+    (101, 10, 1);
+"""
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory, django_db_setup, django_db_blocker):
+    path = str(tmp_path_factory.mktemp("shop") / "shop.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(SHOP)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        return (*_extract(path), path)
+
+
+def check(schema, question, gold):
+    generated = ask(schema, question)
+    assert generated.sql, generated.reason
+    assert same_rows(rows(schema, gold), rows(schema, generated.sql), False), generated.sql
+    return generated
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("Show the client names of clients with age 40 or more.",
+         "SELECT client_name FROM client WHERE age >= 40"),
+        ("How many clients have an age of 38 or younger?",
+         "SELECT COUNT(*) FROM client WHERE age <= 38"),
+        ("List the item titles of items with weight larger than or equal to 2.",
+         "SELECT item_title FROM item WHERE weight >= 2"),
+    ],
+)  # fmt: skip
+def test_a_bound_after_its_number(shop, question, gold):
+    check(shop, question, gold)
+
+
+def test_but_not_a_value_is_except(shop):
+    # 'Kettle' is on the Kitchen shelf and in the Outlet: not a Kitchen-only title
+    check(
+        shop,
+        "What are the item titles of items on the shelf Kitchen but not the shelf Outlet?",
+        "SELECT item_title FROM item WHERE shelf = 'Kitchen' "
+        "EXCEPT SELECT item_title FROM item WHERE shelf = 'Outlet'",
+    )
+
+
+def test_but_not_with_a_count_is_refused(shop):
+    assert ask(shop, "How many items are on the shelf Kitchen but not the shelf Outlet?").refused
+
+
+def test_both_before_a_narrowing_noun(shop):
+    check(
+        shop,
+        "Which clients have both items Kettle and Toaster?",
+        "SELECT client_name FROM client WHERE client_id IN (1, 2) AND client_id IN "
+        "(SELECT p.client_id FROM purchase p JOIN purchase_line l USING (purchase_id) "
+        "JOIN item i USING (item_id) WHERE i.item_title = 'Kettle') AND client_id IN "
+        "(SELECT p.client_id FROM purchase p JOIN purchase_line l USING (purchase_id) "
+        "JOIN item i USING (item_id) WHERE i.item_title = 'Toaster')",
+    )
