@@ -167,3 +167,36 @@ def test_ranked_by_a_total_or_average(library, question, gold):
 def test_ranked_by_a_total_refused(library, question):
     generated = ask(library, question)
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "What is the total days of loans of the most common kind?",
+            "SELECT SUM(days) FROM loan GROUP BY kind ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+        (
+            "How many loans are there in the kind with the most loans?",
+            "SELECT COUNT(*) FROM loan GROUP BY kind ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+        (
+            "Find the average age of readers with the most popular branch.",
+            "SELECT AVG(age) FROM reader GROUP BY branch_id ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+    ],
+)
+def test_aggregate_of_the_most_common_group(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the total days of loans of the most common zorblax?",
+        "What is the total days of loans of the most common kind of branch?",
+    ],
+)
+def test_aggregate_of_the_most_common_group_refused(library, question):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql

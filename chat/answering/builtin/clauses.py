@@ -17,6 +17,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .dates import _relative_year, _year
     from .equals import _column_equals
     from .exists import _has_related
+    from .mode_groups import _mode_of_group
     from .named_values import _values
     from .or_comparisons import _number_then_bound
     from .ordering import _direction, _order
@@ -40,6 +41,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _count_related,
         _recent,
         _mode,
+        _mode_of_group,
         _order,
         _group,
         _superlative,

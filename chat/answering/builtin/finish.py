@@ -160,7 +160,7 @@ def _finish(r: Reading) -> Interpretation:
         outputs.append(Measure("count", None, subject))
     if r.group_by:
         named = {o.column for o in outputs if not o.agg}
-        extra = [Measure("", c) for c in r.group_by if c not in named]
+        extra = [Measure("", c) for c in r.group_by if c not in named and c not in r.unshown_groups]
         # "maximum price of wines in each year": the year after what was asked; "how many
         # customers per country": the country first, then the count.
         # The group leads unless the head named its columns first ("maximum price of wines

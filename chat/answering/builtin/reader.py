@@ -49,6 +49,7 @@ class Reading:
     sort_first: bool = False  # "Sort the names of ...": order by what is listed
     sort_desc: bool = False
     group_first: bool = False  # "by country", "per month": the group leads the columns
+    unshown_groups: list[Col] = field(default_factory=list)  # "in the most common type": not listed
     order_pending: bool = False  # "ordered" seen, "by ..." to come
     sample: bool = False  # "5 sample rows": whole rows
     from_columns: bool = False  # no table named: the subject holds the columns named
