@@ -33,6 +33,9 @@ INSERT INTO Venue_Reservations VALUES (10, 1, '2024-01-05', '2024-01-06', 'Confi
     (12, 1, '2024-03-01', '2024-03-03', 'Confirmed');
 INSERT INTO Board_Games VALUES (1, 'Go', 'Abstract'), (2, 'Catan', 'Strategy'),
     (3, 'Chess', 'Abstract');
+CREATE TABLE Inspections (inspection_id INTEGER PRIMARY KEY, venue_id INTEGER,
+    inspector TEXT);
+INSERT INTO Inspections VALUES (1, 1, 'Ines'), (2, 3, 'Omar'), (3, 1, 'Omar');
 INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
 """
 
@@ -156,3 +159,24 @@ def test_misspelled_schema_words_link(hire, question, gold):
 )
 def test_no_near_schema_word_is_refused(hire, question):
     assert ask(hire, question).refused
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            # Inspections.venue_id is declared as no foreign key, but has the very name of
+            # the primary key of Venues.
+            "Show the inspector and venue name of each inspection.",
+            "SELECT i.inspector, v.venue_name FROM Inspections i "
+            "JOIN Venues v ON i.venue_id = v.venue_id",
+        ),
+        (
+            "What are the venue names of the inspections by Omar?",
+            "SELECT v.venue_name FROM Inspections i JOIN Venues v ON i.venue_id = v.venue_id "
+            "WHERE i.inspector = 'Omar'",
+        ),
+    ],
+)
+def test_an_undeclared_key_named_as_a_primary_key_joins(hire, question, gold):
+    check(hire, question, gold)

@@ -96,20 +96,29 @@ class JoinGraph:
                 pairs = list(zip(fk.columns, fk.referred_columns, strict=False))
                 self.edges[table.qualified_name].append((target, pairs))
                 self.edges[target].append((table.qualified_name, [(b, a) for a, b in pairs]))
-        if not any(t.foreign_keys for t in document.tables):
-            self._implied_keys(document)
+        self._implied_keys(document, declared=any(t.foreign_keys for t in document.tables))
 
-    def _implied_keys(self, document: SchemaDocument) -> None:
+    def _implied_keys(self, document: SchemaDocument, declared: bool) -> None:
         """Engines without declared foreign keys (ClickHouse): join `customer_id` to the `id`
-        of the table named `customers`/`customer`, the naming convention nearly every schema uses."""
+        of the table named `customers`/`customer`, the naming convention nearly every schema uses.
+        Where some keys are declared, only a column in no declared key that has the very name
+        of the other table's primary key (Accounts.customer_id, Customers.customer_id): a
+        schema that declared some keys may have left one out, not named things by chance."""
         from .linking import split_identifier
 
         by_words = {tuple(split_identifier(t.name)): t for t in document.tables}
         for table in document.tables:
+            keyed = {c for fk in table.foreign_keys for c in fk.columns}
             for column in table.columns:
                 words = tuple(split_identifier(column.name))
                 target = by_words.get(words[:-1]) if len(words) > 1 and words[-1] == "id" else None
                 if target is None or target is table:
+                    continue
+                if declared and (
+                    column.name in keyed
+                    or list(target.primary_key or []) != [column.name]
+                    or any(t == target.qualified_name for t, _ in self.edges[table.qualified_name])
+                ):
                     continue
                 key = next(
                     (
