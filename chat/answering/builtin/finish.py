@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .index import name_words
 from .interpretation import Filter, Interpretation, Measure, Order
+from .link_verbs import link_verbs
 from .placed import _both_said, _verbs_by
 from .reader import Reading, Refusal, _name_like
 from .set_operations import except_reading
@@ -135,6 +136,7 @@ def _only_different(r: Reading) -> bool:
 
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
+    link_verbs(r)
     _both_said(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
     if leftover:

@@ -1,0 +1,110 @@
+"""Verbs that only name a link between two things the question names (link_verbs.py),
+checked on the rows they return: accepted when the link is one foreign-key path whose tables
+do not name another relation, refused otherwise."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from .test_builtin import _extract
+from .test_engine_v2_reading import ask, check
+
+LIBRARY = """
+CREATE TABLE author (author_id INTEGER PRIMARY KEY, name TEXT, country TEXT);
+CREATE TABLE book (book_id INTEGER PRIMARY KEY, title TEXT, year INTEGER,
+    author_id INTEGER REFERENCES author(author_id));
+CREATE TABLE reader (reader_id INTEGER PRIMARY KEY, name TEXT, city TEXT);
+CREATE TABLE reader_book (reader_id INTEGER REFERENCES reader(reader_id),
+    book_id INTEGER REFERENCES book(book_id));
+CREATE TABLE plays (play_id INTEGER PRIMARY KEY, reader_id INTEGER REFERENCES reader(reader_id),
+    game TEXT);
+CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_name TEXT);
+CREATE TABLE attends_club (reader_id INTEGER REFERENCES reader(reader_id),
+    club_id INTEGER REFERENCES club(club_id));
+CREATE TABLE prize (prize_id INTEGER PRIMARY KEY, prize_name TEXT,
+    winner_id INTEGER REFERENCES author(author_id), judge_id INTEGER REFERENCES author(author_id));
+INSERT INTO author VALUES (1, 'Ursula', 'USA'), (2, 'Stanislaw', 'Poland');
+INSERT INTO book VALUES (10, 'Dune', 1965, 1), (11, 'Solaris', 1961, 2), (12, 'Eden', 1959, 2);
+INSERT INTO reader VALUES (1, 'Ann', 'Oslo'), (2, 'Bob', 'Rome'), (3, 'Cid', 'Oslo');
+INSERT INTO reader_book VALUES (1, 10), (1, 11), (2, 10), (3, 12);
+INSERT INTO plays VALUES (1, 1, 'chess'), (2, 2, 'rowing'), (3, 3, 'chess');
+INSERT INTO club VALUES (1, 'Night Owls'), (2, 'Early Birds');
+INSERT INTO attends_club VALUES (1, 1), (2, 2), (3, 1);
+INSERT INTO prize VALUES (1, 'Hugo', 1, 2);
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, django_db_setup, django_db_blocker):
+    path = str(tmp_path_factory.mktemp("library") / "library.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.executescript(LIBRARY)
+    conn.commit()
+    conn.close()
+    with django_db_blocker.unblock():
+        return (*_extract(path), path)
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # a base form after "who" that the schema uses (plays), linking to a stored value of
+        # a table with a key to reader
+        (
+            "What are the names of readers who play chess?",
+            "SELECT r.name FROM reader r JOIN plays p ON p.reader_id = r.reader_id "
+            "WHERE p.game = 'chess'",
+        ),
+        # a participle, through a junction table whose name names no other relation
+        (
+            "Show the names of readers who borrowed the book 'Dune'.",
+            "SELECT r.name FROM reader r JOIN reader_book rb ON rb.reader_id = r.reader_id "
+            "JOIN book b ON b.book_id = rb.book_id WHERE b.title = 'Dune'",
+        ),
+        # the junction names the relation and the verb is that relation
+        (
+            "Show the names of readers who attend the club 'Night Owls'.",
+            "SELECT r.name FROM reader r JOIN attends_club a ON a.reader_id = r.reader_id "
+            "JOIN club c ON c.club_id = a.club_id WHERE c.club_name = 'Night Owls'",
+        ),
+        # a count of the linked rows between the verb and the table it links to
+        (
+            "Show the names of readers who borrowed at least 2 books.",
+            "SELECT r.name FROM reader r JOIN reader_book rb ON rb.reader_id = r.reader_id "
+            "GROUP BY r.reader_id HAVING COUNT(*) >= 2",
+        ),
+        # the verb ends the clause after a name: it links that row to the subject
+        (
+            "What is the name of the club that Bob attends?",
+            "SELECT c.club_name FROM club c JOIN attends_club a ON a.club_id = c.club_id "
+            "JOIN reader r ON r.reader_id = a.reader_id WHERE r.name = 'Bob'",
+        ),
+    ],
+)
+def test_a_verb_names_the_one_link(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question, verb",
+    [
+        # a word of no verb shape that the schema does not use either
+        ("What are the names of readers who zorblax chess?", "zorblax"),
+        # Attends_Club says the relation is attending: "joined" may be another one
+        ("Show the names of readers who joined the club 'Night Owls'.", "joined"),
+        # prize refers to author twice (winner, judge): which one "received" means is not said
+        ("Which authors received the prize 'Hugo'? Give their names.", "received"),
+        # an outcome is a condition on the link, not the link
+        ("Show the names of readers who lost the book 'Dune'.", "lost"),
+        # each book has one author: a count of authors per book is always one
+        ("Show the titles of books that belong to more than one author.", "belong"),
+        # a measure after the verb (read as the year), not a link to anything
+        ("Show the titles of books that sold more than 1960.", "sold"),
+    ],
+)
+def test_a_verb_that_may_mean_more_than_the_link_is_refused(library, question, verb):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql
+    assert f"'{verb}'" in generated.reason
