@@ -34,7 +34,7 @@ from bench_word_drops import schema_of  # noqa: E402
 from chat.answering.builtin.engine import understand  # noqa: E402
 from chat.answering.builtin.index import lexicon_for  # noqa: E402
 from chat.answering.builtin.reader import Refusal  # noqa: E402
-from chat.answering.builtin.traces import readings  # noqa: E402
+from chat.answering.builtin.traces import readings, tracing  # noqa: E402
 
 
 def main() -> None:
@@ -57,11 +57,13 @@ def main() -> None:
         lex = lexicon_for(document, profiles)
         for r in by_db[name]:
             try:
-                understood = understand(r["question"], lex)
+                with tracing() as took:
+                    understood = understand(r["question"], lex)
             except Refusal:
                 continue  # the report's run had other points or today: rare, skipped
             wrong = r["status"] == "wrong"
-            for reading in sorted(readings(understood, lex)):
+            found = readings(understood, lex, r["question"]) | {f"took:{t}" for t in took}
+            for reading in sorted(found):
                 cell = table[reading][fold[name]]
                 cell[0] += 1
                 cell[1] += wrong

@@ -97,3 +97,26 @@ def test_the_trace_names_the_readings_an_answer_rests_on(shop):
     assert "output:default" not in found
     found = readings(understand("List the shops.", lex), lex)
     assert "output:default" in found
+
+
+def test_a_category_of_all_rows_of_a_named_table_lists_its_kinds(shop):
+    # the cities orders have, each once; row by row only when "each" says so
+    check(shop, "What cities do we have for orders?", "SELECT DISTINCT city FROM orders")
+    check(shop, "List all the cities of orders.", "SELECT DISTINCT city FROM orders")
+    check(shop, "What is the city of each order?", "SELECT city FROM orders")
+    # a condition picks rows: their cities as they are
+    check(shop, "What are the cities of orders with price above 1?",
+          "SELECT city FROM orders WHERE price > 1")  # fmt: skip
+
+
+def test_tracing_names_the_defaults_the_reader_took(shop):
+    from chat.answering.builtin.traces import tracing
+
+    document, profiles, _ = shop
+    lex = lexicon_for(document, profiles)
+    with tracing() as took:
+        understand("List all the cities of orders.", lex)
+    assert "convention:kinds-of-all-rows" in took
+    with tracing() as took:
+        understand("List the shops.", lex)
+    assert any(t.startswith("default:names") for t in took)

@@ -214,6 +214,9 @@ def _group(r: Reading, i: int) -> int | None:
                 return j + 1
             raise Refusal(f"{table.name} has no name-like column to show per group; name one.")
         r.group_by += [r.ref(table, c.name) for c in labels]
+        from .traces import fired
+
+        fired("group:by-table-labels" + (":several" if len(labels) > 1 else ""))
         r.take(i, j)
         return j + 1
     return None

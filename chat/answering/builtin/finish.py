@@ -12,6 +12,7 @@ from .link_verbs import link_verbs
 from .placed import _both_said, _verbs_by
 from .reader import Reading, Refusal, _name_like
 from .set_operations import except_reading
+from .traces import fired
 
 
 def _categories(r: Reading, outputs: list[Measure]) -> bool:
@@ -29,6 +30,21 @@ def _categories(r: Reading, outputs: list[Measure]) -> bool:
     if r.lex.is_numeric(column) or r.lex.words.is_key(table, column):
         return False
     return words[-1] not in ("name", "title", "detail", "description", "summary")
+
+
+def _kinds_of_all_rows(r: Reading, outputs: list[Measure]) -> bool:
+    """ "What ranks do we have for faculty?", "List all the types of forms": a category of a
+    named table over all its rows reads as the kinds there are, as it does with no table
+    named. Not dates (a booking's order date is the row's own), and not when "each"/"every"
+    asks for it row by row. On spider-train dev all 4 such lists had DISTINCT gold."""
+    from .linking import is_temporal
+
+    if r.from_columns or not _categories(r, outputs):
+        return False
+    column = r.lex.table(outputs[0].column.table).column(outputs[0].column.column)
+    return not is_temporal(column) and not any(
+        {"each", "every"} & set(m.text.split()) for m in r.ms
+    )
 
 
 def _contradiction(r: Reading) -> tuple[Filter, Filter] | None:
@@ -156,6 +172,7 @@ def _finish(r: Reading) -> Interpretation:
         # aggregate per value of the category columns listed.
         r.group_by = [o.column for o in plain]
         r.distinct = False
+        fired("convention:categories-listed-grouped")
     outputs = list(r.outputs)
     whole = False
     if r.count and not any(o.agg == "count" for o in outputs):
@@ -177,6 +194,7 @@ def _finish(r: Reading) -> Interpretation:
                 # when the group is all that is shown ("the numbers of wines for different
                 # grapes" shows another column: left to the rules that refuse it).
                 r.group_by, r.distinct = [], True
+                fired("convention:different-as-distinct")
             else:
                 outputs.append(Measure("count", None, subject))
     if not outputs and r.from_columns:
@@ -184,12 +202,18 @@ def _finish(r: Reading) -> Interpretation:
         # named first is what is listed (and what the condition is about).
         first = next(m for m in r.ms if m.kind == "column")
         outputs = [Measure("", r.col(first))]
+        fired("default:first-column-listed")
     if r.from_columns and _categories(r, outputs):
         r.distinct = True
+        fired("convention:categories-distinct")
+    elif _kinds_of_all_rows(r, outputs):
+        r.distinct = True
+        fired("convention:kinds-of-all-rows")
     if not outputs:
         if r.which or r.group_rows or r.ranking_output:
             labels = r.lex.words.label_columns(r.subject)
             outputs = [Measure("", r.ref(r.subject, c.name)) for c in labels]
+            fired("default:labels" + (":several" if len(labels) > 1 else ""))
         else:
             # Convention ("List all X", "Show the X with ..."), measured on spider-train dev:
             # the rows' name-like columns when the table has one (names, its own-named
@@ -198,7 +222,9 @@ def _finish(r: Reading) -> Interpretation:
             names = [] if r.sample or everything else _name_like(r)
             if names:
                 outputs = [Measure("", r.ref(r.subject, c.name)) for c in names]
+                fired("default:names" + (":several" if len(names) > 1 else ""))
             else:
+                fired("default:whole-rows")
                 whole = True  # no name-like column (no dev question needed one: kept as is)
     # "Which X has the most Y" shows X only; "top 5 X by Y" shows Y beside X.
     show_rank = r.ranking_output and r.rank_by and not r.named_outputs

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .interpretation import Col, Measure, Order
 from .owners import names_subject_after_of
 from .reader import Reading, Refusal, _name_like, _names_table
+from .traces import fired
 
 
 def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
@@ -85,6 +86,7 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
                 named = _name_like(r)  # "the names of courses": course.title
                 if len(named) == 1:
                     col = r.ref(r.subject, named[0].name)
+                    fired("head:names-as-name-like")
             if col.table != r.subject.qualified_name and m.text in ("id", "ids"):
                 col = _own_id(r, m)  # the subject's own id, never a parent's key
             if (

@@ -8,6 +8,7 @@ from .clauses import _prev_index
 from .interpretation import Col, Filter
 from .mentions import Mention
 from .reader import Reading, Refusal
+from .traces import fired
 
 
 def _values(r: Reading, i: int) -> int | None:
@@ -150,6 +151,8 @@ def _shared(*ms: Mention) -> set[tuple[str, str]]:
 def _pick(r: Reading, options: set[tuple[str, str]], text: str) -> Col:
     own = [o for o in options if o[0] == r.subject.qualified_name]
     if len(own) == 1:
+        if len(options) > 1:
+            fired("value:subject-column-over-others")
         return Col(*own[0])
     if len(own) > 1:
         raise Refusal(f"'{text}' is a value of several columns of {r.subject.name}.")
@@ -158,4 +161,6 @@ def _pick(r: Reading, options: set[tuple[str, str]], text: str) -> Col:
     near = [o for o in options if dist[o] == best]
     if best >= 99 or len(near) != 1:
         raise Refusal(f"I could not tell which column '{text}' is a value of.")
+    if len(options) > 1:
+        fired("value:nearest-of-several")
     return Col(*near[0])

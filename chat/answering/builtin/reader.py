@@ -116,6 +116,10 @@ def resolve_column(
         near = [r for r in exact if distance[id(r)] == best]
         if best >= 99:
             raise Refusal(f"'{text}' is not connected to {anchor.name}.")
+        if len({r.table.qualified_name for r in exact}) > 1:
+            from .traces import fired
+
+            fired("column:nearest-of-several-tables")
     else:
         near = exact
     if len({(r.table.qualified_name, r.column.name) for r in near}) > 1:

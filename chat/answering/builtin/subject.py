@@ -6,6 +6,7 @@ from __future__ import annotations
 from .head import _agg_word
 from .mentions import Mention
 from .reader import Reading, Refusal, _names_table
+from .traces import fired
 
 
 def _subject_at(r: Reading) -> int | None:
@@ -76,10 +77,14 @@ def _subject_from_columns(r: Reading) -> None:
         # Words of a table said only inside the column's own name ("product name" for
         # Products.product_name beside Services.product_name) weigh less than a code table.
         echoed = {k: t for k, t in holders.items() if any(_names_table(m, t) for m in named)}
-        holders = said or _code_table(holders, named) or echoed or holders
+        code = _code_table(holders, named)
+        holders = said or code or echoed or holders
+        fired("subject:said" if said else "subject:code-table" if code else
+              "subject:echoed" if echoed else "subject:several-holders")  # fmt: skip
     if holders and len(holders) > 1:  # "the first names of all the instructors" (a rank)
         valued = {id(v.table) for m in r.ms if m.kind == "value" for v in m.values}
         holders = {k: t for k, t in holders.items() if k in valued} or holders
+        fired("subject:valued")
     if not holders:  # "party names and their region names": the first column's table,
         # when every other column named is one foreign key away from it.
         first = {id(c.table): c.table for c in named[0].columns if c.exact}
@@ -93,6 +98,7 @@ def _subject_from_columns(r: Reading) -> None:
             )
         }  # fmt: skip
         holders = near if len(near) == 1 else holders
+        fired("subject:near-first-column")
     if holders and len(holders) == 1:
         r.subject = next(iter(holders.values()))
         r.from_columns = True

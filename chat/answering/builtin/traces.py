@@ -6,23 +6,65 @@ that is wrong often, or is a tie-break, is a candidate for a refusal."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .index import Lexicon, name_words
 from .interpretation import Filter, Interpretation
 from .words import singular
 
+_fired: ContextVar[list[str] | None] = ContextVar("builtin_fired", default=None)
 
-def readings(understood, lex: Lexicon) -> set[str]:
+
+def fired(name: str) -> None:
+    """Note a default or tie-break the reader just took (free when nobody is tracing)."""
+    found = _fired.get()
+    if found is not None:
+        found.append(name)
+
+
+@contextmanager
+def tracing():
+    """Collect the names `fired` while the block runs: with tracing() as found: ..."""
+    found: list[str] = []
+    token = _fired.set(found)
+    try:
+        yield found
+    finally:
+        _fired.reset(token)
+
+
+def readings(understood, lex: Lexicon, question: str = "") -> set[str]:
     it: Interpretation = understood.interpretation
     mentions = understood.mentions
     found: set[str] = set()
     found |= _structure(it)
-    found |= _values(it, mentions, lex)
+    found |= _values(it, mentions, lex, question)
     found |= _columns(it, mentions, lex)
     found |= _tables(mentions)
     found |= _joins(it, lex)
+    found |= _category_list(it, lex)
     return found
+
+
+def _category_list(it: Interpretation, lex: Lexicon) -> set[str]:
+    """One text column listed that is neither a key nor a name: with or without DISTINCT,
+    with or without conditions (whether its repeated values are wanted is rarely said)."""
+    if len(it.outputs) != 1 or it.outputs[0].agg or it.group_by or it.order or it.limit:
+        return set()
+    if it.setop or it.group_rows or it.having or it.outputs[0].column is None:
+        return set()
+    table = lex.table(it.outputs[0].column.table)
+    column = table.column(it.outputs[0].column.column)
+    if lex.is_numeric(column) or lex.words.is_key(table, column):
+        return set()
+    if name_words(column.name)[-1] in ("name", "title", "detail", "description", "summary"):
+        return set()
+    shape = "distinct" if it.distinct else "plain"
+    where = "filtered" if it.filters or it.related else "all-rows"
+    return {f"category-list:{shape}:{where}"}
 
 
 def _structure(it: Interpretation) -> set[str]:
@@ -69,7 +111,16 @@ def _all_filters(it: Interpretation) -> list[Filter]:
     return [f for f in out if isinstance(f, Filter)]
 
 
-def _values(it: Interpretation, mentions, lex: Lexicon) -> set[str]:
+def _written(m, question: str) -> str:
+    """How a linked value was written: "capitalised" (a name), "lowercase" (an ordinary
+    word that happens to be stored), over "several-words"."""
+    if " " in m.text:
+        return "several-words"
+    said = re.search(rf"\b{re.escape(m.text)}\b", question, re.I)
+    return "capitalised" if said and said.group(0)[:1].isupper() else "lowercase"
+
+
+def _values(it: Interpretation, mentions, lex: Lexicon, question: str) -> set[str]:
     found = set()
     for f in _all_filters(it):
         key = (f.column.table, f.column.column)
@@ -90,6 +141,8 @@ def _values(it: Interpretation, mentions, lex: Lexicon) -> set[str]:
                 found.add(f"{m.kind}:fuzzy")
             elif not any(str(v.value).lower() == m.text.lower() for v in mine):
                 found.add(f"{m.kind}:plural-or-case")
+            if m.kind == "value":
+                found.add(f"value:{_written(m, question)}")
             columns = {(v.table.qualified_name, v.column.name) for v in m.values}
             if len(columns) > 1:
                 found.add(f"{m.kind}:several-columns")
