@@ -18,6 +18,10 @@ CREATE TABLE reader (reader_id INTEGER PRIMARY KEY, full_name TEXT, age INTEGER,
     branch_id INTEGER REFERENCES branch(branch_id));
 CREATE TABLE loan (loan_id INTEGER PRIMARY KEY, reader_id INTEGER REFERENCES reader(reader_id),
     days INTEGER, kind TEXT);
+CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_name TEXT, role TEXT,
+    manager_id INTEGER REFERENCES staff(staff_id));
+INSERT INTO staff VALUES (1, 'Una', 'head', NULL), (2, 'Vic', 'clerk', 1), (3, 'Wes', 'clerk', 1),
+    (4, 'Xan', 'porter', 2);
 INSERT INTO branch VALUES (1, 'Central', 'Leeds'), (2, 'Harbour', 'Hull'), (3, 'Hill', 'Leeds');
 INSERT INTO reader VALUES (1, 'Ann Lee', 34, 1), (2, 'Bo Chan', 19, 1), (3, 'Cy Dunn', 52, 2),
     (4, 'Di Eng', 41, 3), (5, 'Ed Fox', 27, 1);
@@ -198,5 +202,39 @@ def test_aggregate_of_the_most_common_group(library, question, gold):
     ],
 )
 def test_aggregate_of_the_most_common_group_refused(library, question):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "What are the towns of branches with more than 1 branches?",
+            "SELECT town FROM branch GROUP BY town HAVING COUNT(*) > 1",
+        ),
+        (
+            "What is the total days of loans for the different kinds?",
+            "SELECT kind, SUM(days) FROM loan GROUP BY kind",
+        ),
+        (
+            "What is the average age of readers for each of the different branches?",
+            "SELECT b.branch_name, AVG(r.age) FROM reader r JOIN branch b "
+            "ON r.branch_id = b.branch_id GROUP BY b.branch_id",
+        ),
+    ],
+)
+def test_groups_said_with_the_subject_again(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the full names of readers with more than 1 readers?",  # a name: one row each
+        "What are the roles of staff with more than 1 staff?",  # staff manage staff
+    ],
+)
+def test_groups_said_with_the_subject_again_refused(library, question):
     generated = ask(library, question)
     assert generated.refused, generated.sql

@@ -37,7 +37,9 @@ def install() -> None:
     PHRASES[("combined", "with")] = ("and", "")
     PHRASES[("alphabetic",)] = ("dir", "alpha")
     for phrase in ("for different", "for each different", "in different", "of different",
-                   "across different", "by different"):  # fmt: skip
+                   "across different", "by different", "for the different", "in the different",
+                   "across the different", "by the different", "for each of the different",
+                   "for each of the"):  # fmt: skip
         PHRASES[tuple(phrase.split())] = ("group", "")
     for phrase in ("most recent", "most recently", "the most recent", "latest", "newest"):
         PHRASES[tuple(phrase.split())] = ("recent", "desc")

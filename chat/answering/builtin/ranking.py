@@ -123,6 +123,24 @@ def _ranked_by_aggregate(r: Reading, i: int, j: int, desc: bool) -> int | None:
     return k + 1
 
 
+def _categories_of_subject(r: Reading, plain: list) -> bool:
+    """ "the types of documents with more than 4 documents": the subject named before and
+    counted again, the columns listed its categories (no key, no name: grouping by those
+    would count each row alone), and no key of the subject into itself ("employees with
+    more than 2 employees" are managers)."""
+    if not plain or any(fk.referred_table == r.subject.name for fk in r.subject.foreign_keys):
+        return False
+    from .index import name_words
+
+    for c in plain:
+        column = r.lex.table(c.table).column(c.column)
+        if c.table != r.subject.qualified_name or r.lex.words.is_key(r.subject, column):
+            return False
+        if name_words(column.name)[-1] in ("name", "title", "id"):
+            return False
+    return True
+
+
 def _verb_before(r: Reading, i: int) -> None:
     """A verb right before "the most <rows>" says how they belong to the subject; the rows
     are counted through the one link already checked."""
@@ -164,7 +182,7 @@ def _having(r: Reading, i: int) -> int | None:
         )
         return end + 1
     plain = [o.column for o in r.outputs if not o.agg]
-    named_here = r.from_columns or r.subject_at == k
+    named_here = r.from_columns or r.subject_at == k or _categories_of_subject(r, plain)
     if t is not None and t.kind == "table" and t.tables == (r.subject,) and plain and named_here:
         # "Which months have more than 2 happy hours?": groups of the column named, by how
         # many of the subject's rows each holds.
