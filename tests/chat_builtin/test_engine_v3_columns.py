@@ -35,6 +35,11 @@ INSERT INTO Board_Games VALUES (1, 'Go', 'Abstract'), (2, 'Catan', 'Strategy'),
     (3, 'Chess', 'Abstract');
 CREATE TABLE Inspections (inspection_id INTEGER PRIMARY KEY, venue_id INTEGER,
     inspector TEXT);
+CREATE TABLE Venue_Staff (staff_id INTEGER PRIMARY KEY,
+    venue_id INTEGER REFERENCES Venues(venue_id), staff_name TEXT);
+CREATE TABLE Catering_Staff (staff_id INTEGER PRIMARY KEY, staff_name TEXT, caterer TEXT);
+INSERT INTO Venue_Staff VALUES (1, 1, 'Ana'), (2, 1, 'Ben'), (3, 2, 'Cy');
+INSERT INTO Catering_Staff VALUES (1, 'Dot', 'Feast'), (2, 'Eve', 'Feast');
 INSERT INTO Inspections VALUES (1, 1, 'Ines'), (2, 3, 'Omar'), (3, 1, 'Omar');
 INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
 """
@@ -180,3 +185,15 @@ def test_no_near_schema_word_is_refused(hire, question):
 )
 def test_an_undeclared_key_named_as_a_primary_key_joins(hire, question, gold):
     check(hire, question, gold)
+
+
+def test_the_rest_of_the_question_says_which_table(hire):
+    # "staff" is Venue_Staff or Catering_Staff; "each venue" says which.
+    check(
+        hire,
+        "How many staff does each venue id have?",
+        "SELECT venue_id, COUNT(*) FROM Venue_Staff GROUP BY venue_id",
+    )
+    # Nothing says which: refused, naming both.
+    generated = ask(hire, "How many staff are there?")
+    assert generated.refused and "Catering_Staff" in generated.reason, generated.sql

@@ -21,6 +21,7 @@ from .metrics import point_mentions
 from .reader import Refusal, read
 from .restate import column_labels, restate
 from .spelling import correct_typos
+from .table_choice import settle_tables
 from .tokens import tokenize
 from .vocabulary import relabel
 
@@ -40,7 +41,8 @@ def understand(
         raise Refusal("The question is empty.")
     if {t.low for t in tokens} & WRITE_WORDS:
         raise Refusal("I only answer questions by reading data; I never change it.")
-    mentions = find_mentions(correct_typos(tokens, lex), lex)
+    tokens = correct_typos(tokens, lex)
+    mentions = settle_tables(find_mentions(tokens, lex), tokens)
     mentions = relabel(point_mentions(mentions, tokens, lex, points, dialect), lex)
     per_group = averages.split(mentions)
     try:
