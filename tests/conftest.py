@@ -15,6 +15,18 @@ TEST_CREDENTIALS_KEY = "yQ1n3k9o0Qd6b7QX2o8mJ1vYfYH6bN0w4bq5m3kqfXg="
 pytest_plugins = ["tests.servers", "tests.demo_shop", "tests.chat.fake_llm"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes():
+    """Users are made with a cheap PBKDF2 hash (tests/passwords.py): Django's full count cost
+    0.3-0.8 s per user and per sign-in."""
+    from django.test import override_settings
+
+    from tests.passwords import PASSWORD_HASHERS
+
+    with override_settings(PASSWORD_HASHERS=PASSWORD_HASHERS):
+        yield
+
+
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser(
