@@ -1,6 +1,7 @@
-"""Alternatives and set operations (issue 11): a bound said after its number ("800 or more"),
-"X but not Y" as EXCEPT and "both" before a narrowing noun; checked on the rows they return
-from a small shop database of our own."""
+"""Negation, alternatives and set operations (issue 11): no row in the table linking two
+others ("not enrolled in any club"), a bound said after its number ("800 or more"), "X but
+not Y" as EXCEPT and "both" before a narrowing noun; checked on the rows they return from a
+small shop database of our own."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ CREATE TABLE purchase (purchase_id INTEGER PRIMARY KEY,
     client_id INTEGER REFERENCES client(client_id));
 CREATE TABLE purchase_line (purchase_id INTEGER REFERENCES purchase(purchase_id),
     item_id INTEGER REFERENCES item(item_id), quantity INTEGER);
+CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_name TEXT);
+CREATE TABLE enrolment (client_id INTEGER REFERENCES client(client_id),
+    club_id INTEGER REFERENCES club(club_id));
+CREATE TABLE club_attendance (client_id INTEGER REFERENCES client(client_id),
+    club_id INTEGER REFERENCES club(club_id));
+INSERT INTO club VALUES (1, 'Chess'), (2, 'Golf');
+INSERT INTO enrolment VALUES (1, 1), (2, 1);
+INSERT INTO club_attendance VALUES (1, 1), (3, 1);
 INSERT INTO region VALUES (1, 'North'), (2, 'South');
 INSERT INTO client VALUES (1, 'Ann', 'Card', 31, 1), (2, 'Bob', 'Voucher', 45, 2),
     (3, 'Cid', 'Card', 22, 1), (4, 'Dee', 'Voucher', 60, 2), (5, 'Eve', NULL, 38, 1);
@@ -88,3 +97,34 @@ def test_both_before_a_narrowing_noun(shop):
         "(SELECT p.client_id FROM purchase p JOIN purchase_line l USING (purchase_id) "
         "JOIN item i USING (item_id) WHERE i.item_title = 'Toaster')",
     )
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # the link named as a table (the verb "enrolled" names Enrolment), then the far table
+        (
+            "Which clients are not enrolled in any club? Give their client names.",
+            "SELECT client_name FROM client WHERE client_id NOT IN (SELECT client_id FROM "
+            "enrolment)",
+        ),
+        # the verb names the link: attendance, not enrolment, though both link the two
+        (
+            "Show the client names of clients who never attended a club.",
+            "SELECT client_name FROM client WHERE client_id NOT IN (SELECT client_id FROM "
+            "club_attendance)",
+        ),
+        # the far table first, then the link
+        (
+            "How many clubs have no clients enrolled?",
+            "SELECT COUNT(*) FROM club WHERE club_id NOT IN (SELECT club_id FROM enrolment)",
+        ),
+    ],
+)
+def test_no_row_in_the_linking_table(shop, question, gold):
+    check(shop, question, gold)
+
+
+def test_no_row_of_a_table_reached_two_ways_is_refused(shop):
+    # enrolment and attendance both link clients to clubs: which one is not said
+    assert ask(shop, "Show the client names of clients that have no club.").refused

@@ -19,6 +19,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .exists import _has_related
     from .mode_groups import _mode_of_group
     from .named_values import _values
+    from .negated_links import _negated_link
     from .or_comparisons import _number_then_bound
     from .ordering import _direction, _order
     from .ranking import _having, _superlative
@@ -49,6 +50,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _number_then_bound,
         _aggregate_comparison,
         _having,
+        _negated_link,
         _negated_related,
         _has_related,
         _comparison,
