@@ -9,6 +9,7 @@ from .interpretation import Filter, Having, Measure, Subquery
 from .mentions import Mention
 from .named_values import _many
 from .reader import Reading, Refusal
+from .year_columns import _event_verb, _holds_years, _text_year_comparison
 
 
 def _number_before_column(r: Reading, i: int) -> int | None:
@@ -103,9 +104,14 @@ def _comparison(r: Reading, i: int) -> int | None:
         sign = op.arg
     else:
         return None
+    dated = _is_date(r, col) or _holds_years(r, col)
+    if m.kind == "column" and dated and col.table == r.subject.qualified_name:
+        _event_verb(r, i)  # "wines produced before the year 2010"
     if _is_date(r, col):
         return _date_comparison(r, i, op_at, op, col, negated)
     column = r.lex.table(col.table).column(col.column)
+    if not r.lex.is_numeric(column) and _holds_years(r, col):
+        return _text_year_comparison(r, i, op_at, op, col, negated)
     if not r.lex.is_numeric(column):
         raise Refusal(f"{col.column} is not a number, so it cannot be compared with one.")
     if op.is_role("between"):

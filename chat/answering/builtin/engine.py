@@ -12,6 +12,7 @@ from connections.dialects.schema import SchemaDocument
 from ..types import Generated
 from . import averages
 from .amounts import settle
+from .comparison_words import reword
 from .compiler import compile_sql
 from .index import Lexicon, lexicon_for
 from .interpretation import Interpretation
@@ -44,6 +45,7 @@ def understand(
     tokens = correct_typos(tokens, lex)
     mentions = settle_tables(find_mentions(tokens, lex), tokens)
     mentions = relabel(point_mentions(mentions, tokens, lex, points, dialect), lex)
+    mentions = reword(mentions, lex)  # "25 or more", "under age 30", "25 years old"
     per_group = averages.split(mentions)
     try:
         if per_group is not None:

@@ -8,6 +8,7 @@ from .interpretation import Col, Filter
 from .mentions import Mention
 from .named_values import _many
 from .reader import Reading
+from .year_columns import _event_verb, _holds_years
 
 
 def _stored_in(r: Reading, m: Mention, v: Mention | None) -> Col | None:
@@ -107,6 +108,8 @@ def _column_equals(r: Reading, i: int) -> int | None:
         return None  # "except those having an institution founded in 2003": an anti-join
     if negated:  # "not in the country 'Iceland'"
         r.take(before)
+    if v.kind == "number" and _holds_years(r, col) and col.table == r.subject.qualified_name:
+        _event_verb(r, i)  # "wines produced in the year 2008"
     r.take(i, j)
     if len(values) > 1:
         op = "notin" if negated else "in"

@@ -14,6 +14,7 @@ from .lexicon import ABBREVIATIONS, FUNCTION, PHRASES
 from .linking import SchemaIndex, fold
 from .sqlbuild import JoinGraph
 from .words import singular, split_identifier
+from .years import year_columns
 
 SKIP = {"of", "the", "a", "an", "'s", "in", "for"}  # inside a name: "date of birth"
 # Generic attribute nouns a column name may end with ("document type code" is the type).
@@ -75,6 +76,7 @@ class Lexicon:
     exhaustive: set[tuple[str, str]] = field(default_factory=set)  # every value is indexed
     bags: dict[frozenset, list[ColumnRef]] = field(default_factory=dict)  # words in any order
     longest: int = 4
+    years: frozenset = frozenset()  # (table, column) holding calendar years (years.py)
 
     @classmethod
     def build(cls, document: SchemaDocument, profiles: dict) -> Lexicon:
@@ -102,6 +104,7 @@ class Lexicon:
         for key, table in tails:  # "track" for PlaylistTrack, unless a table is Track
             if key not in exact:
                 lex.tables.setdefault(key, []).append(table)
+        lex.years = year_columns(document, profiles)
         lex.longest = max([len(k) for k in (*lex.tables, *lex.columns, *lex.values)] + [1])
         return lex
 
