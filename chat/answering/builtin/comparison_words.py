@@ -25,7 +25,8 @@ AROUND = {"in", "on", "at"}
 
 
 def reword(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
-    out = _date_verbs(list(ms), lex)
+    out = _or_then_comparison(list(ms))
+    out = _date_verbs(out, lex)
     out = _aged(out, lex)
     out = _years_old(out)
     return tuple(_comparison_before_column(out))
@@ -49,6 +50,36 @@ def _aged(ms: list[Mention], lex: Lexicon) -> list[Mention]:
         Mention("column", m.start, m.end, m.text, columns=refs) if _word(m) == "aged" else m
         for m in ms
     ]
+
+
+def _or_then_comparison(ms: list[Mention]) -> list[Mention]:
+    """ "before 2000 or after 2010": "or after" joins a second comparison with its own number,
+    it is not the bound after 2000 ("2000 or after", lexicon.py): "or", then "after"."""
+    out: list[Mention] = []
+    for i, m in enumerate(ms):
+        word = m.text[3:] if m.is_role("cmp") and m.text.startswith("or ") else ""
+        role = PHRASES.get((word,)) if word and " " not in word else None
+        around = i > 0 and ms[i - 1].text in AROUND  # "in or after 2005": one bound
+        if role is None or role[0] != "cmp" or around or not _number_follows(ms, i + 1):
+            out.append(m)
+            continue
+        out.append(Mention("role", m.start, m.start + 1, "or", role="or"))
+        out.append(Mention("role", m.start + 1, m.end, word, role="cmp", arg=role[1]))
+    return out
+
+
+def _number_follows(ms: list[Mention], i: int) -> bool:
+    """A number at i, after function words and at most one column ("the year of 2010")."""
+    i = _past_function_words(ms, i)
+    if i < len(ms) and ms[i].kind == "column":
+        i = _past_function_words(ms, i + 1)
+    return _number_at(ms, i)
+
+
+def _past_function_words(ms: list[Mention], i: int) -> int:
+    while i < len(ms) and ms[i].kind == "function":
+        i += 1
+    return i
 
 
 def _date_verbs(ms: list[Mention], lex: Lexicon) -> list[Mention]:

@@ -80,6 +80,9 @@ def _implied_column(r: Reading, at: int) -> Col:
         if len(dates) == 1:
             _event_verb(r, at)
             return r.ref(r.subject, dates[0].name)
+    if r.ms[at].text in DATED and nxt is not None and _looks_like_year(nxt.number, True):
+        # "ranked before 2000": a time word and a year, but no date or year column to compare
+        raise Refusal(f"I could not tell which date of {r.subject.name} the year is about.")
     measures = r.lex.words.measures(r.subject)
     if len(measures) == 1:
         return r.ref(r.subject, measures[0].name)
