@@ -364,21 +364,11 @@ def make_connection(db):
     The suite reaches its servers with their admin accounts, so rows are made with the
     privileged-account override on (as an admin would tick it) unless a test passes
     allow_privileged=False; tests/security checks the refusal and the least-privileged path."""
-    from connections.models import Connection
-
     created = []
 
     def make(params: ConnectionParams, name: str | None = None, **fields):
-        connection = Connection.objects.create(
-            name=name or f"{params.kind}-{len(created) + 1}",
-            kind=params.kind,
-            host=params.host,
-            port=params.port,
-            database=params.database,
-            username=params.username,
-            password=params.password,
-            options=dict(params.options),
-            **{"allow_privileged": True, **fields},
+        connection = create_connection(
+            params, name or f"{params.kind}-{len(created) + 1}", **fields
         )
         created.append(connection)
         return connection
@@ -388,6 +378,63 @@ def make_connection(db):
 
     for connection in created:  # close the pools their engines opened
         retire_engine(str(connection.id))
+
+
+def create_connection(params: ConnectionParams, name: str, **fields):
+    """A saved connections.models.Connection for `params` (see make_connection)."""
+    from connections.models import Connection
+
+    return Connection.objects.create(
+        name=name,
+        kind=params.kind,
+        host=params.host,
+        port=params.port,
+        database=params.database,
+        username=params.username,
+        password=params.password,
+        options=dict(params.options),
+        **{"allow_privileged": True, **fields},
+    )
+
+
+def committed(django_db_blocker, build):
+    """Data a module's tests share, made once: `yield from committed(django_db_blocker, build)`
+    in a module-scoped fixture yields `build()`.
+
+    What build() makes is committed to the test system database. Each test still runs in a
+    transaction rolled back at its end (pytest.mark.django_db, not transaction=True: a
+    transactional test empties the database when it ends), so what one test changes is undone
+    before the next and every test starts from what build() made. At the end of the module the
+    database is emptied as after a transactional test (`flush`), and the engines of the
+    connections made are closed."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from connections import crypto
+    from connections.dialects import retire_engine
+    from connections.models import Connection
+    from tests.conftest import TEST_CREDENTIALS_KEY
+
+    def empty() -> None:
+        for pk in Connection.objects.values_list("pk", flat=True):
+            retire_engine(str(pk))
+        call_command("flush", interactive=False, verbosity=0)
+
+    with django_db_blocker.unblock():
+        try:
+            with override_settings(DATABASE_CREDENTIALS_KEY=TEST_CREDENTIALS_KEY):
+                crypto.reset_key_cache()
+                data = build()
+        except BaseException:
+            empty()
+            raise
+        finally:
+            crypto.reset_key_cache()
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            empty()
 
 
 def assert_secret_absent(secret: str, *things) -> None:

@@ -11,18 +11,23 @@ from django.test import Client
 from django.urls import reverse
 
 from chat import conversation, sessions
-from chat.models import ChatMessage
+from chat.models import ChatMessage, ChatSession
 from schemas_app import services as schema_services
+from tests.servers import committed, create_connection
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world(alice, make_connection, chinook_sqlite):
-    """Alice's two-database session with one answered question (a merged comparison)."""
-    chinook = make_connection(chinook_sqlite.params, name="chinook")
-    backup = make_connection(replace(chinook_sqlite.params), name="backup")
-    spare = make_connection(replace(chinook_sqlite.params), name="spare")
+def _build(chinook_sqlite) -> dict:
+    """Alice's two-database session with one answered question (a merged comparison), Bob."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    alice = users.create_user("alice", "alice@example.com", "alice-pass-123")
+    users.create_user("bob", "bob@example.com", "bob-pass-123")
+    chinook = create_connection(chinook_sqlite.params, "chinook")
+    backup = create_connection(replace(chinook_sqlite.params), "backup")
+    spare = create_connection(replace(chinook_sqlite.params), "spare")
     for connection in (chinook, backup):
         assert schema_services.extract_now(connection, with_profile=True).status == "succeeded"
     session = sessions.create_session(alice, connections=[chinook, backup])
@@ -30,12 +35,38 @@ def world(alice, make_connection, chinook_sqlite):
     assert reply.status == "done" and reply.result["merged"], reply.text
     ChatMessage.objects.filter(pk=reply.pk).update(feedback="correct")
     return {
-        "session": session,
-        "reply": reply,
+        "session": session.pk,
+        "reply": reply.pk,
         "run": reply.result["databases"][0]["run_id"],
         "entry": session.databases.get(connection=backup).pk,
         "spare": str(spare.pk),
     }
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, chinook_sqlite):
+    """Made once for the module (two extractions and an answer); every test's changes are
+    rolled back, so each starts from it (tests.servers.committed)."""
+    yield from committed(django_db_blocker, lambda: _build(chinook_sqlite))
+
+
+@pytest.fixture
+def world(db, shared):
+    return {
+        **shared,
+        "session": ChatSession.objects.get(pk=shared["session"]),
+        "reply": ChatMessage.objects.get(pk=shared["reply"]),
+    }
+
+
+@pytest.fixture
+def alice(world, django_user_model):
+    return django_user_model.objects.get(username="alice")
+
+
+@pytest.fixture
+def bob(world, django_user_model):
+    return django_user_model.objects.get(username="bob")
 
 
 # (name, method, url args from the world, POST data, the owner's expected status)
