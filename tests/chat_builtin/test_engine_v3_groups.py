@@ -238,3 +238,25 @@ def test_groups_said_with_the_subject_again(library, question, gold):
 def test_groups_said_with_the_subject_again_refused(library, question):
     generated = ask(library, question)
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "What is the reader id with the most loans, and how many does he have?",
+            "SELECT reader_id, COUNT(*) FROM loan GROUP BY reader_id ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+        (
+            "What are the 2 most common towns of branches?",
+            "SELECT town FROM branch GROUP BY town ORDER BY COUNT(*) DESC LIMIT 2",
+        ),
+    ],
+)
+def test_how_many_after_and_and_a_limited_mode(library, question, gold):
+    check(library, question, gold)
+
+
+def test_how_many_after_and_without_a_count_before_is_refused(library):
+    generated = ask(library, "What is the oldest reader's full name, and how many does he have?")
+    assert generated.refused, generated.sql

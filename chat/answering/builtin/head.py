@@ -284,13 +284,14 @@ def _superlative_before_subject(r: Reading, i: int, stop: int) -> bool:
 
 
 def _limit_number(r: Reading, i: int, stop: int) -> bool:
-    """ "the 3 youngest", "Which 10 customers": a count right before what it limits."""
+    """ "the 3 youngest", "Which 10 customers", "the 3 most common cities": a count right
+    before what it limits."""
     j = r.next(i + 1)
     nxt = r.at(j)
     return (
         nxt is not None
         and float(r.ms[i].number).is_integer()
-        and (j == stop or nxt.kind == "adj" or nxt.is_role("agg", "sample"))
+        and (j == stop or nxt.kind == "adj" or nxt.is_role("agg", "sample", "mode"))
     )
 
 

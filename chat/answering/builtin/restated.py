@@ -17,7 +17,7 @@ from .relations import ASK_VERBS
 
 
 def _restated_outputs(r: Reading, i: int) -> int | None:
-    if not _asked_again(r, i) or not r.subject:
+    if not r.subject or not (_asked_again(r, i) or _and_how_many(r, i)):
         return None
     counts = [
         m
@@ -57,10 +57,25 @@ def _asked_again(r: Reading, i: int) -> bool:
     return k > 0 and any(x.text in ASK_VERBS for x in r.ms[k:i])
 
 
+def _and_how_many(r: Reading, i: int) -> bool:
+    """ "..., and how many does he have?": a count joined to a question already asked, with
+    nothing named after it. With a table named ("and how many stations does it have") it
+    was measured on dev to surface misreadings of the first part (1 right, 1 wrong): left
+    to the other rules."""
+    from .clauses import _prev_index
+
+    before = _prev_index(r, i)
+    alone = r.next(i + 1) == len(r.ms)
+    return r.ms[i].is_role("count") and alone and before >= 0 and r.ms[before].is_role("and")
+
+
 def _count_item(r: Reading, k: int, counts: list[Measure]):
     """ "the number of students", "the task count": the one count already read of that
     table. Returns (indices taken, the count, end) or None."""
     m = r.ms[k]
+    if m.is_role("count") and r.next(k + 1) == len(r.ms):
+        # "and how many does he have?": nothing named, so only the one count there is
+        return ((k,), counts[0], k + 1) if len(counts) == 1 else None
     if m.is_role("count"):
         t = r.at(r.next(k + 1))
         if t is None or t.kind != "table" or len(t.tables) != 1:
