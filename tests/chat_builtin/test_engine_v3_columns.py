@@ -40,6 +40,8 @@ CREATE TABLE Venue_Staff (staff_id INTEGER PRIMARY KEY,
 CREATE TABLE Catering_Staff (staff_id INTEGER PRIMARY KEY, staff_name TEXT, caterer TEXT);
 INSERT INTO Venue_Staff VALUES (1, 1, 'Ana'), (2, 1, 'Ben'), (3, 2, 'Cy');
 INSERT INTO Catering_Staff VALUES (1, 'Dot', 'Feast'), (2, 'Eve', 'Feast');
+CREATE TABLE Stewards (steward_id INTEGER PRIMARY KEY, job TEXT, phone TEXT, shift_count TEXT);
+INSERT INTO Stewards VALUES (1, 'Usher', '555-0101', '4'), (2, 'Bartender', '555-0102', '7');
 INSERT INTO Inspections VALUES (1, 1, 'Ines'), (2, 3, 'Omar'), (3, 1, 'Omar');
 INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
 """
@@ -147,7 +149,7 @@ def test_one_slip_is_narrow():
         ),
         (
             "Show the statuses of all venue resevrations.",
-            "SELECT reservation_status FROM Venue_Reservations",
+            "SELECT DISTINCT reservation_status FROM Venue_Reservations",
         ),
     ],
 )
@@ -197,3 +199,24 @@ def test_the_rest_of_the_question_says_which_table(hire):
     # Nothing says which: refused, naming both.
     generated = ask(hire, "How many staff are there?")
     assert generated.refused and "Catering_Staff" in generated.reason, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("What are the phone numbers of all stewards?", "SELECT phone FROM Stewards"),
+        ("Show the job titles of all stewards.", "SELECT job FROM Stewards"),
+        # shift_count is a count by its name, though typed as text
+        (
+            "What is the average number of shifts of stewards?",
+            "SELECT AVG(shift_count) FROM Stewards",
+        ),
+    ],
+)
+def test_a_noun_after_a_column_name(hire, question, gold):
+    check(hire, question, gold)
+
+
+def test_the_total_of_a_text_count_is_refused(hire):
+    # Added up, a count typed as text would be counted instead: refused.
+    assert ask(hire, "What is the total number of shifts of stewards?").refused

@@ -65,3 +65,34 @@ def _says_something(key: tuple[str, ...]) -> bool:
     if not key or key == ("id",) or key in PHRASES:
         return False
     return not (len(key) == 1 and key[0] in FUNCTION)
+
+
+# Nouns people add after a column's own words: "phone number" for Phone, "enrollment
+# number" for enr, "job title" for job, "director names" for a text column director.
+NUMBER_NOUN = "number"
+LABEL_NOUNS = ("name", "title")
+
+
+def suffixed_keys(lex) -> None:
+    """Keys "<column words> number" (a column that is no date) and "<column words> name" /
+    "... title" (a text column), added after every other key and only where no column or
+    table is named so already, nor is the column's name a table's (the "director name" of a
+    schema with a director table is that table's name column)."""
+    from .index import ColumnRef, name_words
+    from .linking import TEXTUAL, is_temporal
+
+    added: dict[tuple[str, ...], list] = {}
+    for table in lex.document.tables:
+        for column in table.columns:
+            words = name_words(column.name)
+            if not words or words in lex.tables or words[-1] in (NUMBER_NOUN, *LABEL_NOUNS):
+                continue
+            nouns = [] if is_temporal(column) else [NUMBER_NOUN]
+            if TEXTUAL.search(column.type) and not lex.words.is_key(table, column):
+                nouns += LABEL_NOUNS
+            for noun in nouns:
+                key = words + (noun,)
+                if key not in lex.columns and key not in lex.tables:
+                    added.setdefault(key, []).append(ColumnRef(table, column, exact=False))
+    for key, refs in added.items():
+        lex.columns[key] = refs

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from connections.dialects.schema import Column, SchemaDocument, Table
 
-from .aliases import column_aliases, table_aliases, table_words
+from .aliases import column_aliases, suffixed_keys, table_aliases, table_words
 from .lexicon import ABBREVIATIONS, FUNCTION, PHRASES
 from .linking import SchemaIndex, fold
 from .sqlbuild import JoinGraph
@@ -105,6 +105,7 @@ class Lexicon:
             if key not in exact:
                 lex.tables.setdefault(key, []).append(table)
         lex.years = year_columns(document, profiles)
+        suffixed_keys(lex)  # "phone number" for Phone, after every other key
         lex.longest = max([len(k) for k in (*lex.tables, *lex.columns, *lex.values)] + [1])
         return lex
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import phrases as _phrases  # noqa: F401  (adds the reader's phrases)
+from .counted import counted_columns as _counted_columns
 from .index import SKIP, ColumnRef, Lexicon, ValueRef
 from .lexicon import ADJECTIVES, FUNCTION, MEASURE_VERBS, PHRASES, SYNONYMS
 from .linking import fold
@@ -121,26 +122,6 @@ def _loose_values(ms: tuple[Mention, ...], tokens) -> tuple[Mention, ...]:
             # compound noun, not a filter ("red grapes" is grapes' own colour)
             if not {id(v.table) for v in m.values} & {id(t) for t in nxt.tables}:
                 out[k] = Mention("unknown", m.start, m.end, m.text)
-    return tuple(out)
-
-
-def _counted_columns(ms: tuple[Mention, ...], tokens, lex: Lexicon) -> tuple[Mention, ...]:
-    """ "the number of rooms" where a column room_count (num_of_rooms) holds it: the
-    column, with "number of" kept as a count word only when "total" says to add it up."""
-    out = list(ms)
-    for k in range(len(out) - 1):
-        c, x = out[k], out[k + 1]
-        if not c.is_role("count") or x.kind != "unknown" or " " in x.text:
-            continue  # "the number of invoices" (a table) counts its rows
-        word = tokens[x.start].norm
-        for key in ((word, "count"), ("number", word)):
-            refs = [ref for ref in lex.columns.get(key, []) if lex.is_numeric(ref.column)]
-            if refs:
-                kept = c.text.startswith("total")
-                out[k + 1] = Mention("column", x.start, x.end, " ".join(key), columns=tuple(refs))
-                if not kept:
-                    out[k] = Mention("function", c.start, c.end, c.text)
-                break
     return tuple(out)
 
 
