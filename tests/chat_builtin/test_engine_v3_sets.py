@@ -128,3 +128,44 @@ def test_no_row_in_the_linking_table(shop, question, gold):
 def test_no_row_of_a_table_reached_two_ways_is_refused(shop):
     # enrolment and attendance both link clients to clubs: which one is not said
     assert ask(shop, "Show the client names of clients that have no club.").refused
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # quoted values listed with "or": the second need not be stored to be looked for
+        (
+            "Show the client names of clients in 'North' or 'West'.",
+            "SELECT client_name FROM client JOIN region USING (region_id) "
+            "WHERE region_name IN ('North', 'West')",
+        ),
+        (
+            "List the item titles of items whose item title contains 'ett' or 'amp'.",
+            "SELECT item_title FROM item WHERE item_title LIKE '%ett%' OR item_title LIKE '%amp%'",
+        ),
+        (
+            "List the item titles of items whose item title does not start with 'K'.",
+            "SELECT item_title FROM item WHERE item_title NOT LIKE 'K%'",
+        ),
+        # the bound before the column, then a condition on another column the "or" joins
+        (
+            "Show the client names of clients under age 35 or with pay method Voucher.",
+            "SELECT client_name FROM client WHERE age < 35 OR pay_method = 'Voucher'",
+        ),
+    ],
+)
+def test_alternatives_joined_by_or_and_text_not_matched(shop, question, gold):
+    check(shop, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "does not contain 'a' or 'e'": neither, or not both? not said
+        "List the item titles of items whose item title does not contain 'a' or 'e'.",
+        # a bare value of another column after "or" is no condition of its own
+        "Show the client names of clients under age 35 or Voucher.",
+    ],
+)
+def test_unclear_alternatives_are_refused(shop, question):
+    assert ask(shop, question).refused

@@ -20,7 +20,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .mode_groups import _mode_of_group
     from .named_values import _values
     from .negated_links import _negated_link
-    from .or_comparisons import _number_then_bound
+    from .or_comparisons import _bound_before_column, _number_then_bound
     from .ordering import _direction, _order
     from .ranking import _having, _superlative
     from .relations import (
@@ -48,6 +48,7 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
         _superlative,
         _number_before_column,
         _number_then_bound,
+        _bound_before_column,
         _aggregate_comparison,
         _having,
         _negated_link,
@@ -102,9 +103,13 @@ def _either(r: Reading, at: int, before: int) -> None:
     first, second = r.filters[before - 1], r.filters[before]
     if first.op == "or" or second.op == "or":
         return
-    said = r.at(r.next(at + 1))
+    said_at = r.next(at + 1)
+    said = r.at(said_at)
+    named_at = r.next(said_at + 1)  # "or with black membership card": the column is said
+    named = r.at(named_at) is not None and r.ms[named_at].kind == "column" and named_at in r.used
     if said is not None and said.kind in ("value", "literal") and first.column != second.column:
-        return  # "in Germany or enterprise": a bare value of another column, not a condition
+        if not named:
+            return  # "in Germany or enterprise": a bare value of another column
     r.filters[before - 1 :] = [Filter(first.column, "or", (first, second))]
     r.take(at)
 

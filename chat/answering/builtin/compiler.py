@@ -166,8 +166,10 @@ def _condition(f: Filter, lex: Lexicon, kind: str) -> exp.Expression:
     values = [_subquery(v, lex, kind) if isinstance(v, Subquery) else _literal(v) for v in f.values]
     if f.op == "between":
         cond = exp.Between(this=target, low=values[0], high=values[1])
-    elif f.op == "like":
+    elif f.op in ("like", "notlike"):
         cond = exp.Like(this=target, expression=values[0])
+        if f.op == "notlike":
+            cond = exp.Not(this=cond)
     elif f.op in ("in", "notin"):
         cond = exp.In(this=target, expressions=values)
         if f.op == "notin":

@@ -39,13 +39,19 @@ def _values(r: Reading, i: int) -> int | None:
         nxt = r.next(k + 1) if joined else k
         if not joined and nxt != group[-1] + 1:
             break  # "from Los Angeles to Honolulu": two conditions, not a list
-        if r.at(nxt) is None or r.ms[nxt].kind != "value" or not _shared(r.ms[group[0]], r.ms[nxt]):
+        quoted = r.at(nxt) is not None and r.ms[nxt].kind == "literal"
+        said_or = joined and r.ms[k].is_role("or")
+        if said_or and quoted and r.ms[group[0]].kind == "literal" and not r.ms[nxt].values:
+            pass  # "from 'England' or 'Wales'": quotes say what to look for, stored or not
+        elif r.at(nxt) is None or r.ms[nxt].kind not in ("value", "literal"):
+            break
+        elif not _shared(r.ms[group[0]], r.ms[nxt]):
             break
         group += [nxt]
         if joined:
             r.take(k)
         k = r.next(nxt + 1)
-    options = _shared(*(r.ms[g] for g in group))
+    options = _shared(*(r.ms[g] for g in group if r.ms[g].values))
     # A column or table named right before or after narrows the value: "genre Rock".
     around = [x for x in (_prev_index(r, start), r.next(group[-1] + 1)) if r.at(x) is not None]
     for x in around:
@@ -72,7 +78,7 @@ def _values(r: Reading, i: int) -> int | None:
             v.value
             for v in r.ms[g].values
             if (v.table.qualified_name, v.column.name) == (col.table, col.column)
-        ][:1]
+        ][:1] or ([r.ms[g].text] if not r.ms[g].values else [])
     both = _both_before(r, start)
     both_said = both >= 0 and r.ms[both].is_role("both")
     if (

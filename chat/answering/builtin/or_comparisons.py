@@ -33,3 +33,26 @@ def _number_then_bound(r: Reading, i: int) -> int | None:
     r.take(i, j, k)
     r.filters.append(Filter(col, bound.arg, (_num(num.number),)))
     return k + 1
+
+
+def _bound_before_column(r: Reading, i: int) -> int | None:
+    """ "members under age 30", "rooms over capacity 50": the comparison, then the numeric
+    column and its number (comparisons.py reads "age under 30" and "under 30 age")."""
+    m = r.ms[i]
+    if i in r.used or not m.is_role("cmp") or m.arg not in ("<", "<=", ">", ">="):
+        return None
+    j = i + 1  # right after: "under the age of 30" is another shape
+    k = r.next(j + 1)
+    c, num = r.at(j), r.at(k)
+    if c is None or c.kind != "column" or num is None or num.kind != "number":
+        return None
+    col = r.col(c)
+    table = r.lex.table(col.table)
+    column = table.column(col.column)
+    if not r.lex.is_numeric(column) or r.lex.words.is_key(table, column) or _is_date(r, col):
+        return None
+    if _many(r, col):
+        return None
+    r.take(i, j, k)
+    r.filters.append(Filter(col, m.arg, (_num(num.number),)))
+    return k + 1

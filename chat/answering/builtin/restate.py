@@ -73,7 +73,7 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
     what = column_words(f.column, it, lex)
     if f.op == "between":
         return f"{what} between {f.values[0]} and {f.values[1]}"
-    if f.op == "like":
+    if f.op in ("like", "notlike"):
         pattern = str(f.values[0])
         inner = pattern.strip("%")
         how = (
@@ -83,6 +83,9 @@ def _filter_words(f: Filter, it: Interpretation, lex: Lexicon) -> str:
             if pattern.endswith("%")
             else "ends with"
         )
+        if f.op == "notlike":  # "does not contain 'M'"
+            how = {"contains": "does not contain"}.get(how, how.replace("s ", " ", 1))
+            how = how if how.startswith("does not") else f"does not {how}"
         return f"{what} {how} {inner!r}"
     if f.op == "years":
         return f"{what} in " + " or ".join(str(y) for y in f.values)

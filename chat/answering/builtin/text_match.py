@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from .clauses import _prev_index
 from .interpretation import Filter
 from .reader import Reading, Refusal
 
@@ -13,9 +14,13 @@ FILLERS = {"substring", "word", "words", "letter", "letters", "string", "phrase"
 def _like(r: Reading, i: int) -> int | None:
     m = r.ms[i]
     col_at = None
-    if m.kind == "column" and r.at(r.next(i + 1)) and r.ms[r.next(i + 1)].is_role("like"):
-        col_at, i = i, r.next(i + 1)
-        m = r.ms[i]
+    if m.kind == "column":
+        k = r.next(i + 1)
+        if r.at(k) is not None and r.ms[k].is_role("neg") and r.ms[k].text == "not":
+            k = r.next(k + 1)  # "whose name does not contain": the "not" is read below
+        if r.at(k) is not None and r.ms[k].is_role("like"):
+            col_at, i = i, k
+            m = r.ms[i]
     if not m.is_role("like"):
         return None
     j = r.next(i + 1)
@@ -34,8 +39,24 @@ def _like(r: Reading, i: int) -> int | None:
         if len(names) != 1:
             raise Refusal(f"I could not tell which column of {r.subject.name} to search.")
         col = r.ref(r.subject, names[0].name)
+    before = _prev_index(r, i)  # "whose name does not contain 'x'"
+    negated = r.at(before) is not None and before not in r.used and r.ms[before].is_role("neg")
+    patterns, end = [_pattern(m.arg, v)], j + 1
+    k = r.next(end)
+    second = r.at(r.next(k + 1))
+    if r.at(k) is not None and r.ms[k].is_role("or") and second is not None:
+        if second.kind == v.kind:  # "contain 'superstar' or 'edu'": either
+            if negated:
+                return None  # "does not contain 'a' or 'e'": neither, or not both? not said
+            patterns.append(_pattern(m.arg, second))
+            r.take(k, r.next(k + 1))
+            end = r.next(k + 1) + 1
+    r.take(*(x for x in (col_at, i, j) if x is not None), *([before] if negated else []))
+    likes = [Filter(col, "notlike" if negated else "like", (p,)) for p in patterns]
+    r.filters.append(likes[0] if len(likes) == 1 else Filter(col, "or", tuple(likes)))
+    return end
+
+
+def _pattern(kind: str, v) -> str:
     text = v.text if v.kind == "literal" else str(v.values[0].value)
-    pattern = {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[m.arg]
-    r.take(*(x for x in (col_at, i, j) if x is not None))
-    r.filters.append(Filter(col, "like", (pattern,)))
-    return j + 1
+    return {"contains": f"%{text}%", "starts": f"{text}%", "ends": f"%{text}"}[kind]
