@@ -25,6 +25,8 @@ CREATE TABLE attends_club (reader_id INTEGER REFERENCES reader(reader_id),
     club_id INTEGER REFERENCES club(club_id));
 CREATE TABLE prize (prize_id INTEGER PRIMARY KEY, prize_name TEXT,
     winner_id INTEGER REFERENCES author(author_id), judge_id INTEGER REFERENCES author(author_id));
+CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, name TEXT, open_year INTEGER, floor_area REAL);
+INSERT INTO shop VALUES (1, 'Quire', 1998, 80), (2, 'Folio', 2004, 120), (3, 'Spine', 2011, 60);
 INSERT INTO author VALUES (1, 'Ursula', 'USA'), (2, 'Stanislaw', 'Poland');
 INSERT INTO book VALUES (10, 'Dune', 1965, 1), (11, 'Solaris', 1961, 2), (12, 'Eden', 1959, 2);
 INSERT INTO reader VALUES (1, 'Ann', 'Oslo'), (2, 'Bob', 'Rome'), (3, 'Cid', 'Oslo');
@@ -108,3 +110,30 @@ def test_a_verb_that_may_mean_more_than_the_link_is_refused(library, question, v
     generated = ask(library, question)
     assert generated.refused, generated.sql
     assert f"'{verb}'" in generated.reason
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # the verb names the column the year after it is compared with (open_year)
+        ("How many shops opened after 2000?", "SELECT COUNT(*) FROM shop WHERE open_year > 2000"),
+        (
+            "Which shops were opened in 2004? Give their names.",
+            "SELECT name FROM shop WHERE open_year = 2004",
+        ),  # fmt: skip
+        # ... or the column the rows are sorted by
+        (
+            "List the names of shops, ordered by the year they opened.",
+            "SELECT name FROM shop ORDER BY open_year",
+        ),  # fmt: skip
+    ],
+)
+def test_a_verb_names_the_column_beside_it(library, question, gold):
+    check(library, question, gold)
+
+
+def test_a_verb_naming_no_column_read_stays_unplaced(library):
+    # the year is read on open_year, the shop's one year; "sold" does not name it
+    generated = ask(library, "Which shops were sold in 2004? Give their names.")
+    assert generated.refused, generated.sql
+    assert "'sold'" in generated.reason

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .column_verbs import column_verbs
 from .index import name_words
 from .interpretation import Filter, Interpretation, Measure, Order
 from .link_verbs import link_verbs
@@ -153,6 +154,7 @@ def _only_different(r: Reading) -> bool:
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
     link_verbs(r)
+    column_verbs(r)
     _both_said(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
     if leftover:

@@ -85,13 +85,13 @@ def link_verbs(r: Reading) -> None:
         r.take(i)
 
 
-def _base(word: str) -> str:
+def base(word: str) -> str:
     return IRREGULAR.get(word, word)
 
 
 def _same_stem(verb: str, word: str) -> bool:
     """ "minored" ~ minor, "interact" ~ interaction, "taught" ~ teach, "plays" ~ play."""
-    a, b = _base(verb), word
+    a, b = base(verb), word
     common = 0
     while common < min(len(a), len(b)) and a[common] == b[common]:
         common += 1
