@@ -30,6 +30,16 @@ INSERT INTO orders VALUES (1, 'NEW', 'Pearson', 'Tokyo , Japan', 10),
 INSERT INTO box VALUES (1, 'red'), (2, 'blue'), (3, 'green');
 INSERT INTO shop VALUES (1, 'Alpha', 1, 'Open'), (2, 'Beta', 1, 'Closed'),
     (3, 'Gamma', 2, 'Open'), (4, 'Delta', 3, 'Closed');
+CREATE TABLE team (team_id INTEGER PRIMARY KEY, team_name TEXT);
+CREATE TABLE player (player_id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES team(team_id),
+    age INTEGER);
+CREATE TABLE person (person_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE coach (coach_id INTEGER PRIMARY KEY, person_id INTEGER REFERENCES person(person_id),
+    salary INTEGER);
+INSERT INTO team VALUES (1, 'Lions'), (2, 'Bears');
+INSERT INTO player VALUES (1, 1, 19), (2, 1, 25), (3, 2, 31);
+INSERT INTO person VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cid');
+INSERT INTO coach VALUES (1, 1, 100), (2, 3, 200);
 INSERT INTO vineyards VALUES ('Hill', 'North', 'Napa'), ('Vale', 'South', 'Sonoma');
 """
 
@@ -120,3 +130,20 @@ def test_tracing_names_the_defaults_the_reader_took(shop):
     with tracing() as took:
         understand("List the shops.", lex)
     assert any(t.startswith("default:names") for t in took)
+
+
+def test_a_name_asked_of_rows_without_one_is_not_another_tables_name(shop):
+    # players have no name; each team's name is shared by its players: not theirs
+    assert ask(shop, "What are the names of players older than 20?").refused
+    assert ask(shop, "How many players have the name 'Lions'?").refused
+    # said with its table, or after the key leading there, it is the team's name
+    check(shop, "What are the team names of players older than 20?",
+          "SELECT t.team_name FROM player p JOIN team t ON p.team_id = t.team_id "
+          "WHERE p.age > 20")  # fmt: skip
+    check(shop, "Show the team id and name of players older than 20.",
+          "SELECT p.team_id, t.team_name FROM player p JOIN team t ON p.team_id = t.team_id "
+          "WHERE p.age > 20")  # fmt: skip
+    # each coach is a different person: the person's name is the coach's
+    check(shop, "What are the names of coaches with salary above 150?",
+          "SELECT n.name FROM coach c JOIN person n ON c.person_id = n.person_id "
+          "WHERE c.salary > 150")  # fmt: skip

@@ -74,6 +74,7 @@ class Lexicon:
     values: dict[tuple[str, ...], list[ValueRef]] = field(default_factory=dict)
     fuzzy: dict[str, list[ValueRef]] = field(default_factory=dict)  # one deletion away
     exhaustive: set[tuple[str, str]] = field(default_factory=set)  # every value is indexed
+    repeated: set[tuple[str, str]] = field(default_factory=set)  # profiled values repeat
     bags: dict[frozenset, list[ColumnRef]] = field(default_factory=dict)  # words in any order
     longest: int = 4
     years: frozenset = frozenset()  # (table, column) holding calendar years (years.py)
@@ -169,6 +170,8 @@ class Lexicon:
     def _add_values(self, table: Table, profile: dict) -> None:
         for position, column in enumerate(table.columns):
             profiled = profile.get(column.name)
+            if profiled is not None and _repeats(profiled):
+                self.repeated.add((table.qualified_name, column.name))
             if profiled is not None:
                 top = profiled.get("top_values") or []
                 found = [v for v, _count in top]
@@ -216,6 +219,13 @@ class Lexicon:
         from .linking import is_numeric
 
         return is_numeric(column)
+
+
+def _repeats(profiled: dict) -> bool:
+    """Some non-null value occurs twice in the profiled rows (a many-to-one key)."""
+    rows = (profiled.get("rows_profiled") or 0) * (1 - (profiled.get("null_fraction") or 0))
+    distinct = profiled.get("distinct")
+    return distinct is not None and distinct < round(rows)
 
 
 _cache: dict[int, tuple[SchemaDocument, dict, Lexicon]] = {}

@@ -78,7 +78,13 @@ class Reading:
             from .vocabulary import column  # "revenue", "per month"
 
             return column(self, mention, prefer)
-        return resolve_column(mention.columns, prefer or self.subject, self.lex, mention.text)
+        anchor = prefer or self.subject
+        col = resolve_column(mention.columns, anchor, self.lex, mention.text)
+        if anchor is not None and col.table != anchor.qualified_name:
+            from .stand_ins import name_of_another
+
+            return name_of_another(self, anchor, col, mention.text)
+        return col
 
     def ref(self, table: Table, column_name: str) -> Col:
         return Col(table.qualified_name, column_name)

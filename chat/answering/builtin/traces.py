@@ -36,6 +36,22 @@ def tracing():
         _fired.reset(token)
 
 
+LABEL_WORDS = {"name", "title", "description", "detail", "id", "code", "type"}
+
+
+def stand_in(anchor, table, text: str) -> str:
+    """How a column of `table` came to answer a word said of `anchor`: the words name the
+    table ("said"), the anchor is a `table` row by its key ("is-a": gymnast -> people), the
+    word is a generic label ("label": name, title, details) or another attribute."""
+    said = {singular(w) for w in text.split()}
+    if set(name_words(table.name)) <= said:
+        return "said"
+    for fk in anchor.foreign_keys:
+        if fk.referred_table == table.name and set(fk.columns) >= set(anchor.primary_key or ["?"]):
+            return "is-a"
+    return "label" if said & LABEL_WORDS else "attribute"
+
+
 def readings(understood, lex: Lexicon, question: str = "") -> set[str]:
     it: Interpretation = understood.interpretation
     mentions = understood.mentions

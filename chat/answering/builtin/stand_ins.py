@@ -1,0 +1,79 @@
+"""A name asked of one table answered by another table's name column: "the names of the
+members" where member has no name but its party has Party_name. The party's name is not the
+member's: each party's name would be shown for many members. Taken only when the other
+table's rows are the subject's own one to one (gymnast is a person: its key refers to
+people; each entrepreneur refers to a different person), or when the words name it
+("party names"). Found by benchmarks/bench_ablation.py: with the subject's own name column
+removed from dev schemas, 136 right answers turned into such stand-ins instead of refusals."""
+
+from __future__ import annotations
+
+from connections.dialects.schema import Table
+
+from .index import Lexicon
+from .interpretation import Col
+from .traces import fired, stand_in
+
+NAME_WORDS = {"name", "names", "title", "titles"}
+
+
+def name_of_another(r, anchor: Table, col: Col, text: str) -> Col:
+    """The column a generic name word said of `anchor` stands for when `col`, the nearest
+    column so called, is another table's: the anchor's own one name-like column ("the names
+    of courses": course.title); the other table's when its rows are the anchor's one to one,
+    the words name it, or the question named the key leading there ("the account id and
+    name"); otherwise refused."""
+    from .reader import Refusal
+
+    table = r.lex.table(col.table)
+    how = stand_in(anchor, table, text)
+    fired("column:other-table:" + how)
+    if how in ("said", "is-a") or not set(text.split()) <= NAME_WORDS:
+        return col
+    own = _name_like(anchor, r.lex)
+    if len(own) == 1:
+        fired("column:own-name-like")
+        return Col(anchor.qualified_name, own[0].name)
+    if _one_to_one_parent(anchor, table, r.lex) or _key_named(r, anchor, table):
+        return col
+    if _grouped_by(r, table):
+        return col  # "the name and number of enrolments of each student": the group's name
+    fired("refused:name-of-another-table")
+    raise Refusal(
+        f"{anchor.name} has no column '{text}'; {table.name}'s would be another thing's {text}."
+    )
+
+
+def _name_like(table: Table, lex: Lexicon) -> list:
+    labels = lex.words.label_columns(table)
+    return [c for c in labels if not lex.words.is_key(table, c) and not lex.is_numeric(c)]
+
+
+def _key_named(r, anchor: Table, table: Table) -> bool:
+    """An output already shows the anchor's key to `table` ("the account id and name")."""
+    keys = {c for fk in anchor.foreign_keys if fk.referred_table == table.name for c in fk.columns}
+    return any(
+        o.column is not None and o.column.table == anchor.qualified_name and o.column.column in keys
+        for o in r.outputs
+    )
+
+
+def _one_to_one_parent(anchor: Table, table: Table, lex: Lexicon) -> bool:
+    """The anchor refers to `table` by one foreign key whose values do not repeat: each
+    anchor row is a different `table` row (entrepreneur.People_ID)."""
+    keys = [fk for fk in anchor.foreign_keys if fk.referred_table == table.name]
+    if len(keys) != 1:
+        return False
+    return not any((anchor.qualified_name, c) in lex.repeated for c in keys[0].columns)
+
+
+def _grouped_by(r, table: Table) -> bool:
+    """The question groups by `table`: "for each student", "per team"."""
+    for i, m in enumerate(r.ms):
+        if m.kind == "table" and m.tables == (table,):
+            j = i - 1
+            while j >= 0 and r.ms[j].kind == "function":
+                j -= 1
+            if j >= 0 and r.ms[j].is_role("group"):
+                return True
+    return False
