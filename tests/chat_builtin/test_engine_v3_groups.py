@@ -260,3 +260,35 @@ def test_how_many_after_and_and_a_limited_mode(library, question, gold):
 def test_how_many_after_and_without_a_count_before_is_refused(library):
     generated = ask(library, "What is the oldest reader's full name, and how many does he have?")
     assert generated.refused, generated.sql
+
+
+KINDS = "SELECT kind, COUNT(*) FROM loan GROUP BY kind"
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        ("What are the different kinds of loans, and how many loans are there of each?", KINDS),
+        ("What are the different kinds of loans, and how many loans have each?", KINDS),
+        ("What are the kinds and number of loans with each one?", KINDS),
+        (
+            "How many branches does each town have? List the town and the number of branches.",
+            "SELECT town, COUNT(*) FROM branch GROUP BY town",
+        ),
+    ],
+)
+def test_each_at_the_end_points_back(library, question, gold):
+    check(library, question, gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the different kinds of loans, and how many readers have each?",
+        "What are the different kinds of loans, and how many loans have each zorblax?",
+        "What are the different kinds of loans, and each?",  # nothing counted
+    ],
+)
+def test_each_at_the_end_refused(library, question):
+    generated = ask(library, question)
+    assert generated.refused, generated.sql

@@ -35,9 +35,11 @@ def read_tail(r: Reading, i: int, stop: int | None = None) -> None:
     from .restated import _restated_outputs
     from .set_operations import _but_not
     from .text_match import _like
+    from .trailing_each import _trailing_each
 
     rules = (
         _restated_outputs,
+        _trailing_each,
         _late_outputs,
         _count_related,
         _recent,

@@ -24,6 +24,8 @@ def _restated_outputs(r: Reading, i: int) -> int | None:
         for m in [*(o.measure for o in r.order), *(h.measure for h in r.having), *r.outputs]
         if m.agg == "count" and m.column is None and m.table
     ]
+    if r.count and not counts:  # "How many bookings does each status have?": said in the head
+        counts.append(Measure("count", None, r.subject.qualified_name))
     items: list[tuple[tuple[int, ...], Measure | None]] = []
     k = i
     joins: list[int] = []  # the "and"s between the items
