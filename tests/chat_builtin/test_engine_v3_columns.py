@@ -42,6 +42,8 @@ INSERT INTO Venue_Staff VALUES (1, 1, 'Ana'), (2, 1, 'Ben'), (3, 2, 'Cy');
 INSERT INTO Catering_Staff VALUES (1, 'Dot', 'Feast'), (2, 'Eve', 'Feast');
 CREATE TABLE Stewards (steward_id INTEGER PRIMARY KEY, job TEXT, phone TEXT, shift_count TEXT);
 INSERT INTO Stewards VALUES (1, 'Usher', '555-0101', '4'), (2, 'Bartender', '555-0102', '7');
+CREATE TABLE Sponsor_of_Venue (sponsor_name TEXT, venue_id INTEGER REFERENCES Venues(venue_id));
+INSERT INTO Sponsor_of_Venue VALUES ('Acme', 1), ('Brill', 1), ('Acme', 2);
 INSERT INTO Inspections VALUES (1, 1, 'Ines'), (2, 3, 'Omar'), (3, 1, 'Omar');
 INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
 """
@@ -220,3 +222,13 @@ def test_a_noun_after_a_column_name(hire, question, gold):
 def test_the_total_of_a_text_count_is_refused(hire):
     # Added up, a count typed as text would be counted instead: refused.
     assert ask(hire, "What is the total number of shifts of stewards?").refused
+
+
+def test_the_noun_before_of_names_a_table(hire):
+    # Sponsor_of_Venue: its rows are sponsors.
+    check(
+        hire,
+        "How many sponsors does the venue 'Elm Hall' have?",
+        "SELECT COUNT(*) FROM Sponsor_of_Venue s JOIN Venues v ON s.venue_id = v.venue_id "
+        "WHERE v.venue_name = 'Elm Hall'",
+    )

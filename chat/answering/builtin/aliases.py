@@ -28,11 +28,18 @@ def table_words(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
-def table_aliases(words: tuple[str, ...]) -> set[tuple[str, ...]]:
-    """A further key of a longer table name, used only when no table or column is named so:
-    its last two words ("market estimation" for film_market_estimation)."""
+def table_aliases(words: tuple[str, ...], name: str = "") -> set[tuple[str, ...]]:
+    """Further keys of a table, used only when no table or column is named so: the last two
+    words of a longer name ("market estimation" for film_market_estimation), and the noun
+    before "of" in a name such as Member_of_club (its rows are members)."""
+    from .words import split_identifier
+
     bare = table_words(words)
-    return {bare[-2:]} if len(bare) > 2 else set()
+    out = {bare[-2:]} if len(bare) > 2 else set()
+    raw = split_identifier(name) if name else ()
+    if "of" in raw[1:-1]:
+        out.add(raw[: raw.index("of")])
+    return out
 
 
 def _abbreviates(word: str, table_word: str) -> bool:

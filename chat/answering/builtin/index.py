@@ -88,7 +88,7 @@ class Lexicon:
             for key in {twords, table_words(twords), (singular(fold(table.name)),)}:
                 if key:
                     lex.tables.setdefault(key, []).append(table)
-            aliases += [(key, table) for key in table_aliases(twords)]
+            aliases += [(key, table) for key in table_aliases(twords, table.name)]
             twords = table_words(twords)
             if len(twords) > 1 and twords[-1] not in ("table", "info", "id"):
                 tails.append((twords[-1:], table))
@@ -103,8 +103,11 @@ class Lexicon:
         # Hotels.star_rating_code, not the table Ref_Hotel_Star_Ratings.
         tails += [(key, table) for key, table in aliases if key not in lex.columns]
         for key, table in tails:  # "track" for PlaylistTrack, unless a table is Track
-            if key not in exact:
-                lex.tables.setdefault(key, []).append(table)
+            if key in exact:
+                continue
+            found = lex.tables.setdefault(key, [])
+            if all(t is not table for t in found):  # one table by two rules: one entry
+                found.append(table)
         lex.years = year_columns(document, profiles)
         suffixed_keys(lex)  # "phone number" for Phone, after every other key
         lex.longest = max([len(k) for k in (*lex.tables, *lex.columns, *lex.values)] + [1])
