@@ -27,6 +27,11 @@ CREATE TABLE prize (prize_id INTEGER PRIMARY KEY, prize_name TEXT,
     winner_id INTEGER REFERENCES author(author_id), judge_id INTEGER REFERENCES author(author_id));
 CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, name TEXT, open_year INTEGER, floor_area REAL);
 INSERT INTO shop VALUES (1, 'Quire', 1998, 80), (2, 'Folio', 2004, 120), (3, 'Spine', 2011, 60);
+CREATE TABLE driver (driver_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE race (race_id INTEGER PRIMARY KEY, driver_id INTEGER REFERENCES driver(driver_id),
+    place TEXT);
+INSERT INTO driver VALUES (1, 'Lena'), (2, 'Marco'), (3, 'Nils');
+INSERT INTO race VALUES (1, 1, 'Monaco'), (2, 2, 'Monza'), (3, 1, 'Monza'), (4, 3, 'Monaco');
 INSERT INTO author VALUES (1, 'Ursula', 'USA'), (2, 'Stanislaw', 'Poland');
 INSERT INTO book VALUES (10, 'Dune', 1965, 1), (11, 'Solaris', 1961, 2), (12, 'Eden', 1959, 2);
 INSERT INTO reader VALUES (1, 'Ann', 'Oslo'), (2, 'Bob', 'Rome'), (3, 'Cid', 'Oslo');
@@ -137,3 +142,24 @@ def test_a_verb_naming_another_column_stays_unplaced(library):
     generated = ask(library, "List the names of shops, ordered by the year they renovated.")
     assert generated.refused, generated.sql
     assert "'renovated'" in generated.reason
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # a table's name as the verb, before a value stored in that table
+        (
+            "Which drivers race in Monza? Give their names.",
+            "SELECT d.name FROM driver d JOIN race r ON r.driver_id = d.driver_id "
+            "WHERE r.place = 'Monza'",
+        ),
+        (
+            "Show the names of drivers who race in both Monaco and Monza.",
+            "SELECT d.name FROM driver d JOIN race r ON r.driver_id = d.driver_id "
+            "WHERE r.place = 'Monaco' INTERSECT SELECT d.name FROM driver d "
+            "JOIN race r ON r.driver_id = d.driver_id WHERE r.place = 'Monza'",
+        ),
+    ],
+)
+def test_a_table_named_as_the_verb(library, question, gold):
+    check(library, question, gold)

@@ -13,6 +13,7 @@ from .link_verbs import link_verbs
 from .placed import _both_said, _verbs_by
 from .reader import Reading, Refusal, _name_like
 from .set_operations import except_reading
+from .table_verbs import table_verbs
 from .traces import fired
 
 
@@ -154,6 +155,7 @@ def _only_different(r: Reading) -> bool:
 def _finish(r: Reading) -> Interpretation:
     _verbs_by(r)
     link_verbs(r)
+    table_verbs(r)
     column_verbs(r)
     _both_said(r)
     leftover = [m for i, m in enumerate(r.ms) if i not in r.used and m.kind != "function"]
