@@ -32,9 +32,22 @@ def _event_verb(r: Reading, at: int) -> None:
 
 
 def _year_column(r: Reading) -> Col | None:
-    """The subject's one column of calendar years (years.py)."""
+    """The subject's one column of calendar years (years.py). None when another table the
+    question names keeps years too: "in 2008" could then be either table's year."""
     own = [c for c in r.subject.columns if (r.subject.qualified_name, c.name) in r.lex.years]
-    return r.ref(r.subject, own[0].name) if len(own) == 1 else None
+    if len(own) != 1 or _other_named_table_keeps_years(r):
+        return None
+    return r.ref(r.subject, own[0].name)
+
+
+def _other_named_table_keeps_years(r: Reading) -> bool:
+    subject = r.subject.qualified_name
+    named = {t.qualified_name for m in r.ms for t in m.tables}
+    for m in r.ms:  # a column or value that may be the subject's own names no other table
+        owners = {ref.table.qualified_name for ref in (*m.columns, *m.values)}
+        if subject not in owners:
+            named |= owners
+    return any(table != subject and key[0] == table for table in named for key in r.lex.years)
 
 
 def _holds_years(r: Reading, col: Col) -> bool:
