@@ -147,3 +147,12 @@ def test_a_name_asked_of_rows_without_one_is_not_another_tables_name(shop):
     check(shop, "What are the names of coaches with salary above 150?",
           "SELECT n.name FROM coach c JOIN person n ON c.person_id = n.person_id "
           "WHERE c.salary > 150")  # fmt: skip
+
+
+def test_a_name_said_of_rows_named_by_a_key_only_is_not_compared_with_the_key(shop):
+    # ref_order_status has a code and a description but no name: "named 'OPEN'" (not a
+    # stored code) is no condition on the code
+    assert ask(shop, "What is the status description of the order status named 'OPEN'?").refused
+    # a stored code is found where it is stored
+    check(shop, "What is the status description of the order status named 'LOST'?",
+          "SELECT status_description FROM ref_order_status WHERE order_status_code = 'LOST'")  # fmt: skip

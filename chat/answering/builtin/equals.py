@@ -7,7 +7,7 @@ from .clauses import _num, _prev_index
 from .interpretation import Col, Filter
 from .mentions import Mention
 from .named_values import _many
-from .reader import Reading
+from .reader import Reading, _name_like
 from .year_columns import _event_verb, _holds_years
 
 
@@ -49,7 +49,7 @@ def _column_equals(r: Reading, i: int) -> int | None:
             # "whose name is 'Banking'" says the column: not industry, though 'Banking' is
             # stored there ("named"/"called" say no column and take the one holding it).
             own = [x for x in own if "name" in name_words(x.column.name)]
-        names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
+        names = _name_like(r)
         if len({x.column.name for x in own}) == 1:
             col = r.ref(r.subject, own[0].column.name)
         elif len(names) == 1 and not (v is not None and v.values):

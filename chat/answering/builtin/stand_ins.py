@@ -28,6 +28,7 @@ def name_of_another(r, anchor: Table, col: Col, text: str) -> Col:
     table = r.lex.table(col.table)
     how = stand_in(anchor, table, text)
     fired("column:other-table:" + how)
+    fired(f"column:other-table:{_relation(anchor, table)}:{_shares(anchor, table, text)}")
     if how in ("said", "is-a") or not set(text.split()) <= NAME_WORDS:
         return col
     own = _name_like(anchor, r.lex)
@@ -77,3 +78,21 @@ def _grouped_by(r, table: Table) -> bool:
             if j >= 0 and r.ms[j].is_role("group"):
                 return True
     return False
+
+
+def _relation(anchor: Table, table: Table) -> str:
+    if any(fk.referred_table == table.name for fk in anchor.foreign_keys):
+        return "parent"
+    if any(fk.referred_table == anchor.name for fk in table.foreign_keys):
+        return "child"
+    return "far"
+
+
+def _shares(anchor: Table, table: Table, text: str) -> str:
+    """Whether the words say something of the other table's own name (not the anchor's)."""
+    from .index import name_words
+    from .words import singular
+
+    said = {singular(w) for w in text.split()}
+    own = set(name_words(table.name)) - set(name_words(anchor.name)) - {"reference", "ref"}
+    return "shares" if said & own else "not"

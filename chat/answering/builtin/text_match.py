@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .clauses import _prev_index
 from .interpretation import Filter
-from .reader import Reading, Refusal
+from .reader import Reading, Refusal, _name_like
 
 # "contains the substring 'CV'", "starts with the letter 'a'"
 FILLERS = {"substring", "word", "words", "letter", "letters", "string", "phrase", "character"}
@@ -35,7 +35,7 @@ def _like(r: Reading, i: int) -> int | None:
     if col_at is not None:
         col = r.col(r.ms[col_at])
     else:
-        names = [c for c in r.lex.words.label_columns(r.subject) if not r.lex.is_numeric(c)]
+        names = _name_like(r)
         if len(names) != 1:
             raise Refusal(f"I could not tell which column of {r.subject.name} to search.")
         col = r.ref(r.subject, names[0].name)
