@@ -292,3 +292,25 @@ def test_each_at_the_end_points_back(library, question, gold):
 def test_each_at_the_end_refused(library, question):
     generated = ask(library, question)
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "Show the towns of branches in descending order of the count.",
+            "SELECT town FROM branch GROUP BY town ORDER BY COUNT(*) DESC",
+        ),
+        (
+            "Show each kind and the number of loans with that kind, sorted by the count.",
+            "SELECT kind, COUNT(*) FROM loan GROUP BY kind ORDER BY COUNT(*)",
+        ),
+    ],
+)
+def test_ordered_by_the_count(library, question, gold):
+    check(library, question, gold)
+
+
+def test_ordered_by_the_count_of_names_is_refused(library):
+    generated = ask(library, "Show the full names of readers in descending order of the count.")
+    assert generated.refused, generated.sql

@@ -131,6 +131,11 @@ def _measure_at(r: Reading, i: int) -> tuple[Measure, int] | None:
             return amount(r, m), j + 1
         return Measure("", r.col(m)), j + 1
     if m.is_role("count"):
+        from .restated import bare_count
+
+        if (said := bare_count(r, j)) is not None:
+            r.take(j)
+            return said, j + 1
         k = r.next(j + 1)
         t = r.at(k)
         if t is not None and t.kind == "table" and len(t.tables) == 1:

@@ -113,3 +113,25 @@ def _column_item(r: Reading, k: int):
     if col.table != r.subject.qualified_name:
         return None
     return (k,), Measure("", col), k + 1
+
+
+def bare_count(r: Reading, j: int) -> Measure | None:
+    """ "ordered by the count", "in descending order of this count": the word "count" with
+    nothing counted after it is the count of the subject's rows per group, when the question
+    already counts them per group, or lists only categories of the subject to group by."""
+    m = r.at(j)
+    if m is None or not m.is_role("count") or m.text != "count":
+        return None
+    t = r.at(r.next(j + 1))
+    if t is not None and t.kind in ("table", "column", "value", "number"):
+        return None
+    subject = r.subject.qualified_name
+    if r.group_by or r.count or any(o.agg == "count" for o in r.outputs):
+        return Measure("count", None, subject)
+    from .ranking import _categories_of_subject
+
+    plain = [o.column for o in r.outputs if not o.agg]
+    if len(plain) != len(r.outputs) or not _categories_of_subject(r, plain):
+        return None
+    r.group_by += plain  # "the software platforms of devices in descending order of the count"
+    return Measure("count", None, subject)
