@@ -40,8 +40,10 @@ CREATE TABLE Venue_Staff (staff_id INTEGER PRIMARY KEY,
 CREATE TABLE Catering_Staff (staff_id INTEGER PRIMARY KEY, staff_name TEXT, caterer TEXT);
 INSERT INTO Venue_Staff VALUES (1, 1, 'Ana'), (2, 1, 'Ben'), (3, 2, 'Cy');
 INSERT INTO Catering_Staff VALUES (1, 'Dot', 'Feast'), (2, 'Eve', 'Feast');
-CREATE TABLE Stewards (steward_id INTEGER PRIMARY KEY, job TEXT, phone TEXT, shift_count TEXT);
-INSERT INTO Stewards VALUES (1, 'Usher', '555-0101', '4'), (2, 'Bartender', '555-0102', '7');
+CREATE TABLE Stewards (steward_id INTEGER PRIMARY KEY, job TEXT, phone TEXT, shift_count TEXT,
+    steward_first_name TEXT, steward_last_name TEXT);
+INSERT INTO Stewards VALUES (1, 'Usher', '555-0101', '4', 'Kim', 'Lee'),
+    (2, 'Bartender', '555-0102', '7', 'Noa', 'Park');
 CREATE TABLE Sponsor_of_Venue (sponsor_name TEXT, venue_id INTEGER REFERENCES Venues(venue_id));
 INSERT INTO Sponsor_of_Venue VALUES ('Acme', 1), ('Brill', 1), ('Acme', 2);
 INSERT INTO Inspections VALUES (1, 1, 'Ines'), (2, 3, 'Omar'), (3, 1, 'Omar');
@@ -231,4 +233,12 @@ def test_the_noun_before_of_names_a_table(hire):
         "How many sponsors does the venue 'Elm Hall' have?",
         "SELECT COUNT(*) FROM Sponsor_of_Venue s JOIN Venues v ON s.venue_id = v.venue_id "
         "WHERE v.venue_name = 'Elm Hall'",
+    )
+
+
+def test_full_name_from_prefixed_first_and_last_names(hire):
+    check(
+        hire,
+        "What are the full names of stewards whose job is Usher?",
+        "SELECT steward_first_name, steward_last_name FROM Stewards WHERE job = 'Usher'",
     )

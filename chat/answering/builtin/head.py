@@ -4,6 +4,7 @@ common builder of")."""
 
 from __future__ import annotations
 
+from .full_name import full_name as _full_name
 from .interpretation import Col, Measure, Order
 from .owners import names_subject_after_of
 from .reader import Reading, Refusal, _name_like, _names_table
@@ -144,29 +145,6 @@ def _read_head(r: Reading, stop: int, stop_at_clause: bool) -> int:
             + "'."
         )
     return i
-
-
-def _full_name(r: Reading, i: int) -> bool:
-    """ "full name(s)": the subject's (or its parent's) first and last name columns."""
-    from .index import name_words
-
-    j = r.next(i + 1)
-    nxt = r.at(j)
-    if nxt is None or nxt.text not in ("name", "names") or r.subject is None:
-        return False
-    tables = [r.subject] + [t for t in r.lex.document.tables if is_parent(r, t.qualified_name)]
-    for table in tables:
-        parts = {tuple(name_words(c.name)): c for c in table.columns}
-        first, last = parts.get(("first", "name")), parts.get(("last", "name"))
-        if first is not None and last is not None:
-            r.take(i, j)
-            r.outputs += [
-                Measure("", r.ref(table, first.name)),
-                Measure("", r.ref(table, last.name)),
-            ]
-            r.named_outputs = True
-            return True
-    return False
 
 
 def _attribute_of_next(r: Reading, i: int) -> bool:
