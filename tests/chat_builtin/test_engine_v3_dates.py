@@ -147,3 +147,28 @@ def test_ages(town, question, gold):
 def test_refused(town, question):
     generated = ask(town, question)
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        (
+            "When was the worker whose name is 'Bob' hired?",
+            "SELECT hire_date FROM worker WHERE name = 'Bob'",
+        ),
+        (
+            "When is the hire date of the worker whose name is 'Bob'?",
+            "SELECT hire_date FROM worker WHERE name = 'Bob'",
+        ),  # fmt: skip
+        (
+            "When did the customer whose name is 'Ivy' join?",
+            "SELECT join_year FROM customer WHERE name = 'Ivy'",
+        ),  # fmt: skip
+    ],
+)
+def test_when_asks_for_the_date_the_verb_names(town, question, gold):
+    check(town, question, gold)
+
+
+def test_when_with_no_date_named_is_refused(town):
+    assert ask(town, "When did the worker whose name is 'Bob' visit?").refused

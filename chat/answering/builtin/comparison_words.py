@@ -17,6 +17,7 @@ from dataclasses import replace
 from .index import Lexicon
 from .lexicon import PHRASES
 from .mentions import Mention
+from .when_questions import when_asked
 
 PHRASES[("prior", "to")] = ("cmp", "<")  # "exhibitions that happened prior to 2009"
 
@@ -25,7 +26,7 @@ AROUND = {"in", "on", "at"}
 
 
 def reword(ms: tuple[Mention, ...], lex: Lexicon) -> tuple[Mention, ...]:
-    out = _or_then_comparison(list(ms))
+    out = _or_then_comparison(list(when_asked(ms, lex)))
     out = _date_verbs(out, lex)
     out = _aged(out, lex)
     out = _years_old(out)
