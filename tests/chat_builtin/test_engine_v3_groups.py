@@ -314,3 +314,16 @@ def test_ordered_by_the_count(library, question, gold):
 def test_ordered_by_the_count_of_names_is_refused(library):
     generated = ask(library, "Show the full names of readers in descending order of the count.")
     assert generated.refused, generated.sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Show the kinds of loans and the count.", "Find all kinds of loans and number of them."],
+)
+def test_categories_and_the_count(library, question):
+    check(library, question, KINDS)
+
+
+def test_names_and_the_count_is_refused(library):
+    generated = ask(library, "Show the full names of readers and the count.")
+    assert generated.refused, generated.sql

@@ -44,16 +44,25 @@ def _and_how_many_each(r: Reading, i: int) -> int | None:
             return None  # another table's rows: counted along which link?
         j = r.next(j + 1)
     g = r.at(j)
-    if g is None or not g.is_role("group") or g.text not in BACK or not _ends(r, j + 1):
-        return None
     plain = _plain(r)
+    if g is None and t is None and _categories(r, plain):
+        j = len(r.ms)  # "the categories of music festivals and the count": nothing after it
+    elif g is None or not g.is_role("group") or g.text not in BACK or not _ends(r, j + 1):
+        return None
     if not plain or any(o.agg for o in r.outputs) or r.group_by or r.group_rows:
         return None
-    r.take(before, i, j, *([r.next(i + 1)] if t is not None and t.kind == "table" else []))
+    r.take(before, i, *([j] if j < len(r.ms) else []))
+    r.take(*([r.next(i + 1)] if t is not None and t.kind == "table" else []))
     r.take(*_rest(r, j + 1))
     r.outputs.append(Measure("count", None, r.subject.qualified_name))
     r.group_by += plain
     return len(r.ms)
+
+
+def _categories(r: Reading, plain: list) -> bool:
+    from .ranking import _categories_of_subject
+
+    return len(plain) == len(r.outputs) and _categories_of_subject(r, plain)
 
 
 def _plain(r: Reading) -> list:
