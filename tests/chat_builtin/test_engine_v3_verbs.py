@@ -163,3 +163,12 @@ def test_a_verb_naming_another_column_stays_unplaced(library):
 )
 def test_a_table_named_as_the_verb(library, question, gold):
     check(library, question, gold)
+
+
+def test_named_says_the_name_column_already_read(library):
+    # 'Marco' is read as driver.name by the value rules; "named" says that column again
+    check(
+        library,
+        "Show the id of the driver named Marco.",
+        "SELECT driver_id FROM driver WHERE name = 'Marco'",
+    )

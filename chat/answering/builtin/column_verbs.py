@@ -25,6 +25,9 @@ def column_verbs(r: Reading) -> None:
     if not read:
         return
     for i, m in enumerate(r.ms):
+        if i not in r.used and m.is_role("named") and m.text in ("named", "called", "titled"):
+            _named(r, i, read)
+            continue
         if i in r.used or m.kind != "unknown" or " " in m.text or not m.text.isalpha():
             continue
         if m.text in OUTCOMES or not (m.text in IRREGULAR or m.text.endswith(("ed", "ing"))):
@@ -33,6 +36,17 @@ def column_verbs(r: Reading) -> None:
             if any(c in read and _names(r, m.text, c) for c in _columns_of(r, k)):
                 r.take(i)
                 break
+
+
+def _named(r: Reading, i: int, read: list[Col]) -> None:
+    """ "the employee named Ebba" where another rule already read 'Ebba' as a condition on
+    Employee_Name: "named" ("called", "titled") says which column, the one the reader chose."""
+    k = r.next(i + 1)
+    if k >= len(r.ms) or k not in r.used or r.ms[k].kind not in ("value", "literal"):
+        return
+    word = "titled" if r.ms[i].text == "titled" else "named"
+    if any(c in read and _names(r, word, c) for c in _columns_of(r, k)):
+        r.take(i)
 
 
 def _neighbours(r: Reading, i: int) -> list[int]:
