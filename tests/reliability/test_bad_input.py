@@ -14,6 +14,7 @@ from chat.models import ChatMessage, QueryRun
 from connections.models import ConnectionGroup
 from reports.models import Report
 from schemas_app import services as schema_services
+from tests.servers import committed, create_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,13 @@ FIELDS = [
 SKIP = {"logout"}  # signs the client out: tried last, separately
 
 
-@pytest.fixture
-def world(admin_user, alice, make_connection, chinook_sqlite):
-    connection = make_connection(chinook_sqlite.params, name="chinook")
+def _build(chinook_sqlite) -> dict:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    users.create_superuser("admin", "admin@example.com", "admin-pass-123")
+    alice = users.create_user("alice", "alice@example.com", "alice-pass-123")
+    connection = create_connection(chinook_sqlite.params, "chinook")
     assert schema_services.extract_now(connection).status == "succeeded"
     session = sessions.create_session(alice, connections=[connection])
     reply = conversation.ask(alice, session, "How many tracks are there?")
@@ -59,6 +64,28 @@ def world(admin_user, alice, make_connection, chinook_sqlite):
         "entry_id": session.databases.first().pk,
         "token_id": token.pk,
     }
+
+
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, chinook_sqlite):
+    """Made once for the module; every test's changes are rolled back, so each starts from it
+    (tests.servers.committed)."""
+    yield from committed(django_db_blocker, lambda: _build(chinook_sqlite))
+
+
+@pytest.fixture
+def world(db, shared):
+    return dict(shared)
+
+
+@pytest.fixture
+def admin_user(world, django_user_model):
+    return django_user_model.objects.get(username="admin")
+
+
+@pytest.fixture
+def alice(world, django_user_model):
+    return django_user_model.objects.get(username="alice")
 
 
 def page_urls(world) -> list[tuple[str, str]]:
