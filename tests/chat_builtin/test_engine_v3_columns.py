@@ -242,3 +242,12 @@ def test_full_name_from_prefixed_first_and_last_names(hire):
         "What are the full names of stewards whose job is Usher?",
         "SELECT steward_first_name, steward_last_name FROM Stewards WHERE job = 'Usher'",
     )
+
+
+def test_a_column_named_says_which_table(hire):
+    # "staff" could be either staff table; only Catering_Staff has a caterer.
+    check(
+        hire,
+        "Which caterer has the most staff?",
+        "SELECT caterer FROM Catering_Staff GROUP BY caterer ORDER BY COUNT(*) DESC LIMIT 1",
+    )
