@@ -40,6 +40,11 @@ INSERT INTO team VALUES (1, 'Lions'), (2, 'Bears');
 INSERT INTO player VALUES (1, 1, 19), (2, 1, 25), (3, 2, 31);
 INSERT INTO person VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cid');
 INSERT INTO coach VALUES (1, 1, 100), (2, 3, 200);
+CREATE TABLE customer_card (card_id INTEGER PRIMARY KEY, card_type_code TEXT);
+CREATE TABLE payment (payment_id INTEGER PRIMARY KEY,
+    card_id INTEGER REFERENCES customer_card(card_id), amount REAL);
+INSERT INTO customer_card VALUES (1, 'Credit'), (2, 'Debit');
+INSERT INTO payment VALUES (1, 1, 5), (2, 1, 7), (3, 2, 9);
 INSERT INTO vineyards VALUES ('Hill', 'North', 'Napa'), ('Vale', 'South', 'Sonoma');
 """
 
@@ -156,3 +161,12 @@ def test_a_name_said_of_rows_named_by_a_key_only_is_not_compared_with_the_key(sh
     # a stored code is found where it is stored
     check(shop, "What is the status description of the order status named 'LOST'?",
           "SELECT status_description FROM ref_order_status WHERE order_status_code = 'LOST'")  # fmt: skip
+
+
+def test_part_of_another_things_column_name_is_not_the_subjects_attribute(shop):
+    # payments have no type; customer_card.card_type_code is a card's type, not a payment's
+    assert ask(shop, "What are the types of payments with amount above 6?").refused
+    # said with the card, it is read
+    check(shop, "What are the card types of payments with amount above 6?",
+          "SELECT c.card_type_code FROM payment p JOIN customer_card c ON p.card_id = c.card_id "
+          "WHERE p.amount > 6")  # fmt: skip

@@ -131,6 +131,10 @@ def resolve_column(
     if len({(r.table.qualified_name, r.column.name) for r in near}) > 1:
         where = ", ".join(sorted({f"{r.table.name}.{r.column.name}" for r in near})[:4])
         raise Refusal(f"'{text}' could mean {where}; please name the table.")
+    if anchor is not None and near[0].table is not anchor and not near[0].exact:
+        from .stand_ins import check_attribute_of_another
+
+        check_attribute_of_another(anchor, near[0], lex, text)
     return Col(near[0].table.qualified_name, near[0].column.name)
 
 
