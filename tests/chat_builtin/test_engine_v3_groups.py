@@ -22,6 +22,9 @@ CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, staff_name TEXT, role TEXT,
     manager_id INTEGER REFERENCES staff(staff_id));
 INSERT INTO staff VALUES (1, 'Una', 'head', NULL), (2, 'Vic', 'clerk', 1), (3, 'Wes', 'clerk', 1),
     (4, 'Xan', 'porter', 2);
+CREATE TABLE fine (fine_id INTEGER PRIMARY KEY, READER_ID INTEGER REFERENCES reader(READER_ID),
+    amount REAL);
+INSERT INTO fine VALUES (1, 2, 5.0), (2, 2, 4.0), (3, 3, 7.5);
 INSERT INTO branch VALUES (1, 'Central', 'Leeds'), (2, 'Harbour', 'Hull'), (3, 'Hill', 'Leeds');
 INSERT INTO reader VALUES (1, 'Ann Lee', 34, 1), (2, 'Bo Chan', 19, 1), (3, 'Cy Dunn', 52, 2),
     (4, 'Di Eng', 41, 3), (5, 'Ed Fox', 27, 1);
@@ -327,3 +330,14 @@ def test_categories_and_the_count(library, question):
 def test_names_and_the_count_is_refused(library):
     generated = ask(library, "Show the full names of readers and the count.")
     assert generated.refused, generated.sql
+
+
+def test_key_spelt_in_another_case_is_the_same_key(library):
+    """fine.READER_ID refers to reader.reader_id: each fine has one reader, so adding up the
+    fines per reader counts each fine once."""
+    check(
+        library,
+        "Which reader has the highest total amount?",
+        "SELECT r.full_name FROM reader r JOIN fine f ON f.READER_ID = r.reader_id "
+        "GROUP BY r.reader_id ORDER BY SUM(f.amount) DESC LIMIT 1",
+    )

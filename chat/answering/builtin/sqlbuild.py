@@ -164,10 +164,12 @@ class JoinGraph:
         for goal in others:
             for _, after, pairs in self.path(start, goal) or []:
                 table = self.tables[after]
-                key = set(table.primary_key) or {
-                    c.name for c in table.columns if c.name.lower() == "id"
+                # Names compared without case: SQL identifiers are case-insensitive and schemas
+                # spell a foreign key's target as they like (loan.cust_ID -> customer.Cust_ID).
+                key = {k.lower() for k in table.primary_key} or {
+                    c.name.lower() for c in table.columns if c.name.lower() == "id"
                 }
-                if not key or not key <= {b for _, b in pairs}:
+                if not key or not key <= {b.lower() for _, b in pairs}:
                     return True
         return False
 
