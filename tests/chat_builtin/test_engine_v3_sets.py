@@ -1,5 +1,6 @@
 """Negation, alternatives and set operations (issue 11): no row in the table linking two
-others ("not enrolled in any club"), a bound said after its number ("800 or more"), "X but
+others ("not enrolled in any club"), values no row with a condition has ("the shelf where no
+item weighs over 2", EXCEPT), a bound said after its number ("800 or more"), "X but
 not Y" as EXCEPT and "both" before a narrowing noun; checked on the rows they return from a
 small shop database of our own."""
 
@@ -147,6 +148,11 @@ def test_no_row_of_a_table_reached_two_ways_is_refused(shop):
             "List the item titles of items whose item title does not start with 'K'.",
             "SELECT item_title FROM item WHERE item_title NOT LIKE 'K%'",
         ),
+        # "or below 46" after a number is the second of two comparisons, not a bound
+        (
+            "Show the client names of clients with age above 50 or below 30.",
+            "SELECT client_name FROM client WHERE age > 50 OR age < 30",
+        ),
         # the bound before the column, then a condition on another column the "or" joins
         (
             "Show the client names of clients under age 35 or with pay method Voucher.",
@@ -169,3 +175,25 @@ def test_alternatives_joined_by_or_and_text_not_matched(shop, question, gold):
 )
 def test_unclear_alternatives_are_refused(shop, question):
     assert ask(shop, question).refused
+
+
+@pytest.mark.parametrize(
+    "question, gold",
+    [
+        # Kitchen holds one item over 2 and one under: it is out ("no item" there)
+        (
+            "Which shelf has no item with weight over 2?",
+            "SELECT shelf FROM item EXCEPT SELECT shelf FROM item WHERE weight > 2",
+        ),
+        (
+            "Which shelf has no item with the item title Lamp?",
+            "SELECT shelf FROM item EXCEPT SELECT shelf FROM item WHERE item_title = 'Lamp'",
+        ),
+    ],
+)
+def test_values_no_row_with_a_condition_has(shop, question, gold):
+    check(shop, question, gold)
+
+
+def test_values_with_no_rows_and_no_condition_are_refused(shop):
+    assert ask(shop, "Which shelf has no item?").refused

@@ -77,9 +77,12 @@ def find_mentions(tokens: tuple[Token, ...], lex: Lexicon) -> tuple[Mention, ...
                 best = found
                 break
         if best is not None and best.is_role("cmp") and best.text.startswith("or "):
-            if best.end < len(tokens) and tokens[best.end].low == "than":
-                best = _read(tokens[i : i + 1], i, lex)  # "or younger than 40": "or", then
-                # "younger than" (a bound after its number is "40 or younger")
+            after = tokens[best.end].low if best.end < len(tokens) else ""
+            before = tokens[i - 1].low if i > 0 else ""
+            if after == "than" or (after[:1].isdigit() and before[:1].isdigit()):
+                best = _read(tokens[i : i + 1], i, lex)  # "or younger than 40", "above 50
+                # or below 46": "or", then a comparison (a bound after its number is "40
+                # or younger")
         if best is None:
             t = tokens[i]
             kind = "function" if t.low in FUNCTION else "unknown"

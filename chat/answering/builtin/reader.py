@@ -152,6 +152,11 @@ def read(ms: tuple[Mention, ...], lex: Lexicon, today=None) -> Interpretation:
     ):
         ms = ms[1:]  # "And what is ...?": a whole question after the connective
     ms = _either_paired(ms)
+    from .except_rows import rows_without
+
+    without = rows_without(ms, lex, today, read)  # "locations where no cinema has ..."
+    if without is not None:
+        return without
     ms = bound_first(ms)  # "two or more accounts": "at least two accounts"
     ms = each_and_count(ms)  # "Show each X and the number of Y": "the number of Y for each X"
     moved = _group_last(ms)
