@@ -85,6 +85,11 @@ def test_year_columns_come_from_names_and_values(town):
             "2010.",
             "SELECT label FROM bottle WHERE year < 2000 OR year > 2010",
         ),  # fmt: skip
+        # the bound after the number ("or later", or_comparisons.py) takes the participle too
+        (
+            "How many venues were opened in year 1990 or later?",
+            "SELECT COUNT(*) FROM venue WHERE open_year >= 1990",
+        ),  # fmt: skip
         # years kept as text compare as text
         (
             "Show the names of branches opened before 2010.",

@@ -9,6 +9,7 @@ from .dates import _is_date
 from .interpretation import Filter
 from .named_values import _many
 from .reader import Reading
+from .year_columns import _event_verb, _holds_years
 
 
 def _number_then_bound(r: Reading, i: int) -> int | None:
@@ -30,6 +31,8 @@ def _number_then_bound(r: Reading, i: int) -> int | None:
         return None  # a date's years are compared as dates in dates.py
     if _many(r, col):
         return None  # a column of several related rows: which one is compared is not said
+    if _holds_years(r, col) and col.table == r.subject.qualified_name:
+        _event_verb(r, i)  # "cinemas opened in year 2011 or later"
     r.take(i, j, k)
     r.filters.append(Filter(col, bound.arg, (_num(num.number),)))
     return k + 1
