@@ -341,3 +341,12 @@ def test_key_spelt_in_another_case_is_the_same_key(library):
         "SELECT r.full_name FROM reader r JOIN fine f ON f.READER_ID = r.reader_id "
         "GROUP BY r.reader_id ORDER BY SUM(f.amount) DESC LIMIT 1",
     )
+
+
+def test_and_how_many_in_each_group(library):
+    check(library, "What are the kinds of loans and how many are in each kind?", KINDS)
+
+
+def test_and_how_many_in_each_group_of_another_table_is_refused(library):
+    generated = ask(library, "What are the kinds of loans and how many are in each town?")
+    assert generated.refused, generated.sql
