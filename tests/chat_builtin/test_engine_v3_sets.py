@@ -197,3 +197,11 @@ def test_values_no_row_with_a_condition_has(shop, question, gold):
 
 def test_values_with_no_rows_and_no_condition_are_refused(shop):
     assert ask(shop, "Which shelf has no item?").refused
+
+
+def test_text_alternatives_each_with_its_filler_word(shop):
+    check(
+        shop,
+        "List the item titles of items whose item title contains the word 'ett' or the word 'amp'.",
+        "SELECT item_title FROM item WHERE item_title LIKE '%ett%' OR item_title LIKE '%amp%'",
+    )
