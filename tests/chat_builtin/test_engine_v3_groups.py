@@ -350,3 +350,17 @@ def test_and_how_many_in_each_group(library):
 def test_and_how_many_in_each_group_of_another_table_is_refused(library):
     generated = ask(library, "What are the kinds of loans and how many are in each town?")
     assert generated.refused, generated.sql
+
+
+def test_aggregate_of_related_rows_of_each_subject_row(library):
+    check(
+        library,
+        "What are the full name and maximum days of each reader?",
+        "SELECT r.full_name, MAX(l.days) FROM reader r JOIN loan l ON l.reader_id = r.reader_id "
+        "GROUP BY r.reader_id",
+    )
+
+
+def test_aggregate_of_own_column_of_each_subject_row_is_refused(library):
+    generated = ask(library, "What are the full name and maximum age of each reader?")
+    assert generated.refused, generated.sql
