@@ -46,12 +46,13 @@ install: $(INSTALLED)
 services:
 	scripts/ensure-test-services.sh
 
-# Two pytest-xdist workers (one per core of the reference machine): much of the suite waits
-# on the database servers, timeouts and a browser. Each worker has its own test system
-# database (pytest-django adds the worker id) and scratch names carry the process id
-# (tests/servers.py). --dist loadscope keeps a module's tests on one worker, so module
-# fixtures are set up once. PYTEST_WORKERS=0 runs in one process.
-PYTEST_WORKERS ?= 2
+# Three pytest-xdist workers on the 2-core reference machine: much of the suite waits on the
+# database servers, subprocesses (gunicorn, Celery), timeouts and a browser, so a third worker
+# fills the waits. Each worker has its own test system database (pytest-django adds the worker
+# id) and scratch names carry the process id (tests/servers.py). --dist loadscope keeps a
+# module's tests on one worker, so module fixtures are set up once. PYTEST_WORKERS=0 runs in
+# one process.
+PYTEST_WORKERS ?= 3
 test: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VPY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=20
 	$(VENV)/bin/ruff check .
