@@ -102,7 +102,10 @@ def test_a_misspelt_table_after_of_says_whose_the_columns_are(shop):
     assert generated.refused or "vineyard" in generated.sql.lower()
 
 
-def test_the_trace_names_the_readings_an_answer_rests_on(shop):
+def test_the_trace_names_the_readings_an_answer_rests_on(shop, monkeypatch):
+    monkeypatch.setenv(
+        "DATACHAT_GATE_UNNAMED", "0"
+    )  # the defaults the trace names (unnamed.py refuses them)
     document, profiles, _ = shop
     lex = lexicon_for(document, profiles)
     found = readings(understand('How many orders have city "Tokyo,Japan"?', lex), lex)
@@ -124,7 +127,10 @@ def test_a_category_of_all_rows_of_a_named_table_lists_its_kinds(shop):
           "SELECT city FROM orders WHERE price > 1")  # fmt: skip
 
 
-def test_tracing_names_the_defaults_the_reader_took(shop):
+def test_tracing_names_the_defaults_the_reader_took(shop, monkeypatch):
+    monkeypatch.setenv(
+        "DATACHAT_GATE_UNNAMED", "0"
+    )  # the defaults the trace names (unnamed.py refuses them)
     from chat.answering.builtin.traces import tracing
 
     document, profiles, _ = shop

@@ -214,7 +214,10 @@ def test_of_different_lists_the_values_and_counts_only_when_asked(demo):
     assert "COUNT" in counted and "GROUP BY" in counted
 
 
-def test_what_before_a_table_asks_as_which(tmp_path):
+def test_what_before_a_table_asks_as_which(tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "DATACHAT_GATE_UNNAMED", "0"
+    )  # the reading behind the refusal of unnamed columns (unnamed.py)
     # Found by paraphrase: "What department has the lowest budget?" listed whole rows where
     # "Which department ..." lists the department's name.
     path = load.load_sqlite(SPIDER, "college_2", cache_dir=tmp_path).params.database

@@ -193,12 +193,6 @@ def _group(r: Reading, i: int) -> int | None:
         verb = before >= 0 and r.ms[before].kind == "unknown" and r.ms[before].text.endswith("ed")
         r.take(i, j, *([before] if verb and m.text == "by" else []))
         return j + 1
-    if g.kind == "table" and g.tables == (r.subject,) and _of_related_rows(r):
-        # "the title and maximum price of each film": the price is of the film's related
-        # rows (its schedules), aggregated per film
-        r.group_rows = True
-        r.take(i, j)
-        return j + 1
     r.group_first = r.group_first or m.text in ("by", "per")
     if g.kind == "column":
         col = r.col(g)
@@ -240,19 +234,6 @@ def _group(r: Reading, i: int) -> int | None:
         r.take(i, j)
         return j + 1
     return None
-
-
-def _of_related_rows(r: Reading) -> bool:
-    """Every aggregate asked is of a column of rows related to the subject (many per subject
-    row), and nothing is grouped yet."""
-    aggs = [o for o in r.outputs if o.agg]
-    if not aggs or r.group_by or r.group_rows or any(o.column is None for o in aggs):
-        return False
-    start = r.subject.qualified_name
-    return all(
-        o.column.table != start and r.lex.graph.duplicates_rows_of(start, [o.column.table])
-        for o in aggs
-    )
 
 
 def _columns_into(r: Reading, table) -> set[str]:

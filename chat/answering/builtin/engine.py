@@ -10,7 +10,7 @@ from datetime import date
 from connections.dialects.schema import SchemaDocument
 
 from ..types import Generated
-from . import averages
+from . import averages, unnamed
 from .amounts import settle
 from .comparison_words import reword
 from .compiler import compile_sql
@@ -68,6 +68,12 @@ def understand(
         # A reading that shows nothing ("Find the of the screen modes used by both ...") is a
         # gap in a rule, not an answer: refuse rather than compile or restate it.
         raise Refusal("I could not tell what to show; please name a column.")
+    if unnamed.gate_enabled() and (shown := unnamed.unnamed_outputs(it, mentions)):
+        table = lex.table(it.subject).name
+        raise Refusal(
+            f"I could not tell which columns of {table} to show (I would have guessed "
+            f"{', '.join(shown)}); please name them, e.g. 'the {shown[0]} of ...'."
+        )
     return Understood(mentions, it)
 
 

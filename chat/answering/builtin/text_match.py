@@ -43,19 +43,14 @@ def _like(r: Reading, i: int) -> int | None:
     negated = r.at(before) is not None and before not in r.used and r.ms[before].is_role("neg")
     patterns, end = [_pattern(m.arg, v)], j + 1
     k = r.next(end)
-    s = r.next(k + 1)
-    said = []
-    while r.at(s) is not None and r.ms[s].text in FILLERS:
-        said.append(s)  # "the word 'Latte' or the word 'Americano'"
-        s = r.next(s + 1)
-    second = r.at(s)
+    second = r.at(r.next(k + 1))
     if r.at(k) is not None and r.ms[k].is_role("or") and second is not None:
         if second.kind == v.kind:  # "contain 'superstar' or 'edu'": either
             if negated:
                 return None  # "does not contain 'a' or 'e'": neither, or not both? not said
             patterns.append(_pattern(m.arg, second))
-            r.take(k, s, *said)
-            end = s + 1
+            r.take(k, r.next(k + 1))
+            end = r.next(k + 1) + 1
     r.take(*(x for x in (col_at, i, j) if x is not None), *([before] if negated else []))
     likes = [Filter(col, "notlike" if negated else "like", (p,)) for p in patterns]
     r.filters.append(likes[0] if len(likes) == 1 else Filter(col, "or", tuple(likes)))

@@ -45,17 +45,6 @@ def _and_how_many_each(r: Reading, i: int) -> int | None:
         j = r.next(j + 1)
     g = r.at(j)
     plain = _plain(r)
-    after = r.at(r.next(j + 1))
-    if g is not None and g.is_role("group") and after is not None and after.kind == "column":
-        # "the types of video games and how many are in each type": the count here, the
-        # group read where it is said
-        if not plain or any(o.agg for o in r.outputs) or r.group_by or r.group_rows:
-            return None
-        if not any(after_ref.table is r.subject for after_ref in after.columns):
-            return None
-        r.take(before, i, *([r.next(i + 1)] if t is not None and t.kind == "table" else []))
-        r.outputs.append(Measure("count", None, r.subject.qualified_name))
-        return j
     if g is None and t is None and _categories(r, plain):
         j = len(r.ms)  # "the categories of music festivals and the count": nothing after it
     elif g is None or not g.is_role("group") or g.text not in BACK or not _ends(r, j + 1):
