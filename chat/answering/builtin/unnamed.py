@@ -41,9 +41,13 @@ def _plainly_named(col) -> bool:
 
 def _first_and_last_name(shown) -> set:
     """A person shown by first and last name together: the person's name, as Name is."""
-    words = {name_words(c.column): c for c in shown}
-    first, last = words.get(("first", "name")), words.get(("last", "name"))
-    return {first, last} if first and last and first.table == last.table else set()
+    # ("first", "name") / ("last", "name") after the same prefix: customer_first_name
+    words = {(name_words(c.column)[:-2], name_words(c.column)[-2:]): c for c in shown}
+    for (prefix, tail), first in words.items():
+        last = words.get((prefix, ("last", "name")))
+        if tail == ("first", "name") and last and first.table == last.table:
+            return {first, last}
+    return set()
 
 
 def gate_enabled() -> bool:
