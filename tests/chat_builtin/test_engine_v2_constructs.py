@@ -3,12 +3,9 @@ checked on the rows they return (the school database of test_engine_v2_reading).
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check, school  # noqa: F401
+from .test_engine_v2_reading import ask, check, school, sqlite_schema  # noqa: F401
 
 CLUB = """
 CREATE TABLE member (member_id INTEGER PRIMARY KEY, name TEXT, age INTEGER);
@@ -30,13 +27,7 @@ INSERT INTO round VALUES (100, 2, 7, 1), (101, 2, 9, 2), (102, 4, 3, 1);
 
 @pytest.fixture(scope="module")
 def club(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("club") / "club.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(CLUB)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "club", CLUB)
 
 
 @pytest.mark.parametrize(

@@ -49,12 +49,18 @@ INSERT INTO gymnast VALUES (1, 9.5), (2, 8.0), (3, 9.9), (4, 7.5);
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("school") / "school.sqlite3")
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "school", SCHEMA)
+
+
+def sqlite_schema(tmp_path_factory, django_db_blocker, name: str, script: str):
+    """A small SQLite database built from `script`, introspected and profiled as extraction
+    does: (document, profiles, path), the shape ask() and check() take."""
+    path = str(tmp_path_factory.mktemp(name) / f"{name}.sqlite3")
     conn = sqlite3.connect(path)
-    conn.executescript(SCHEMA)
+    conn.executescript(script)
     conn.commit()
     conn.close()
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock():  # profiling reads settings only
         return (*_extract(path), path)
 
 

@@ -4,14 +4,11 @@ must still refuse."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from chat.answering.builtin.aliases import column_aliases, table_aliases, table_words
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, rows, same_rows
+from .test_engine_v2_reading import ask, rows, same_rows, sqlite_schema
 
 HIRE = """
 CREATE TABLE Ref_Venue_Kinds (venue_kind_code TEXT PRIMARY KEY, venue_kind_description TEXT);
@@ -53,13 +50,7 @@ INSERT INTO Hall_Rental_Quotes VALUES (1, 1, 500), (2, 2, 300), (3, 1, 700);
 
 @pytest.fixture(scope="module")
 def hire(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("hire") / "hire.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(HIRE)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "hire", HIRE)
 
 
 def check(schema, question, gold):

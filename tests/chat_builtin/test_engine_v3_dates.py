@@ -4,14 +4,11 @@ old" and "under age N" — checked on the rows they return, on a small schema of
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from chat.answering.builtin.index import lexicon_for
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 TOWN = """
 CREATE TABLE venue (venue_id INTEGER PRIMARY KEY, name TEXT, open_year INTEGER, city TEXT);
@@ -37,13 +34,7 @@ INSERT INTO rental VALUES (1, 1, 10), (2, 2, 20);
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("town") / "town.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(TOWN)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "town", TOWN)
 
 
 def test_year_columns_come_from_names_and_values(town):

@@ -10,7 +10,7 @@ import pytest
 from chat.answering.builtin.engine import answer
 from chat.answering.evaluation import same_rows
 
-from .test_builtin import _extract
+from .test_engine_v2_reading import sqlite_schema
 
 LIBRARY = """
 CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, branch_name TEXT, town TEXT);
@@ -35,13 +35,7 @@ INSERT INTO loan VALUES (10, 1, 7, 'book'), (11, 1, 14, 'dvd'), (12, 1, 3, 'book
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("library") / "library.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(LIBRARY)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "library", LIBRARY)
 
 
 def ask(schema, question):

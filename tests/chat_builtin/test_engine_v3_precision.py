@@ -4,16 +4,13 @@ counts precision with."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from chat.answering.builtin.engine import understand
 from chat.answering.builtin.index import lexicon_for
 from chat.answering.builtin.traces import readings
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 SHOP = """
 CREATE TABLE ref_order_status (order_status_code TEXT PRIMARY KEY, status_description TEXT);
@@ -51,13 +48,7 @@ INSERT INTO vineyards VALUES ('Hill', 'North', 'Napa'), ('Vale', 'South', 'Sonom
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("shop") / "shop.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(SHOP)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "shop", SHOP)
 
 
 def test_a_quoted_value_found_only_through_a_typo_is_compared_as_typed(shop):

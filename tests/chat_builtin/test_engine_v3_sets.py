@@ -6,12 +6,9 @@ small shop database of our own."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, rows, same_rows
+from .test_engine_v2_reading import ask, rows, same_rows, sqlite_schema
 
 SHOP = """
 CREATE TABLE region (region_id INTEGER PRIMARY KEY, region_name TEXT);
@@ -43,13 +40,7 @@ INSERT INTO purchase_line VALUES (100, 10, 1), (101, 11, 2), (102, 12, 1), (103,
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("shop") / "shop.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(SHOP)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "shop", SHOP)
 
 
 def check(schema, question, gold):

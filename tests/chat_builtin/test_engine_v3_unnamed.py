@@ -5,12 +5,9 @@ or a column whose own words the question uses."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 CLUB = """
 CREATE TABLE club (club_id INTEGER PRIMARY KEY, club_name TEXT, city TEXT);
@@ -28,13 +25,7 @@ INSERT INTO event VALUES (1, 'Gala', 20, '2023-05-01', 1), (2, 'Race', 5, '2024-
 
 @pytest.fixture(scope="module")
 def club(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("club") / "club.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(CLUB)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "club", CLUB)
 
 
 @pytest.mark.parametrize(

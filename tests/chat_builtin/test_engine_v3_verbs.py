@@ -4,12 +4,9 @@ do not name another relation, refused otherwise."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 LIBRARY = """
 CREATE TABLE author (author_id INTEGER PRIMARY KEY, name TEXT, country TEXT);
@@ -45,13 +42,7 @@ INSERT INTO prize VALUES (1, 'Hugo', 1, 2);
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("library") / "library.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(LIBRARY)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "library", LIBRARY)
 
 
 @pytest.mark.parametrize(

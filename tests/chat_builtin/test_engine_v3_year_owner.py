@@ -3,12 +3,9 @@ table the question names keeps years too: otherwise it could be either table's y
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from .test_builtin import _extract
-from .test_engine_v2_reading import ask, check
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 CAMPUS = """
 CREATE TABLE campus (campus_id INTEGER PRIMARY KEY, name TEXT, founded_year INTEGER);
@@ -23,13 +20,7 @@ INSERT INTO library VALUES (1, 'Main', 1990), (2, 'Annex', 2000);
 
 @pytest.fixture(scope="module")
 def campus(tmp_path_factory, django_db_setup, django_db_blocker):
-    path = str(tmp_path_factory.mktemp("campus") / "campus.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.executescript(CAMPUS)
-    conn.commit()
-    conn.close()
-    with django_db_blocker.unblock():
-        return (*_extract(path), path)
+    return sqlite_schema(tmp_path_factory, django_db_blocker, "campus", CAMPUS)
 
 
 def test_a_year_with_one_table_named_is_that_tables_year(campus):
