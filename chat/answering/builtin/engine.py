@@ -26,6 +26,25 @@ from .table_choice import settle_tables
 from .tokens import tokenize
 from .vocabulary import relabel
 
+# Words that may come before the verb of a request ("please", "can you", "I want to").
+REQUEST_OPENERS = {"please", "can", "could", "would", "will", "you", "kindly", "i", "we",
+                   "want", "need", "to", "now", "let", "lets", "us"}  # fmt: skip
+
+
+def asks_to_change(tokens) -> bool:
+    """A request to change data: a write verb ("delete", "drop", "grant") that opens the
+    question, after polite words only. Elsewhere the word is a noun or part of a question
+    ("the total grant amount", "how many orders were set to paid") and must be read (or
+    refused as not understood) like any other; the SQL guard refuses writes whatever the
+    engine reads."""
+    words = [t.low for t in tokens if t.kind == "word"]
+    for word in words:
+        if word in WRITE_WORDS:
+            return True
+        if word not in REQUEST_OPENERS:
+            return False
+    return False
+
 
 @dataclass(frozen=True)
 class Understood:
@@ -40,7 +59,7 @@ def understand(
     tokens = tokenize(question)
     if not tokens:
         raise Refusal("The question is empty.")
-    if {t.low for t in tokens} & WRITE_WORDS:
+    if asks_to_change(tokens):
         raise Refusal("I only answer questions by reading data; I never change it.")
     tokens = correct_typos(tokens, lex)
     mentions = settle_tables(find_mentions(tokens, lex), tokens)
