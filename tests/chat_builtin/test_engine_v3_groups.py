@@ -3,14 +3,9 @@ checked on the rows they return in a small library database of our own."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from chat.answering.builtin.engine import answer
-from chat.answering.evaluation import same_rows
-
-from .test_engine_v2_reading import sqlite_schema
+from .test_engine_v2_reading import ask, check, sqlite_schema
 
 LIBRARY = """
 CREATE TABLE branch (branch_id INTEGER PRIMARY KEY, branch_name TEXT, town TEXT);
@@ -36,27 +31,6 @@ INSERT INTO loan VALUES (10, 1, 7, 'book'), (11, 1, 14, 'dvd'), (12, 1, 3, 'book
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, django_db_setup, django_db_blocker):
     return sqlite_schema(tmp_path_factory, django_db_blocker, "library", LIBRARY)
-
-
-def ask(schema, question):
-    document, profiles, _ = schema
-    return answer(question, document=document, profiles=profiles, dialect="sqlite")
-
-
-def rows(schema, sql):
-    conn = sqlite3.connect(schema[2])
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def check(schema, question, gold):
-    generated = ask(schema, question)
-    assert generated.sql, generated.reason
-    ordered = "order by" in gold.lower()
-    assert same_rows(rows(schema, gold), rows(schema, generated.sql), ordered), generated.sql
-    return generated
 
 
 LOANS_PER_READER = "SELECT r.full_name FROM reader r JOIN loan l ON l.reader_id = r.reader_id "

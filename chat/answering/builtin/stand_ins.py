@@ -32,10 +32,8 @@ def name_of_another(r, anchor: Table, col: Col, text: str) -> Col:
     fired(f"column:other-table:{relation}:{shares}")
     if how in ("said", "is-a"):
         return col
-    adjacent = any(
-        t == table.qualified_name for t, _ in r.lex.graph.edges.get(anchor.qualified_name, [])
-    )
-    if relation == "far" and shares == "not" and not adjacent:  # adjacent: an inferred key
+    distance = r.lex.graph.distance(anchor.qualified_name, table.qualified_name)
+    if shares == "not" and distance > 1:
         # A column two or more joins away that the words do not tie to its table: on
         # spider-train databases nobody had tuned on, 8 of 14 such answers were wrong.
         raise Refusal(f"{anchor.name} has no column '{text}'; {table.name}'s is too far to be its.")

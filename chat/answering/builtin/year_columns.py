@@ -47,7 +47,7 @@ def _other_named_table_keeps_years(r: Reading) -> bool:
         owners = {ref.table.qualified_name for ref in (*m.columns, *m.values)}
         if subject not in owners:
             named |= owners
-    return any(table != subject and key[0] == table for table in named for key in r.lex.years)
+    return bool((named - {subject}) & {table for table, _column in r.lex.years})
 
 
 def _holds_years(r: Reading, col: Col) -> bool:
