@@ -4,6 +4,7 @@ accents, plurals and one-letter typos. Built once per (document, profiles) and c
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ SPELLED = {"fname": "first name", "lname": "last name", "apt": "apartment", "acc
 GENERIC_TAILS = {"profile", "detail", "list", "table", "master", "main", "hire"}
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and asked of every name of a schema per question
 def name_words(name: str) -> tuple[str, ...]:
     split = split_identifier(name)
     if len(split) > 1 and split[1] == "name" and split[0] in ("f", "l"):
